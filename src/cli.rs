@@ -1,0 +1,390 @@
+//! Command-line arguments (clap derive) and their validation into a [`Config`].
+//!
+//! Raw strings stop here: sizes, durations, levels and URLs are parsed once, and
+//! everything after this module works with typed values.
+
+use std::num::NonZeroUsize;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args as ClapArgs, Parser, Subcommand, ValueEnum};
+
+use crate::error::RunError;
+use crate::extract::ExtractOptions;
+
+/// Fetch product pages concurrently, extract prices, write JSON.
+#[derive(Debug, Parser)]
+#[command(name = "scrape", version, about, args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub scrape: ScrapeArgs,
+    #[command(flatten)]
+    pub log: LogArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the same URLs sequentially and at each concurrency level; report the speedup.
+    Bench(BenchArgs),
+    /// Start the built-in demo shop on 127.0.0.1 and scrape it: offline, nothing to set up.
+    Demo(DemoArgs),
+    /// Extract the price from a saved HTML page, or parse one price string.
+    Extract(ExtractArgs),
+}
+
+/// Logging flags, shared by every subcommand.
+#[derive(Debug, Clone, ClapArgs)]
+pub struct LogArgs {
+    /// Only errors on stderr; no summary table.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// More logs on stderr (-v info, -vv debug, -vvv trace). RUST_LOG also works.
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    Json,
+    Jsonl,
+    Csv,
+}
+
+/// The flags of a scrape run (also used by `bench`).
+#[derive(Debug, Clone, ClapArgs)]
+pub struct ScrapeArgs {
+    /// URL list, one per line; '-' or no FILE with piped stdin reads stdin.
+    #[arg(value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    /// Max requests in flight overall.
+    #[arg(short, long, value_name = "N", default_value = "20")]
+    pub concurrency: NonZeroUsize,
+    /// Max requests in flight per host [default: same as -c].
+    #[arg(long, value_name = "N")]
+    pub per_host: Option<NonZeroUsize>,
+    /// One request at a time, through the same pipeline (for timing).
+    #[arg(long)]
+    pub sequential: bool,
+    /// Whole-request deadline, body included, in seconds (fractions ok).
+    #[arg(short, long, value_name = "SECS", default_value = "10", value_parser = parse_secs)]
+    pub timeout: Duration,
+    /// Connect timeout in seconds.
+    #[arg(long, value_name = "SECS", default_value = "5", value_parser = parse_secs)]
+    pub connect_timeout: Duration,
+    /// Extra attempts on transient failures (connect errors, timeouts, 429, 502, 503, 504).
+    #[arg(long, value_name = "N", default_value = "2")]
+    pub retries: u32,
+    /// Cap on the decoded body size, e.g. 10MiB, 500KB, 2000000.
+    #[arg(long, value_name = "SIZE", default_value = "10MiB", value_parser = parse_size)]
+    pub max_body: u64,
+    /// Output format on stdout (or in -o FILE).
+    #[arg(short, long, value_enum, value_name = "FORMAT", default_value = "json")]
+    pub format: Format,
+    /// Write records to FILE (atomically: complete or not at all) instead of stdout.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// CSS selector for the price element, tried before the heuristics.
+    #[arg(long, value_name = "CSS")]
+    pub selector: Option<String>,
+    /// Currency for bare '$' etc. when the page says nothing.
+    #[arg(long, value_name = "ISO", default_value = "USD")]
+    pub default_currency: String,
+    /// User-Agent header.
+    #[arg(short = 'A', long, value_name = "UA")]
+    pub user_agent: Option<String>,
+    /// Never show the progress bar (it is shown only when stderr is a terminal anyway).
+    #[arg(long)]
+    pub no_progress: bool,
+    /// Also count records without a price as failures (exit 1).
+    #[arg(long)]
+    pub strict: bool,
+}
+
+#[derive(Debug, Clone, ClapArgs)]
+pub struct BenchArgs {
+    #[command(flatten)]
+    pub scrape: ScrapeArgs,
+    /// Concurrency levels to sweep, e.g. 1,5,10,20,50 [default: 1 and -c].
+    #[arg(long, value_name = "LIST", value_delimiter = ',')]
+    pub levels: Vec<NonZeroUsize>,
+    /// Repetitions per level; the median is reported.
+    #[arg(long, value_name = "N", default_value = "1")]
+    pub runs: NonZeroUsize,
+    /// Run the list once, untimed, before measuring (warms connections and caches).
+    #[arg(long)]
+    pub warmup: bool,
+}
+
+#[derive(Debug, Clone, ClapArgs)]
+pub struct DemoArgs {
+    /// How many product pages to scrape.
+    #[arg(long, value_name = "N", default_value = "100")]
+    pub pages: NonZeroUsize,
+    /// Shop latency per page in milliseconds (each page adds up to the same again as jitter... see README).
+    #[arg(long, value_name = "MS", default_value = "100")]
+    pub latency: u64,
+    /// Concurrency of the concurrent run.
+    #[arg(short, long, value_name = "N", default_value = "20")]
+    pub concurrency: NonZeroUsize,
+}
+
+#[derive(Debug, Clone, ClapArgs)]
+pub struct ExtractArgs {
+    /// Saved HTML page; '-' or nothing reads stdin.
+    #[arg(value_name = "FILE", conflicts_with = "text")]
+    pub file: Option<PathBuf>,
+    /// Base URL of the page (for relative links and logs).
+    #[arg(long, value_name = "URL", default_value = "http://localhost/")]
+    pub url: String,
+    /// Print every candidate and why the winner won.
+    #[arg(long)]
+    pub explain: bool,
+    /// Parse one price string instead of a page.
+    #[arg(long, value_name = "TEXT")]
+    pub text: Option<String>,
+    /// CSS selector for the price element, tried before the heuristics.
+    #[arg(long, value_name = "CSS")]
+    pub selector: Option<String>,
+    /// Currency for bare '$' etc. when the page says nothing.
+    #[arg(long, value_name = "ISO", default_value = "USD")]
+    pub default_currency: String,
+}
+
+/// Where the URL list comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InputSource {
+    File(PathBuf),
+    Stdin,
+}
+
+/// Validated settings of one scrape run.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub input: InputSource,
+    pub concurrency: NonZeroUsize,
+    pub per_host: NonZeroUsize,
+    pub sequential: bool,
+    pub fetch: FetchConfig,
+    pub format: Format,
+    pub output: Option<PathBuf>,
+    pub extract: ExtractOptions,
+    pub progress: bool,
+    pub quiet: bool,
+    pub strict: bool,
+}
+
+/// Settings of the HTTP side.
+#[derive(Debug, Clone)]
+pub struct FetchConfig {
+    pub timeout: Duration,
+    pub connect_timeout: Duration,
+    pub retries: u32,
+    pub max_body: u64,
+    pub user_agent: String,
+    /// Longest we honour a `Retry-After` for; longer values are cut to this.
+    pub max_retry_after: Duration,
+    /// First backoff step; doubles each retry, plus jitter.
+    pub backoff_base: Duration,
+}
+
+impl Default for FetchConfig {
+    fn default() -> Self {
+        FetchConfig {
+            timeout: Duration::from_secs(10),
+            connect_timeout: Duration::from_secs(5),
+            retries: 2,
+            max_body: 10 * 1024 * 1024,
+            user_agent: default_user_agent(),
+            max_retry_after: Duration::from_secs(10),
+            backoff_base: Duration::from_millis(200),
+        }
+    }
+}
+
+fn default_user_agent() -> String {
+    format!("scrape/{}", env!("CARGO_PKG_VERSION"))
+}
+
+impl ScrapeArgs {
+    /// Validates the flags into a run configuration. `stdin_is_terminal` decides
+    /// whether a missing FILE means "read stdin" or a usage error.
+    pub fn to_config(&self, log: &LogArgs, stdin_is_terminal: bool) -> Result<Config, RunError> {
+        let input = match &self.file {
+            Some(p) if p.as_os_str() == "-" => InputSource::Stdin,
+            Some(p) => InputSource::File(p.clone()),
+            None if stdin_is_terminal => return Err(RunError::NoInput),
+            None => InputSource::Stdin,
+        };
+        let (concurrency, per_host) = if self.sequential {
+            (NonZeroUsize::MIN, NonZeroUsize::MIN)
+        } else {
+            let c = self.concurrency;
+            (c, self.per_host.unwrap_or(c).min(c))
+        };
+        if self.timeout.is_zero() {
+            return Err(RunError::Usage("--timeout must be more than 0".into()));
+        }
+        Ok(Config {
+            input,
+            concurrency,
+            per_host,
+            sequential: self.sequential,
+            fetch: FetchConfig {
+                timeout: self.timeout,
+                connect_timeout: self.connect_timeout,
+                retries: self.retries,
+                max_body: self.max_body,
+                user_agent: self.user_agent.clone().unwrap_or_else(default_user_agent),
+                ..FetchConfig::default()
+            },
+            format: self.format,
+            output: self.output.clone(),
+            extract: extract_options(self.selector.as_deref(), &self.default_currency, false)?,
+            progress: !self.no_progress && !log.quiet,
+            quiet: log.quiet,
+            strict: self.strict,
+        })
+    }
+}
+
+/// Builds extraction options, compiling the selector once and checking the currency.
+pub fn extract_options(
+    selector: Option<&str>,
+    default_currency: &str,
+    explain: bool,
+) -> Result<ExtractOptions, RunError> {
+    let selector = selector
+        .map(|s| {
+            scraper::Selector::parse(s)
+                .map_err(|e| RunError::Usage(format!("invalid --selector \"{s}\": {e}")))
+        })
+        .transpose()?;
+    let default_currency = crate::price::iso_code(default_currency).ok_or_else(|| {
+        RunError::Usage(format!(
+            "invalid --default-currency \"{default_currency}\": not an ISO 4217 code"
+        ))
+    })?;
+    Ok(ExtractOptions {
+        selector,
+        default_currency: Some(default_currency.to_owned()),
+        explain,
+    })
+}
+
+/// Parses seconds with an optional fraction: `10`, `0.5`, `2.25`.
+pub fn parse_secs(s: &str) -> Result<Duration, String> {
+    let secs: f64 = s
+        .trim()
+        .parse()
+        .map_err(|_| format!("\"{s}\" is not a number of seconds"))?;
+    if !secs.is_finite() || secs < 0.0 || secs > 1e9 {
+        return Err(format!("\"{s}\" is out of range"));
+    }
+    Ok(Duration::from_secs_f64(secs))
+}
+
+/// Parses a byte size: `1000`, `500KB`, `10MiB`, `1.5GB` (KB = 1000, KiB = 1024).
+pub fn parse_size(s: &str) -> Result<u64, String> {
+    let t = s.trim();
+    let split = t
+        .find(|c: char| !(c.is_ascii_digit() || c == '.'))
+        .unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let num: f64 = num.parse().map_err(|_| format!("\"{s}\" is not a size"))?;
+    let mult: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "k" | "kb" => 1_000,
+        "kib" => 1 << 10,
+        "m" | "mb" => 1_000_000,
+        "mib" => 1 << 20,
+        "g" | "gb" => 1_000_000_000,
+        "gib" => 1 << 30,
+        other => return Err(format!("unknown size unit \"{other}\" in \"{s}\"")),
+    };
+    let bytes = num * mult as f64;
+    if !bytes.is_finite() || bytes < 1.0 || bytes > u64::MAX as f64 {
+        return Err(format!("\"{s}\" is out of range"));
+    }
+    Ok(bytes as u64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        Cli::try_parse_from(std::iter::once("scrape").chain(args.iter().copied()))
+    }
+
+    #[test]
+    fn defaults_match_design() {
+        let cli = parse(&["urls.txt"]).unwrap();
+        let cfg = cli.scrape.to_config(&cli.log, true).unwrap();
+        assert_eq!(cfg.input, InputSource::File("urls.txt".into()));
+        assert_eq!(cfg.concurrency.get(), 20);
+        assert_eq!(cfg.per_host.get(), 20);
+        assert_eq!(cfg.fetch.timeout, Duration::from_secs(10));
+        assert_eq!(cfg.fetch.connect_timeout, Duration::from_secs(5));
+        assert_eq!(cfg.fetch.retries, 2);
+        assert_eq!(cfg.fetch.max_body, 10 << 20);
+        assert_eq!(cfg.format, Format::Json);
+    }
+
+    #[test]
+    fn sequential_is_cap_one() {
+        let cli = parse(&["--sequential", "-c", "50", "x"]).unwrap();
+        let cfg = cli.scrape.to_config(&cli.log, true).unwrap();
+        assert_eq!((cfg.concurrency.get(), cfg.per_host.get()), (1, 1));
+    }
+
+    #[test]
+    fn stdin_rules() {
+        let cli = parse(&[]).unwrap();
+        assert!(matches!(cli.scrape.to_config(&cli.log, true), Err(RunError::NoInput)));
+        assert_eq!(cli.scrape.to_config(&cli.log, false).unwrap().input, InputSource::Stdin);
+        let cli = parse(&["-"]).unwrap();
+        assert_eq!(cli.scrape.to_config(&cli.log, true).unwrap().input, InputSource::Stdin);
+    }
+
+    #[test]
+    fn bad_values_are_usage_errors() {
+        assert!(parse(&["-c", "0", "x"]).is_err());
+        assert!(parse(&["--max-body", "10XB", "x"]).is_err());
+        assert!(parse(&["-t", "abc", "x"]).is_err());
+        assert!(parse(&["-f", "xml", "x"]).is_err());
+        let cli = parse(&["--selector", "[[", "x"]).unwrap();
+        assert!(matches!(cli.scrape.to_config(&cli.log, true), Err(RunError::Usage(_))));
+        let cli = parse(&["--default-currency", "dollars", "x"]).unwrap();
+        assert!(matches!(cli.scrape.to_config(&cli.log, true), Err(RunError::Usage(_))));
+    }
+
+    #[test]
+    fn subcommands_parse() {
+        let cli = parse(&["bench", "--levels", "1,5,20", "--runs", "3", "u.txt"]).unwrap();
+        match cli.command {
+            Some(Command::Bench(b)) => {
+                assert_eq!(b.levels.iter().map(|l| l.get()).collect::<Vec<_>>(), [1, 5, 20]);
+                assert_eq!(b.runs.get(), 3);
+                assert_eq!(b.scrape.file, Some("u.txt".into()));
+            }
+            other => panic!("{other:?}"),
+        }
+        let cli = parse(&["extract", "--text", "1.234,56 €"]).unwrap();
+        assert!(matches!(cli.command, Some(Command::Extract(ref e)) if e.text.is_some()));
+        let cli = parse(&["demo", "--pages", "10", "--latency", "0"]).unwrap();
+        assert!(matches!(cli.command, Some(Command::Demo(ref d)) if d.pages.get() == 10));
+    }
+
+    #[test]
+    fn sizes_and_seconds() {
+        assert_eq!(parse_size("10MiB"), Ok(10 << 20));
+        assert_eq!(parse_size("500KB"), Ok(500_000));
+        assert_eq!(parse_size("2000"), Ok(2000));
+        assert!(parse_size("0").is_err());
+        assert_eq!(parse_secs("0.5"), Ok(Duration::from_millis(500)));
+        assert!(parse_secs("-1").is_err());
+        assert!(parse_secs("inf").is_err());
+    }
+}
