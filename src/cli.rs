@@ -14,7 +14,12 @@ use crate::extract::ExtractOptions;
 
 /// Fetch product pages concurrently, extract prices, write JSON.
 #[derive(Debug, Parser)]
-#[command(name = "scrape", version, about, args_conflicts_with_subcommands = true)]
+#[command(
+    name = "scrape",
+    version,
+    about,
+    args_conflicts_with_subcommands = true
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -79,9 +84,9 @@ pub struct ScrapeArgs {
     /// Cap on the decoded body size, e.g. 10MiB, 500KB, 2000000.
     #[arg(long, value_name = "SIZE", default_value = "10MiB", value_parser = parse_size)]
     pub max_body: u64,
-    /// Output format on stdout (or in -o FILE).
-    #[arg(short, long, value_enum, value_name = "FORMAT", default_value = "json")]
-    pub format: Format,
+    /// Output format on stdout (or in -o FILE) [default: json; bench: a table].
+    #[arg(short, long, value_enum, value_name = "FORMAT")]
+    pub format: Option<Format>,
     /// Write records to FILE (atomically: complete or not at all) instead of stdout.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
@@ -239,7 +244,7 @@ impl ScrapeArgs {
                 user_agent: self.user_agent.clone().unwrap_or_else(default_user_agent),
                 ..FetchConfig::default()
             },
-            format: self.format,
+            format: self.format.unwrap_or(Format::Json),
             output: self.output.clone(),
             extract: extract_options(self.selector.as_deref(), &self.default_currency, false)?,
             progress: !self.no_progress && !log.quiet,
@@ -279,7 +284,7 @@ pub fn parse_secs(s: &str) -> Result<Duration, String> {
         .trim()
         .parse()
         .map_err(|_| format!("\"{s}\" is not a number of seconds"))?;
-    if !secs.is_finite() || secs < 0.0 || secs > 1e9 {
+    if !secs.is_finite() || !(0.0..=1e9).contains(&secs) {
         return Err(format!("\"{s}\" is out of range"));
     }
     Ok(Duration::from_secs_f64(secs))
@@ -342,10 +347,19 @@ mod tests {
     #[test]
     fn stdin_rules() {
         let cli = parse(&[]).unwrap();
-        assert!(matches!(cli.scrape.to_config(&cli.log, true), Err(RunError::NoInput)));
-        assert_eq!(cli.scrape.to_config(&cli.log, false).unwrap().input, InputSource::Stdin);
+        assert!(matches!(
+            cli.scrape.to_config(&cli.log, true),
+            Err(RunError::NoInput)
+        ));
+        assert_eq!(
+            cli.scrape.to_config(&cli.log, false).unwrap().input,
+            InputSource::Stdin
+        );
         let cli = parse(&["-"]).unwrap();
-        assert_eq!(cli.scrape.to_config(&cli.log, true).unwrap().input, InputSource::Stdin);
+        assert_eq!(
+            cli.scrape.to_config(&cli.log, true).unwrap().input,
+            InputSource::Stdin
+        );
     }
 
     #[test]
@@ -355,9 +369,15 @@ mod tests {
         assert!(parse(&["-t", "abc", "x"]).is_err());
         assert!(parse(&["-f", "xml", "x"]).is_err());
         let cli = parse(&["--selector", "[[", "x"]).unwrap();
-        assert!(matches!(cli.scrape.to_config(&cli.log, true), Err(RunError::Usage(_))));
+        assert!(matches!(
+            cli.scrape.to_config(&cli.log, true),
+            Err(RunError::Usage(_))
+        ));
         let cli = parse(&["--default-currency", "dollars", "x"]).unwrap();
-        assert!(matches!(cli.scrape.to_config(&cli.log, true), Err(RunError::Usage(_))));
+        assert!(matches!(
+            cli.scrape.to_config(&cli.log, true),
+            Err(RunError::Usage(_))
+        ));
     }
 
     #[test]
@@ -365,7 +385,10 @@ mod tests {
         let cli = parse(&["bench", "--levels", "1,5,20", "--runs", "3", "u.txt"]).unwrap();
         match cli.command {
             Some(Command::Bench(b)) => {
-                assert_eq!(b.levels.iter().map(|l| l.get()).collect::<Vec<_>>(), [1, 5, 20]);
+                assert_eq!(
+                    b.levels.iter().map(|l| l.get()).collect::<Vec<_>>(),
+                    [1, 5, 20]
+                );
                 assert_eq!(b.runs.get(), 3);
                 assert_eq!(b.scrape.file, Some("u.txt".into()));
             }

@@ -83,6 +83,8 @@ pub struct Outcome {
     pub unpriced: u64,
     /// The run was stopped by Ctrl-C.
     pub interrupted: bool,
+    /// Whoever read stdout went away (`scrape ... | head`): a normal way to stop.
+    pub stdout_closed: bool,
 }
 
 /// Exit code for a run: 0 all fetched, 1 some record failed (or, with `strict`,
@@ -90,6 +92,7 @@ pub struct Outcome {
 pub fn exit_code(result: &Result<Outcome, RunError>, strict: bool) -> i32 {
     match result {
         Err(_) => 2,
+        Ok(o) if o.stdout_closed => 0,
         Ok(o) if o.interrupted => 130,
         Ok(o) if o.failed > 0 || (strict && o.unpriced > 0) => 1,
         Ok(_) => 0,
@@ -101,7 +104,12 @@ mod tests {
     use super::*;
 
     fn ok(failed: u64, unpriced: u64, interrupted: bool) -> Result<Outcome, RunError> {
-        Ok(Outcome { failed, unpriced, interrupted })
+        Ok(Outcome {
+            failed,
+            unpriced,
+            interrupted,
+            stdout_closed: false,
+        })
     }
 
     #[test]
@@ -113,12 +121,23 @@ mod tests {
         assert_eq!(exit_code(&ok(1, 0, true), false), 130);
         assert_eq!(exit_code(&ok(0, 0, true), true), 130);
         assert_eq!(exit_code(&Err(RunError::NoInput), false), 2);
+        let closed = Outcome {
+            failed: 3,
+            interrupted: true,
+            stdout_closed: true,
+            ..Outcome::default()
+        };
+        assert_eq!(exit_code(&Ok(closed), true), 0, "| head is not an error");
         assert_eq!(exit_code(&Err(RunError::Usage("x".into())), true), 2);
     }
 
     #[test]
     fn kinds_serialise_as_in_design() {
-        for kind in [ErrorKind::InvalidUrl, ErrorKind::HttpStatus, ErrorKind::TooManyRedirects] {
+        for kind in [
+            ErrorKind::InvalidUrl,
+            ErrorKind::HttpStatus,
+            ErrorKind::TooManyRedirects,
+        ] {
             let json = serde_json::to_string(&kind).unwrap();
             assert_eq!(json, format!("\"{}\"", kind.as_str()));
         }

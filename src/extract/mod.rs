@@ -74,8 +74,14 @@ pub struct ExtractOptions {
 pub fn extract(html: &str, url: &Url, opts: &ExtractOptions) -> Extraction {
     let _ = (url, opts);
     let doc = scraper::Html::parse_document(html);
-    let title = scraper::Selector::parse("title")
-        .ok()
-        .and_then(|s| doc.select(&s).next().map(|t| t.text().collect::<String>().trim().to_owned()));
-    Extraction { price: None, title, candidates: Vec::new() }
+    let title = scraper::Selector::parse("title").ok().and_then(|s| {
+        doc.select(&s)
+            .next()
+            .map(|t| t.text().collect::<String>().trim().to_owned())
+    });
+    Extraction {
+        price: None,
+        title,
+        candidates: Vec::new(),
+    }
 }

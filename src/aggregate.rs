@@ -1,0 +1,281 @@
+//! Folds records into a [`Summary`]: counts, errors by kind, per-currency price
+//! statistics and latency percentiles.
+//!
+//! Prices in different currencies are never mixed. Latencies go into an HDR
+//! histogram (constant memory); prices are kept per currency only because an
+//! exact median needs them (16 bytes each).
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use hdrhistogram::Histogram;
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+
+use crate::error::ErrorKind;
+use crate::output::Record;
+
+/// Statistics of one currency's prices.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CurrencyStats {
+    pub count: u64,
+    pub min: Decimal,
+    pub max: Decimal,
+    pub mean: Decimal,
+    pub median: Decimal,
+}
+
+/// Latency percentiles of fetched records, in milliseconds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct Latency {
+    pub p50: f64,
+    pub p90: f64,
+    pub p99: f64,
+    pub max: f64,
+}
+
+/// The `summary` object of DESIGN.md.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    pub mode: String,
+    pub concurrency: usize,
+    pub urls: u64,
+    pub ok: u64,
+    pub failed: u64,
+    pub priced: u64,
+    pub errors: BTreeMap<ErrorKind, u64>,
+    pub prices: BTreeMap<String, CurrencyStats>,
+    pub elapsed_ms: f64,
+    pub pages_per_sec: f64,
+    pub latency_ms: Latency,
+    /// Retries made across all records (attempts beyond the first).
+    pub retries: u64,
+}
+
+/// Accumulates records as they finish.
+#[derive(Debug)]
+pub struct Aggregator {
+    mode: &'static str,
+    concurrency: usize,
+    urls: u64,
+    ok: u64,
+    priced: u64,
+    fetched: u64,
+    retries: u64,
+    errors: BTreeMap<ErrorKind, u64>,
+    prices: BTreeMap<String, Vec<Decimal>>,
+    latency_us: Histogram<u64>,
+}
+
+impl Aggregator {
+    pub fn new(sequential: bool, concurrency: usize) -> Aggregator {
+        Aggregator {
+            mode: if sequential {
+                "sequential"
+            } else {
+                "concurrent"
+            },
+            concurrency,
+            urls: 0,
+            ok: 0,
+            priced: 0,
+            fetched: 0,
+            retries: 0,
+            errors: BTreeMap::new(),
+            prices: BTreeMap::new(),
+            // 1 µs to 1 hour at 3 significant digits; auto-resize covers the rest.
+            latency_us: {
+                let mut h = Histogram::new_with_bounds(1, 3_600_000_000, 3)
+                    .expect("static histogram bounds are valid");
+                h.auto(true);
+                h
+            },
+        }
+    }
+
+    pub fn add(&mut self, record: &Record) {
+        self.urls += 1;
+        if record.attempts > 0 {
+            self.fetched += 1;
+            self.retries += u64::from(record.attempts - 1);
+            let us = (record.elapsed_ms * 1000.0).round().max(1.0) as u64;
+            // Recording cannot fail with auto-resize on.
+            let _ = self.latency_us.record(us);
+        }
+        match &record.error {
+            None => self.ok += 1,
+            Some(e) => *self.errors.entry(e.kind).or_insert(0) += 1,
+        }
+        if let Some(price) = &record.price {
+            self.priced += 1;
+            if let Some(cur) = &price.currency {
+                self.prices
+                    .entry(cur.clone())
+                    .or_default()
+                    .push(price.amount);
+            }
+        }
+    }
+
+    /// Records seen so far that were not ok.
+    pub fn failed(&self) -> u64 {
+        self.urls - self.ok
+    }
+
+    /// Records fetched fine but without a price.
+    pub fn unpriced(&self) -> u64 {
+        self.ok.saturating_sub(self.priced)
+    }
+
+    pub fn finish(self, elapsed: Duration) -> Summary {
+        let secs = elapsed.as_secs_f64();
+        let h = &self.latency_us;
+        let pct = |q: f64| {
+            if h.is_empty() {
+                0.0
+            } else {
+                ms(h.value_at_quantile(q))
+            }
+        };
+        Summary {
+            mode: self.mode.to_owned(),
+            concurrency: self.concurrency,
+            urls: self.urls,
+            ok: self.ok,
+            failed: self.urls - self.ok,
+            priced: self.priced,
+            errors: self.errors,
+            prices: self
+                .prices
+                .into_iter()
+                .map(|(cur, values)| (cur, currency_stats(values)))
+                .collect(),
+            elapsed_ms: round1(secs * 1000.0),
+            pages_per_sec: if secs > 0.0 {
+                round1(self.fetched as f64 / secs)
+            } else {
+                0.0
+            },
+            latency_ms: Latency {
+                p50: pct(0.5),
+                p90: pct(0.9),
+                p99: pct(0.99),
+                max: if h.is_empty() { 0.0 } else { ms(h.max()) },
+            },
+            retries: self.retries,
+        }
+    }
+}
+
+fn ms(us: u64) -> f64 {
+    round1(us as f64 / 1000.0)
+}
+
+/// Rounds to one decimal place: latencies are not meaningful below 0.1 ms.
+pub fn round1(x: f64) -> f64 {
+    (x * 10.0).round() / 10.0
+}
+
+fn currency_stats(mut values: Vec<Decimal>) -> CurrencyStats {
+    values.sort_unstable();
+    let n = values.len();
+    let sum: Decimal = values
+        .iter()
+        .fold(Decimal::ZERO, |a, b| a.saturating_add(*b));
+    let mid = n / 2;
+    let median = if n % 2 == 1 {
+        values[mid]
+    } else {
+        (values[mid - 1] + values[mid]) / Decimal::TWO
+    };
+    CurrencyStats {
+        count: n as u64,
+        min: values[0],
+        max: values[n - 1],
+        // Four places: enough to compare runs, short enough to read.
+        mean: (sum / Decimal::from(n as u64)).round_dp(4).normalize(),
+        median: median.normalize(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::extract::{FoundPrice, PriceSource};
+    use crate::output::RecordError;
+    use std::str::FromStr;
+
+    fn rec(
+        index: u64,
+        price: Option<(&str, &str)>,
+        err: Option<ErrorKind>,
+        ms: f64,
+        attempts: u32,
+    ) -> Record {
+        Record {
+            index,
+            url: format!("http://shop.test/{index}"),
+            final_url: None,
+            ok: err.is_none(),
+            status: Some(200),
+            price: price.map(|(a, c)| FoundPrice {
+                amount: Decimal::from_str(a).unwrap(),
+                currency: Some(c.into()),
+                text: a.into(),
+                source: PriceSource::JsonLd,
+            }),
+            title: None,
+            elapsed_ms: ms,
+            attempts,
+            error: err.map(|kind| RecordError {
+                kind,
+                message: String::new(),
+            }),
+        }
+    }
+
+    #[test]
+    fn counts_and_per_currency_stats() {
+        let mut a = Aggregator::new(false, 20);
+        a.add(&rec(0, Some(("3.50", "USD")), None, 100.0, 1));
+        a.add(&rec(1, Some(("1299.99", "USD")), None, 110.0, 1));
+        a.add(&rec(2, Some(("19.99", "USD")), None, 120.0, 2));
+        a.add(&rec(3, Some(("10", "EUR")), None, 130.0, 1));
+        a.add(&rec(4, None, None, 140.0, 1));
+        a.add(&rec(5, None, Some(ErrorKind::Timeout), 150.0, 3));
+        a.add(&rec(6, None, Some(ErrorKind::InvalidUrl), 0.0, 0));
+        assert_eq!(a.unpriced(), 1);
+        let s = a.finish(Duration::from_secs(2));
+        assert_eq!((s.urls, s.ok, s.failed, s.priced), (7, 5, 2, 4));
+        assert_eq!(s.errors.get(&ErrorKind::Timeout), Some(&1));
+        assert_eq!(s.errors.get(&ErrorKind::InvalidUrl), Some(&1));
+        let usd = &s.prices["USD"];
+        assert_eq!(usd.count, 3);
+        assert_eq!(usd.min.to_string(), "3.50");
+        assert_eq!(usd.max.to_string(), "1299.99");
+        assert_eq!(usd.median.to_string(), "19.99");
+        assert_eq!(usd.mean.to_string(), "441.16");
+        assert_eq!(s.prices["EUR"].median.to_string(), "10");
+        assert_eq!(s.pages_per_sec, 3.0, "6 fetched records in 2 s");
+        assert_eq!(s.retries, 3);
+        assert_eq!(s.mode, "concurrent");
+        assert!((s.latency_ms.p50 - 120.0).abs() < 0.2, "{:?}", s.latency_ms);
+        assert!((s.latency_ms.max - 150.0).abs() < 0.2);
+    }
+
+    #[test]
+    fn even_median_is_exact() {
+        let stats = currency_stats(vec![
+            Decimal::from_str("1.10").unwrap(),
+            Decimal::from_str("2.15").unwrap(),
+        ]);
+        assert_eq!(stats.median.to_string(), "1.625");
+    }
+
+    #[test]
+    fn empty_run_has_zero_stats() {
+        let s = Aggregator::new(true, 1).finish(Duration::ZERO);
+        assert_eq!((s.urls, s.pages_per_sec, s.latency_ms.p99), (0, 0.0, 0.0));
+        assert_eq!(s.mode, "sequential");
+    }
+}

@@ -1,0 +1,278 @@
+//! Runs the command the user asked for: a scrape, `bench`, `demo` or `extract`.
+//!
+//! Human-facing text (tables, reports) is produced here and returned or
+//! printed on the stream DESIGN.md assigns: data on stdout, the rest on stderr.
+
+use std::io::{self, IsTerminal, Read, Write};
+use std::num::NonZeroUsize;
+use std::time::Duration;
+
+use reqwest::Url;
+use serde::Serialize;
+use tokio_util::sync::CancellationToken;
+
+use crate::bench;
+use crate::cli::{
+    extract_options, BenchArgs, Cli, Command, Config, DemoArgs, ExtractArgs, Format, LogArgs,
+};
+use crate::demo::{Shop, ShopConfig};
+use crate::error::{Outcome, RunError};
+use crate::extract::{extract, Candidate, FoundPrice};
+use crate::fetch::decode_html;
+use crate::input::{self, Entry};
+use crate::output::{summary_table, Destination, Record};
+use crate::pipeline::{entries_channel, scrape};
+use crate::price::parse_price_hinted;
+
+/// Runs the parsed command line. `strict` in the result tells the caller how
+/// to read the outcome.
+pub async fn run(cli: Cli, cancel: CancellationToken) -> Result<Outcome, RunError> {
+    let stdin_tty = io::stdin().is_terminal();
+    match cli.command {
+        None => {
+            let cfg = cli.scrape.to_config(&cli.log, stdin_tty)?;
+            run_scrape(&cfg, cancel).await
+        }
+        Some(Command::Bench(args)) => run_bench(&args, &cli.log, stdin_tty, cancel).await,
+        Some(Command::Demo(args)) => run_demo(&args, &cli.log, cancel).await,
+        Some(Command::Extract(args)) => run_extract(&args),
+    }
+}
+
+/// Whether the command line asked for `--strict`.
+pub fn strict(cli: &Cli) -> bool {
+    match &cli.command {
+        None => cli.scrape.strict,
+        Some(Command::Bench(b)) => b.scrape.strict,
+        _ => false,
+    }
+}
+
+async fn run_scrape(cfg: &Config, cancel: CancellationToken) -> Result<Outcome, RunError> {
+    let entries = input::spawn_reader(&cfg.input, 1024)?;
+    let dest = match &cfg.output {
+        Some(path) => Destination::File(path.clone()),
+        None => Destination::Stdout,
+    };
+    let report = scrape(cfg, dest, entries, cancel).await?;
+    if !cfg.quiet && !report.outcome.stdout_closed {
+        eprint!("{}", summary_table(&report.summary));
+    }
+    Ok(report.outcome)
+}
+
+async fn run_bench(
+    args: &BenchArgs,
+    log: &LogArgs,
+    stdin_tty: bool,
+    cancel: CancellationToken,
+) -> Result<Outcome, RunError> {
+    let cfg = args.scrape.to_config(log, stdin_tty)?;
+    // A benchmark replays the list several times, so it is read into memory
+    // once (bench lists are hundreds or thousands of lines, not millions).
+    let mut rx = input::spawn_reader(&cfg.input, 1024)?;
+    let mut entries = Vec::new();
+    while let Some(e) = rx.recv().await {
+        entries.push(e?);
+    }
+    let report = bench::run(
+        &cfg,
+        &entries,
+        &args.levels,
+        args.runs,
+        args.warmup,
+        &cancel,
+    )
+    .await?;
+    let text = match args.scrape.format {
+        Some(Format::Json) => json_line(&report),
+        _ => bench::table(&report),
+    };
+    print_stdout(&text)?;
+    let failed = report.runs.iter().map(|r| r.failed).sum();
+    Ok(Outcome {
+        failed,
+        interrupted: cancel.is_cancelled(),
+        ..Outcome::default()
+    })
+}
+
+async fn run_demo(
+    args: &DemoArgs,
+    log: &LogArgs,
+    cancel: CancellationToken,
+) -> Result<Outcome, RunError> {
+    // Latency spread of ±50% around the chosen value: real shops are uneven.
+    let latency = Duration::from_millis(args.latency);
+    let shop = Shop::start(ShopConfig {
+        latency: latency / 2,
+        jitter: latency,
+        listeners: 1,
+    })
+    .await
+    .map_err(RunError::Demo)?;
+    let pages = args.pages.get() as u64;
+    let entries: Vec<Entry> = (1..=pages)
+        .map(|n| {
+            let raw = shop.product_url(n);
+            Entry {
+                index: n - 1,
+                target: input::parse_url(&raw),
+                raw,
+            }
+        })
+        .collect();
+    let cli = Cli {
+        command: None,
+        scrape: crate::cli::ScrapeArgs {
+            file: Some("-".into()),
+            concurrency: args.concurrency,
+            per_host: None,
+            sequential: false,
+            timeout: Duration::from_secs(10),
+            connect_timeout: Duration::from_secs(5),
+            retries: 2,
+            max_body: 10 << 20,
+            format: Some(Format::Jsonl),
+            output: None,
+            selector: None,
+            default_currency: "USD".into(),
+            user_agent: None,
+            no_progress: true,
+            strict: false,
+        },
+        log: log.clone(),
+    };
+    let mut cfg = cli.scrape.to_config(log, false)?;
+    let mut out = String::new();
+    out.push_str(&format!(
+        "demo shop on {} serving {pages} product pages, {}–{} ms latency each\n\n",
+        shop.base_url(),
+        args.latency / 2,
+        args.latency * 3 / 2
+    ));
+    print_stdout(&out)?;
+    let levels = [NonZeroUsize::MIN, args.concurrency];
+    let report = bench::run(&cfg, &entries, &levels, NonZeroUsize::MIN, false, &cancel).await?;
+    print_stdout(&bench::table(&report))?;
+
+    // One more concurrent run, keeping the records this time, to show the
+    // prices and check them against what the shop knows it served.
+    let dir = tempfile::tempdir().map_err(RunError::Demo)?;
+    let path = dir.path().join("demo.jsonl");
+    cfg.output = Some(path.clone());
+    let run = scrape(
+        &cfg,
+        Destination::File(path.clone()),
+        entries_channel(entries),
+        cancel.clone(),
+    )
+    .await?;
+    let text = std::fs::read_to_string(&path).map_err(RunError::Demo)?;
+    let records: Vec<Record> = text
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect();
+    let (correct, total) = check_against_shop(&records, &shop);
+    let mut out = String::from("\nprices found by the concurrent run:\n");
+    out.push_str(&summary_table(&run.summary));
+    out.push_str(&format!(
+        "{correct} of {total} pages priced exactly as the shop served them (price, currency; no price where there is none)\n"
+    ));
+    print_stdout(&out)?;
+    Ok(run.outcome)
+}
+
+/// Counts records whose price matches the page the shop generated.
+fn check_against_shop(records: &[Record], shop: &Shop) -> (usize, usize) {
+    let epoch = 0;
+    let correct = records
+        .iter()
+        .filter(|r| {
+            let n = r.index + 1;
+            let expected = crate::demo::product_page(n, epoch).expected;
+            let got = r.price.as_ref().map(|p| (p.amount, p.currency.as_deref()));
+            r.ok && got == expected.as_ref().map(|e| (e.amount, Some(e.currency)))
+        })
+        .count();
+    let _ = shop;
+    (correct, records.len())
+}
+
+fn run_extract(args: &ExtractArgs) -> Result<Outcome, RunError> {
+    let opts = extract_options(
+        args.selector.as_deref(),
+        &args.default_currency,
+        args.explain,
+    )?;
+    if let Some(text) = &args.text {
+        let parsed = parse_price_hinted(text, None, None);
+        let default = opts.default_currency.as_deref();
+        let value = parsed.amount.map(|amount| TextPrice {
+            amount,
+            currency: parsed.currency.and_then(|c| c.resolve(None, default)),
+            text: text.trim().to_owned(),
+        });
+        print_stdout(&json_line(&value))?;
+        return Ok(Outcome::default());
+    }
+    let url = Url::parse(&args.url)
+        .map_err(|e| RunError::Usage(format!("invalid --url \"{}\": {e}", args.url)))?;
+    let bytes = match &args.file {
+        Some(p) if p.as_os_str() != "-" => {
+            std::fs::read(p).map_err(|source| RunError::ReadInput {
+                path: p.clone(),
+                source,
+            })?
+        }
+        _ => {
+            let mut buf = Vec::new();
+            io::stdin()
+                .read_to_end(&mut buf)
+                .map_err(RunError::ReadStdin)?;
+            buf
+        }
+    };
+    let (html, _, _) = decode_html(&bytes, None);
+    let found = extract(&html, &url, &opts);
+    let text = if args.explain {
+        json_line(&Explained {
+            price: found.price,
+            title: found.title,
+            candidates: found.candidates,
+        })
+    } else {
+        json_line(&found.price)
+    };
+    print_stdout(&text)?;
+    Ok(Outcome::default())
+}
+
+#[derive(Serialize)]
+struct TextPrice {
+    amount: rust_decimal::Decimal,
+    currency: Option<&'static str>,
+    text: String,
+}
+
+#[derive(Serialize)]
+struct Explained {
+    price: Option<FoundPrice>,
+    title: Option<String>,
+    candidates: Vec<Candidate>,
+}
+
+fn json_line<T: Serialize>(value: &T) -> String {
+    // Serialising our own plain structs cannot fail.
+    let mut s = serde_json::to_string(value).unwrap_or_else(|_| "null".into());
+    s.push('\n');
+    s
+}
+
+fn print_stdout(text: &str) -> Result<(), RunError> {
+    let mut out = io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(RunError::Stdout(e)),
+        _ => Ok(()),
+    }
+}

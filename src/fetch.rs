@@ -1,0 +1,586 @@
+//! HTTP: the shared client, one attempt at a page, and the retry policy.
+//!
+//! An attempt sends the request, checks status and content type, streams the
+//! body under a decoded-size cap and decodes its charset, all inside one
+//! deadline. The retry *loop* lives in `engine` (it must hand back its
+//! concurrency permits while it backs off); this module only says whether an
+//! error is worth another try and how long to wait. Knows nothing about prices.
+
+use std::error::Error as StdError;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use encoding_rs::Encoding;
+use reqwest::header::{HeaderMap, CONTENT_LENGTH, CONTENT_TYPE, RETRY_AFTER};
+use reqwest::{redirect, Client, StatusCode, Url};
+
+use crate::cli::FetchConfig;
+use crate::error::ErrorKind;
+
+/// At most this many redirects are followed (DESIGN.md).
+pub const MAX_REDIRECTS: usize = 10;
+
+/// A fetched HTML page, decoded to text.
+#[derive(Debug, Clone)]
+pub struct Page {
+    pub final_url: Url,
+    pub status: u16,
+    pub html: String,
+    /// Name of the charset the body was decoded with.
+    pub charset: &'static str,
+    /// Some bytes were invalid for that charset and were replaced.
+    pub lossy: bool,
+}
+
+/// Why an attempt failed. Each variant maps to exactly one contract kind.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum FetchError {
+    #[error("dns lookup failed: {0}")]
+    Dns(String),
+    #[error("connection failed: {0}")]
+    Connect(String),
+    #[error("tls handshake failed: {0}")]
+    Tls(String),
+    #[error("timed out after {0:?}")]
+    Timeout(Duration),
+    #[error("connect timed out: {0}")]
+    ConnectTimeout(String),
+    #[error("http status {status}")]
+    HttpStatus {
+        status: u16,
+        retry_after: Option<Duration>,
+    },
+    #[error("more than {MAX_REDIRECTS} redirects")]
+    TooManyRedirects,
+    #[error("redirect to unsupported url \"{0}\": only http and https are followed")]
+    BadRedirect(String),
+    #[error("decoded body is larger than {0} bytes")]
+    BodyTooLarge(u64),
+    #[error("content type \"{0}\" is not html")]
+    NotHtml(String),
+    #[error("reading body failed: {0}")]
+    Body(String),
+}
+
+impl FetchError {
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            FetchError::Dns(_) => ErrorKind::Dns,
+            FetchError::Connect(_) => ErrorKind::Connect,
+            FetchError::Tls(_) => ErrorKind::Tls,
+            FetchError::Timeout(_) | FetchError::ConnectTimeout(_) => ErrorKind::Timeout,
+            FetchError::HttpStatus { .. } => ErrorKind::HttpStatus,
+            FetchError::TooManyRedirects => ErrorKind::TooManyRedirects,
+            FetchError::BadRedirect(_) => ErrorKind::BadRedirect,
+            FetchError::BodyTooLarge(_) => ErrorKind::BodyTooLarge,
+            FetchError::NotHtml(_) => ErrorKind::NotHtml,
+            FetchError::Body(_) => ErrorKind::Body,
+        }
+    }
+
+    /// Transient failures are worth another attempt: connection trouble,
+    /// timeouts, 429 and the gateway/unavailable statuses. Everything else
+    /// would fail the same way again.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            FetchError::Connect(_) | FetchError::Timeout(_) | FetchError::ConnectTimeout(_) => true,
+            FetchError::HttpStatus { status, .. } => matches!(status, 429 | 502 | 503 | 504),
+            _ => false,
+        }
+    }
+}
+
+/// The result of one attempt, with what was learnt even when it failed.
+#[derive(Debug)]
+pub struct Attempt {
+    pub status: Option<u16>,
+    pub final_url: Option<Url>,
+    pub result: Result<Page, FetchError>,
+}
+
+/// How long to wait before attempt number `attempt + 1` (attempts count from 1),
+/// or `None` when the error is not worth retrying or attempts are used up.
+/// Exponential backoff with jitter; a server's `Retry-After` wins, capped.
+pub fn retry_delay(err: &FetchError, attempt: u32, cfg: &FetchConfig) -> Option<Duration> {
+    if !err.is_transient() || attempt > cfg.retries {
+        return None;
+    }
+    if let FetchError::HttpStatus {
+        retry_after: Some(wait),
+        ..
+    } = err
+    {
+        return Some((*wait).min(cfg.max_retry_after));
+    }
+    // base * 2^(n-1), plus up to the same again at random so that many clients
+    // failing together do not retry in lockstep.
+    let step = cfg.backoff_base.saturating_mul(1 << (attempt - 1).min(16));
+    let jitter = step.mul_f64(fastrand::f64());
+    Some((step + jitter).min(cfg.max_retry_after))
+}
+
+/// The shared HTTP client: one connection pool for the whole run.
+#[derive(Debug, Clone)]
+pub struct Fetcher {
+    client: Client,
+    cfg: Arc<FetchConfig>,
+}
+
+impl Fetcher {
+    /// Builds the client. `pool_per_host` sizes the keep-alive pool so every
+    /// concurrent request to a host can reuse a connection.
+    pub fn new(cfg: &FetchConfig, pool_per_host: usize) -> Result<Fetcher, reqwest::Error> {
+        let policy = redirect::Policy::custom(|attempt| {
+            if attempt.previous().len() > MAX_REDIRECTS {
+                attempt.error(RedirectRefused::TooMany)
+            } else if !matches!(attempt.url().scheme(), "http" | "https") {
+                let url = attempt.url().to_string();
+                attempt.error(RedirectRefused::Scheme(url))
+            } else {
+                attempt.follow()
+            }
+        });
+        let client = Client::builder()
+            .user_agent(cfg.user_agent.clone())
+            .connect_timeout(cfg.connect_timeout)
+            .redirect(policy)
+            .gzip(true)
+            .brotli(true)
+            .zstd(true)
+            .pool_max_idle_per_host(pool_per_host)
+            .tcp_nodelay(true)
+            // Direct connections only: an inherited HTTP_PROXY must not
+            // silently reroute requests (or the loopback demo shop).
+            .no_proxy()
+            .dns_resolver(Arc::new(TypedResolver))
+            .build()?;
+        Ok(Fetcher {
+            client,
+            cfg: Arc::new(cfg.clone()),
+        })
+    }
+
+    pub fn config(&self) -> &FetchConfig {
+        &self.cfg
+    }
+
+    /// One attempt: request, status, content type, capped body, charset.
+    /// The whole of it, body included, runs under the `--timeout` deadline.
+    /// Dropping the future cancels the request.
+    pub async fn attempt(&self, url: &Url) -> Attempt {
+        let mut status = None;
+        let mut final_url = None;
+        let deadline = self.cfg.timeout;
+        let work = self.attempt_inner(url, &mut status, &mut final_url);
+        let result = match tokio::time::timeout(deadline, work).await {
+            Ok(result) => result,
+            Err(_) => Err(FetchError::Timeout(deadline)),
+        };
+        Attempt {
+            status,
+            final_url,
+            result,
+        }
+    }
+
+    async fn attempt_inner(
+        &self,
+        url: &Url,
+        status_out: &mut Option<u16>,
+        final_url_out: &mut Option<Url>,
+    ) -> Result<Page, FetchError> {
+        let mut resp = self
+            .client
+            .get(url.clone())
+            .header(
+                reqwest::header::ACCEPT,
+                "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5",
+            )
+            .send()
+            .await
+            .map_err(classify)?;
+        let status = resp.status();
+        *status_out = Some(status.as_u16());
+        *final_url_out = Some(resp.url().clone());
+        if !status.is_success() {
+            return Err(FetchError::HttpStatus {
+                status: status.as_u16(),
+                retry_after: retry_after(resp.headers(), status),
+            });
+        }
+        let header_charset = check_content_type(resp.headers())?;
+        let cap = self.cfg.max_body;
+        // The declared length is of the encoded body; only trust it to fail
+        // early when the body is not compressed.
+        if resp
+            .headers()
+            .get(reqwest::header::CONTENT_ENCODING)
+            .is_none()
+        {
+            if let Some(len) = content_length(resp.headers()) {
+                if len > cap {
+                    return Err(FetchError::BodyTooLarge(cap));
+                }
+            }
+        }
+        // Chunks arrive already decompressed, so counting them caps the
+        // decoded size: a compression bomb stops at `cap`, not at memory's end.
+        let mut body = Vec::with_capacity(16 * 1024);
+        while let Some(chunk) = resp.chunk().await.map_err(classify)? {
+            if (body.len() + chunk.len()) as u64 > cap {
+                return Err(FetchError::BodyTooLarge(cap));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        let (html, encoding, lossy) = decode_html(&body, header_charset.as_deref());
+        Ok(Page {
+            final_url: resp.url().clone(),
+            status: status.as_u16(),
+            html,
+            charset: encoding.name(),
+            lossy,
+        })
+    }
+}
+
+fn content_length(headers: &HeaderMap) -> Option<u64> {
+    headers
+        .get(CONTENT_LENGTH)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
+}
+
+/// Rejects non-HTML content types; returns the `charset` parameter if any.
+/// A missing content type is given the benefit of the doubt.
+fn check_content_type(headers: &HeaderMap) -> Result<Option<String>, FetchError> {
+    let Some(value) = headers.get(CONTENT_TYPE) else {
+        return Ok(None);
+    };
+    let value = String::from_utf8_lossy(value.as_bytes());
+    let mut parts = value.split(';');
+    let essence = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+    if !matches!(essence.as_str(), "text/html" | "application/xhtml+xml" | "") {
+        return Err(FetchError::NotHtml(essence));
+    }
+    let charset = parts.find_map(|p| {
+        let (k, v) = p.split_once('=')?;
+        k.trim()
+            .eq_ignore_ascii_case("charset")
+            .then(|| v.trim().trim_matches(['"', '\'']).to_owned())
+    });
+    Ok(charset)
+}
+
+/// `Retry-After` as seconds or an HTTP date; only meaningful on 429 and 503.
+fn retry_after(headers: &HeaderMap, status: StatusCode) -> Option<Duration> {
+    if !matches!(status.as_u16(), 429 | 503) {
+        return None;
+    }
+    let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let when = httpdate::parse_http_date(value).ok()?;
+    Some(
+        when.duration_since(SystemTime::now())
+            .unwrap_or(Duration::ZERO),
+    )
+}
+
+/// Decodes a body: a BOM wins, then the header's charset, then a
+/// `<meta charset>` in the first bytes, then UTF-8 — falling back to
+/// windows-1252 (what browsers assume) when undeclared bytes are not UTF-8.
+/// Invalid bytes become U+FFFD; the flag reports it.
+pub fn decode_html(body: &[u8], header_charset: Option<&str>) -> (String, &'static Encoding, bool) {
+    let declared = header_charset
+        .and_then(|l| Encoding::for_label(l.as_bytes()))
+        .or_else(|| meta_charset(body));
+    let encoding = match declared {
+        Some(enc) => enc,
+        None if std::str::from_utf8(body).is_ok() => encoding_rs::UTF_8,
+        None => encoding_rs::WINDOWS_1252,
+    };
+    // `decode` sniffs the BOM itself and lets it override the declaration.
+    let (text, used, lossy) = encoding.decode(body);
+    (text.into_owned(), used, lossy)
+}
+
+/// Finds `<meta charset=...>` or `<meta http-equiv=content-type content="...charset=...">`
+/// in the first 4 KiB, as the HTML prescan does (UTF-16 labels mean UTF-8 there).
+fn meta_charset(body: &[u8]) -> Option<&'static Encoding> {
+    let head = &body[..body.len().min(4096)];
+    let lower = head.to_ascii_lowercase();
+    let mut from = 0;
+    while let Some(pos) = find(&lower[from..], b"<meta") {
+        let start = from + pos;
+        let end = find(&lower[start..], b">").map_or(lower.len(), |e| start + e);
+        let tag = &lower[start..end];
+        if let Some(cs) = find(tag, b"charset") {
+            let rest = &tag[cs + 7..];
+            let rest = rest.trim_ascii_start();
+            if let Some(rest) = rest.strip_prefix(b"=") {
+                let rest = rest.trim_ascii_start();
+                let rest = rest
+                    .strip_prefix(b"\"")
+                    .or_else(|| rest.strip_prefix(b"'"))
+                    .unwrap_or(rest);
+                let len = rest
+                    .iter()
+                    .position(|b| !(b.is_ascii_alphanumeric() || b"-_:.".contains(b)))
+                    .unwrap_or(rest.len());
+                if let Some(enc) = Encoding::for_label(&rest[..len]) {
+                    return Some(
+                        if enc == encoding_rs::UTF_16LE || enc == encoding_rs::UTF_16BE {
+                            encoding_rs::UTF_8
+                        } else {
+                            enc
+                        },
+                    );
+                }
+            }
+        }
+        from = end;
+    }
+    None
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+/// Why our redirect policy refused to follow.
+#[derive(Debug, thiserror::Error)]
+enum RedirectRefused {
+    #[error("too many redirects")]
+    TooMany,
+    #[error("redirect to {0}")]
+    Scheme(String),
+}
+
+/// A DNS failure, typed so that `classify` can tell it from other connect errors.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+struct DnsError(String);
+
+/// Resolves with tokio's resolver (the system's `getaddrinfo` on a blocking
+/// thread) and tags failures as [`DnsError`].
+struct TypedResolver;
+
+impl reqwest::dns::Resolve for TypedResolver {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let host = name.as_str().to_owned();
+        Box::pin(async move {
+            let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), 0))
+                .await
+                .map_err(|e| {
+                    Box::new(DnsError(format!("{host}: {e}"))) as Box<dyn StdError + Send + Sync>
+                })?
+                .collect();
+            if addrs.is_empty() {
+                return Err(Box::new(DnsError(format!("{host}: no addresses")))
+                    as Box<dyn StdError + Send + Sync>);
+            }
+            Ok(Box::new(addrs.into_iter()) as reqwest::dns::Addrs)
+        })
+    }
+}
+
+/// Maps a reqwest error to a kind by its type and source chain, never by its text.
+fn classify(err: reqwest::Error) -> FetchError {
+    let message = chain_message(&err);
+    let mut source: Option<&(dyn StdError + 'static)> = Some(&err);
+    while let Some(e) = source {
+        if let Some(r) = e.downcast_ref::<RedirectRefused>() {
+            return match r {
+                RedirectRefused::TooMany => FetchError::TooManyRedirects,
+                RedirectRefused::Scheme(url) => FetchError::BadRedirect(url.clone()),
+            };
+        }
+        if let Some(d) = e.downcast_ref::<DnsError>() {
+            return FetchError::Dns(d.0.clone());
+        }
+        source = e.source();
+    }
+    if err.is_timeout() {
+        return FetchError::ConnectTimeout(message);
+    }
+    if err.is_connect() {
+        // rustls failures reach us as io errors of kind InvalidData.
+        let mut tls = false;
+        let mut cur = err.source();
+        while let Some(e) = cur {
+            tls |= e
+                .downcast_ref::<std::io::Error>()
+                .is_some_and(|io| io.kind() == std::io::ErrorKind::InvalidData);
+            cur = e.source();
+        }
+        return if tls {
+            FetchError::Tls(message)
+        } else {
+            FetchError::Connect(message)
+        };
+    }
+    if err.is_body() || err.is_decode() {
+        return FetchError::Body(message);
+    }
+    // The request was sent but the connection failed before a response
+    // (reset, closed): a connection failure, and worth a retry.
+    FetchError::Connect(message)
+}
+
+/// "outer: inner: innermost", skipping layers that repeat their source's text.
+fn chain_message(err: &(dyn StdError + 'static)) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut cur = Some(err);
+    while let Some(e) = cur {
+        let text = e.to_string();
+        if !parts.last().is_some_and(|p| p.contains(&text)) && !text.is_empty() {
+            parts.push(text);
+        }
+        cur = e.source();
+    }
+    parts.join(": ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cfg() -> FetchConfig {
+        FetchConfig::default()
+    }
+
+    #[test]
+    fn only_transient_errors_are_retried() {
+        let c = cfg();
+        let status = |s| FetchError::HttpStatus {
+            status: s,
+            retry_after: None,
+        };
+        for e in [
+            status(429),
+            status(502),
+            status(503),
+            status(504),
+            FetchError::Connect("x".into()),
+            FetchError::Timeout(Duration::from_secs(1)),
+        ] {
+            assert!(retry_delay(&e, 1, &c).is_some(), "{e:?}");
+        }
+        for e in [
+            status(404),
+            status(500),
+            FetchError::NotHtml("x".into()),
+            FetchError::Dns("x".into()),
+            FetchError::Body("x".into()),
+            FetchError::TooManyRedirects,
+        ] {
+            assert!(retry_delay(&e, 1, &c).is_none(), "{e:?}");
+        }
+        assert!(
+            retry_delay(&status(503), 3, &c).is_none(),
+            "2 retries = 3 attempts"
+        );
+    }
+
+    #[test]
+    fn backoff_grows_with_jitter_and_honours_retry_after() {
+        let c = cfg();
+        let e = FetchError::Connect("x".into());
+        for _ in 0..100 {
+            let d1 = retry_delay(&e, 1, &c).unwrap();
+            let d2 = retry_delay(&e, 2, &c).unwrap();
+            assert!(d1 >= c.backoff_base && d1 <= c.backoff_base * 2, "{d1:?}");
+            assert!(
+                d2 >= c.backoff_base * 2 && d2 <= c.backoff_base * 4,
+                "{d2:?}"
+            );
+        }
+        let ra = |s| FetchError::HttpStatus {
+            status: 429,
+            retry_after: Some(Duration::from_secs(s)),
+        };
+        assert_eq!(retry_delay(&ra(3), 1, &c), Some(Duration::from_secs(3)));
+        assert_eq!(retry_delay(&ra(3600), 1, &c), Some(c.max_retry_after));
+    }
+
+    #[test]
+    fn retry_after_parses_seconds_and_dates() {
+        let mut h = HeaderMap::new();
+        h.insert(RETRY_AFTER, "7".parse().unwrap());
+        assert_eq!(
+            retry_after(&h, StatusCode::TOO_MANY_REQUESTS),
+            Some(Duration::from_secs(7))
+        );
+        assert_eq!(retry_after(&h, StatusCode::INTERNAL_SERVER_ERROR), None);
+        let later = SystemTime::now() + Duration::from_secs(30);
+        h.insert(RETRY_AFTER, httpdate::fmt_http_date(later).parse().unwrap());
+        let d = retry_after(&h, StatusCode::SERVICE_UNAVAILABLE).unwrap();
+        assert!(
+            d > Duration::from_secs(25) && d <= Duration::from_secs(30),
+            "{d:?}"
+        );
+    }
+
+    #[test]
+    fn content_types() {
+        let mut h = HeaderMap::new();
+        assert_eq!(check_content_type(&h).unwrap(), None);
+        h.insert(
+            CONTENT_TYPE,
+            "text/html; charset=\"ISO-8859-1\"".parse().unwrap(),
+        );
+        assert_eq!(
+            check_content_type(&h).unwrap().as_deref(),
+            Some("ISO-8859-1")
+        );
+        h.insert(CONTENT_TYPE, "application/xhtml+xml".parse().unwrap());
+        assert!(check_content_type(&h).is_ok());
+        h.insert(CONTENT_TYPE, "application/json".parse().unwrap());
+        assert!(
+            matches!(check_content_type(&h), Err(FetchError::NotHtml(t)) if t == "application/json")
+        );
+    }
+
+    #[test]
+    fn charsets_bom_header_meta_default() {
+        // windows-1252 bytes for "Crème 12,50 €"
+        let latin = b"<p>Cr\xe8me 12,50 \x80</p>";
+        let (t, enc, lossy) = decode_html(latin, Some("windows-1252"));
+        assert_eq!(
+            (t.as_str(), enc.name(), lossy),
+            ("<p>Crème 12,50 €</p>", "windows-1252", false)
+        );
+        // undeclared and not UTF-8: windows-1252
+        assert_eq!(decode_html(latin, None).0, "<p>Crème 12,50 €</p>");
+        // meta charset
+        let meta = b"<html><head><meta charset=\"iso-8859-1\"><title>Cr\xe8me</title>";
+        assert!(decode_html(meta, None).0.contains("Crème"));
+        let equiv = b"<meta http-equiv=\"Content-Type\" content=\"text/html; charset=shift_jis\"><p>\x89\xa1</p>";
+        assert_eq!(decode_html(equiv, None).1.name(), "Shift_JIS");
+        // BOM beats the header
+        let bom = b"\xef\xbb\xbf<p>Cr\xc3\xa8me</p>";
+        let (t, enc, _) = decode_html(bom, Some("iso-8859-1"));
+        assert_eq!((t.as_str(), enc.name()), ("<p>Crème</p>", "UTF-8"));
+        // declared utf-8 with bad bytes: replaced, flagged
+        let (t, _, lossy) = decode_html(b"<p>Cr\xe8me</p>", Some("utf-8"));
+        assert!(lossy && t.contains('\u{fffd}'));
+    }
+
+    #[test]
+    fn error_kinds_map_one_to_one() {
+        assert_eq!(
+            FetchError::ConnectTimeout("x".into()).kind(),
+            ErrorKind::Timeout
+        );
+        assert_eq!(
+            FetchError::BadRedirect("file:///".into()).kind(),
+            ErrorKind::BadRedirect
+        );
+        assert_eq!(FetchError::BodyTooLarge(1).kind(), ErrorKind::BodyTooLarge);
+    }
+}

@@ -1,0 +1,485 @@
+//! Record types (these structs *are* the JSON contract) and the json / jsonl /
+//! csv writers, including atomic `-o FILE` output and the summary table.
+//!
+//! Writers are synchronous: they run on the output thread, never on the async
+//! runtime, so a slow or blocked stdout cannot stall the fetchers.
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::aggregate::Summary;
+use crate::cli::Format;
+use crate::error::{ErrorKind, RunError};
+use crate::extract::FoundPrice;
+
+/// One record per URL line (DESIGN.md "Output records").
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Record {
+    pub index: u64,
+    pub url: String,
+    pub final_url: Option<String>,
+    pub ok: bool,
+    pub status: Option<u16>,
+    pub price: Option<FoundPrice>,
+    pub title: Option<String>,
+    pub elapsed_ms: f64,
+    pub attempts: u32,
+    pub error: Option<RecordError>,
+}
+
+/// `error` of a record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordError {
+    pub kind: ErrorKind,
+    pub message: String,
+}
+
+impl Record {
+    /// A record for a line that was never fetched (invalid or cancelled).
+    pub fn failed(index: u64, url: String, kind: ErrorKind, message: String) -> Record {
+        Record {
+            index,
+            url,
+            final_url: None,
+            ok: false,
+            status: None,
+            price: None,
+            title: None,
+            elapsed_ms: 0.0,
+            attempts: 0,
+            error: Some(RecordError { kind, message }),
+        }
+    }
+}
+
+/// The `json` document, for readers (tests, tools) that parse it back.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Document {
+    pub results: Vec<Record>,
+    pub summary: Summary,
+}
+
+/// Where records go.
+pub enum Destination {
+    Stdout,
+    /// Written to a temporary file next to `path`, renamed over it on success.
+    File(PathBuf),
+    /// Nowhere (benchmarks).
+    Discard,
+}
+
+/// The file being written, or stdout (`None`), for error messages.
+#[derive(Debug, Clone)]
+pub struct WriteTarget(Option<PathBuf>);
+
+impl WriteTarget {
+    pub fn error(&self, source: io::Error) -> RunError {
+        match &self.0 {
+            Some(path) => RunError::WriteOutput {
+                path: path.clone(),
+                source,
+            },
+            None => RunError::Stdout(source),
+        }
+    }
+}
+
+/// Writes records in one format, holding back out-of-order records when the
+/// format promises input order (json, csv).
+pub struct RecordWriter {
+    format: Format,
+    out: Box<dyn Write + Send>,
+    temp: Option<(tempfile::TempPath, PathBuf)>,
+    pending: BTreeMap<u64, Record>,
+    next: u64,
+    written: u64,
+}
+
+impl RecordWriter {
+    pub fn new(format: Format, dest: &Destination) -> Result<RecordWriter, RunError> {
+        let (out, temp): (Box<dyn Write + Send>, _) = match dest {
+            Destination::Stdout => (
+                Box::new(BufWriter::with_capacity(64 * 1024, io::stdout())),
+                None,
+            ),
+            Destination::Discard => (Box::new(io::sink()), None),
+            Destination::File(path) => {
+                let wrap = |source| RunError::WriteOutput {
+                    path: path.clone(),
+                    source,
+                };
+                let dir = match path.parent() {
+                    Some(d) if !d.as_os_str().is_empty() => d,
+                    _ => Path::new("."),
+                };
+                let file = tempfile::Builder::new()
+                    .prefix(".scrape-")
+                    .suffix(".tmp")
+                    .tempfile_in(dir)
+                    .map_err(wrap)?;
+                let (file, temp_path) = file.into_parts();
+                (
+                    Box::new(BufWriter::with_capacity(64 * 1024, file)),
+                    Some((temp_path, path.clone())),
+                )
+            }
+        };
+        let mut w = RecordWriter {
+            format,
+            out,
+            temp,
+            pending: BTreeMap::new(),
+            next: 0,
+            written: 0,
+        };
+        w.begin().map_err(|e| w.target().error(e))?;
+        Ok(w)
+    }
+
+    /// Names the destination in errors.
+    pub fn target(&self) -> WriteTarget {
+        WriteTarget(self.temp.as_ref().map(|(_, path)| path.clone()))
+    }
+
+    fn begin(&mut self) -> io::Result<()> {
+        match self.format {
+            Format::Json => self.out.write_all(b"{\"results\":["),
+            Format::Jsonl => Ok(()),
+            Format::Csv => self.write_csv(&CSV_HEADER),
+        }
+    }
+
+    /// Accepts a finished record; returns how many records were written out
+    /// (zero while an earlier index is still missing in ordered formats).
+    pub fn push(&mut self, record: Record) -> io::Result<u64> {
+        if self.format == Format::Jsonl {
+            self.write_one(&record)?;
+            // Streamed output is read live (`| jq`), so each line goes out now.
+            self.out.flush()?;
+            return Ok(1);
+        }
+        if record.index != self.next {
+            self.pending.insert(record.index, record);
+            return Ok(0);
+        }
+        self.write_one(&record)?;
+        self.next += 1;
+        let mut n = 1;
+        while let Some(r) = self.pending.remove(&self.next) {
+            self.write_one(&r)?;
+            self.next += 1;
+            n += 1;
+        }
+        Ok(n)
+    }
+
+    fn write_one(&mut self, record: &Record) -> io::Result<()> {
+        match self.format {
+            Format::Json => {
+                if self.written > 0 {
+                    self.out.write_all(b",")?;
+                }
+                self.out.write_all(b"\n")?;
+                serde_json::to_writer(&mut self.out, record)?;
+            }
+            Format::Jsonl => {
+                serde_json::to_writer(&mut self.out, record)?;
+                self.out.write_all(b"\n")?;
+            }
+            Format::Csv => self.write_csv(&csv_row(record))?,
+        }
+        self.written += 1;
+        Ok(())
+    }
+
+    /// One CSV row through the csv crate (quoting rules), into the shared output.
+    fn write_csv<S: AsRef<[u8]>>(&mut self, fields: &[S]) -> io::Result<()> {
+        let mut w = csv::Writer::from_writer(Vec::with_capacity(256));
+        w.write_record(fields)?;
+        let row = w
+            .into_inner()
+            .map_err(|e| io::Error::other(e.to_string()))?;
+        self.out.write_all(&row)
+    }
+
+    /// Writes what is still held back (gaps can only remain after a failed
+    /// run), the summary for json, flushes, and moves a temporary file into place.
+    pub fn finish(mut self, summary: &Summary) -> io::Result<()> {
+        for (_, r) in std::mem::take(&mut self.pending) {
+            self.write_one(&r)?;
+        }
+        if self.format == Format::Json {
+            self.out.write_all(b"\n],\"summary\":")?;
+            serde_json::to_writer(&mut self.out, summary)?;
+            self.out.write_all(b"}\n")?;
+        }
+        self.out.flush()?;
+        if let Some((temp, path)) = self.temp.take() {
+            drop(self.out);
+            temp.persist(&path).map_err(|e| e.error)?;
+        }
+        Ok(())
+    }
+
+    /// Flushes what was written so far without finishing (stdout only: a
+    /// temporary file is discarded unless finished).
+    pub fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+}
+
+const CSV_HEADER: [&str; 14] = [
+    "index",
+    "url",
+    "final_url",
+    "ok",
+    "status",
+    "price_amount",
+    "price_currency",
+    "price_text",
+    "price_source",
+    "title",
+    "elapsed_ms",
+    "attempts",
+    "error_kind",
+    "error_message",
+];
+
+fn csv_row(r: &Record) -> [String; 14] {
+    let opt = |o: Option<String>| o.unwrap_or_default();
+    let price = r.price.as_ref();
+    [
+        r.index.to_string(),
+        r.url.clone(),
+        opt(r.final_url.clone()),
+        r.ok.to_string(),
+        opt(r.status.map(|s| s.to_string())),
+        opt(price.map(|p| p.amount.to_string())),
+        opt(price.and_then(|p| p.currency.clone())),
+        opt(price.map(|p| p.text.clone())),
+        opt(price.map(source_name)),
+        opt(r.title.clone()),
+        r.elapsed_ms.to_string(),
+        r.attempts.to_string(),
+        opt(r.error.as_ref().map(|e| e.kind.as_str().to_owned())),
+        opt(r.error.as_ref().map(|e| e.message.clone())),
+    ]
+}
+
+fn source_name(p: &FoundPrice) -> String {
+    serde_json::to_value(p.source)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+/// The human summary printed on stderr.
+pub fn summary_table(s: &Summary) -> String {
+    use std::fmt::Write as _;
+    let mut t = String::new();
+    let _ = writeln!(
+        t,
+        "{} run (concurrency {}): {} urls, {} ok, {} failed, {} priced in {:.1} s ({:.1} pages/s)",
+        s.mode,
+        s.concurrency,
+        s.urls,
+        s.ok,
+        s.failed,
+        s.priced,
+        s.elapsed_ms / 1000.0,
+        s.pages_per_sec
+    );
+    let l = &s.latency_ms;
+    let _ = writeln!(
+        t,
+        "latency ms: p50 {:.1}  p90 {:.1}  p99 {:.1}  max {:.1}{}",
+        l.p50,
+        l.p90,
+        l.p99,
+        l.max,
+        if s.retries > 0 {
+            format!("  ({} retries)", s.retries)
+        } else {
+            String::new()
+        }
+    );
+    if !s.errors.is_empty() {
+        let errs: Vec<String> = s
+            .errors
+            .iter()
+            .map(|(k, n)| format!("{} {n}", k.as_str()))
+            .collect();
+        let _ = writeln!(t, "errors: {}", errs.join(", "));
+    }
+    if !s.prices.is_empty() {
+        let _ = writeln!(
+            t,
+            "{:<8} {:>7} {:>12} {:>12} {:>12} {:>12}",
+            "currency", "count", "min", "median", "mean", "max"
+        );
+        for (cur, p) in &s.prices {
+            let _ = writeln!(
+                t,
+                "{:<8} {:>7} {:>12} {:>12} {:>12} {:>12}",
+                cur,
+                p.count,
+                p.min.to_string(),
+                p.median.to_string(),
+                p.mean.round_dp(2).to_string(),
+                p.max.to_string()
+            );
+        }
+    }
+    t
+}
+
+/// Removes a stale destination only through `persist`; exposed for tests.
+pub fn exists(path: &Path) -> bool {
+    fs::metadata(path).is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::aggregate::Aggregator;
+    use crate::extract::PriceSource;
+    use rust_decimal::Decimal;
+    use std::str::FromStr;
+    use std::sync::{Arc, Mutex};
+    use std::time::Duration;
+
+    /// A writer tests can read back after the RecordWriter is gone.
+    #[derive(Clone, Default)]
+    struct Shared(Arc<Mutex<Vec<u8>>>);
+    impl Write for Shared {
+        fn write(&mut self, b: &[u8]) -> io::Result<usize> {
+            self.0.lock().unwrap().extend_from_slice(b);
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    fn writer(format: Format) -> (RecordWriter, Shared) {
+        let buf = Shared::default();
+        let mut w = RecordWriter::new(format, &Destination::Discard).unwrap();
+        w.out = Box::new(buf.clone());
+        w.written = 0;
+        w.begin().unwrap();
+        (w, buf)
+    }
+
+    fn rec(index: u64) -> Record {
+        Record {
+            index,
+            url: format!("http://shop.test/{index}"),
+            final_url: Some(format!("http://shop.test/{index}")),
+            ok: true,
+            status: Some(200),
+            price: Some(FoundPrice {
+                amount: Decimal::from_str("1299.90").unwrap(),
+                currency: Some("USD".into()),
+                text: "$1,299.90".into(),
+                source: PriceSource::JsonLd,
+            }),
+            title: Some("Thing, \"quoted\"".into()),
+            elapsed_ms: 12.5,
+            attempts: 1,
+            error: None,
+        }
+    }
+
+    fn summary() -> Summary {
+        Aggregator::new(false, 2).finish(Duration::from_millis(10))
+    }
+
+    #[test]
+    fn json_is_in_input_order_and_keeps_price_digits() {
+        let (mut w, buf) = writer(Format::Json);
+        assert_eq!(w.push(rec(2)).unwrap(), 0);
+        assert_eq!(w.push(rec(0)).unwrap(), 1);
+        assert_eq!(w.push(rec(1)).unwrap(), 2);
+        w.finish(&summary()).unwrap();
+        let text = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
+        assert!(text.contains("\"amount\":1299.90"), "{text}");
+        let doc: Document = serde_json::from_str(&text).unwrap();
+        assert_eq!(
+            doc.results.iter().map(|r| r.index).collect::<Vec<_>>(),
+            [0, 1, 2]
+        );
+        assert_eq!(doc.results[0], rec(0));
+    }
+
+    #[test]
+    fn jsonl_streams_in_completion_order() {
+        let (mut w, buf) = writer(Format::Jsonl);
+        w.push(rec(1)).unwrap();
+        w.push(rec(0)).unwrap();
+        w.finish(&summary()).unwrap();
+        let text = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
+        let idx: Vec<u64> = text
+            .lines()
+            .map(|l| serde_json::from_str::<Record>(l).unwrap().index)
+            .collect();
+        assert_eq!(idx, [1, 0]);
+    }
+
+    #[test]
+    fn csv_has_header_and_quotes() {
+        let (mut w, buf) = writer(Format::Csv);
+        w.push(rec(0)).unwrap();
+        let mut failed = Record::failed(
+            1,
+            "nope".into(),
+            ErrorKind::InvalidUrl,
+            "not an absolute url".into(),
+        );
+        failed.title = None;
+        w.push(failed).unwrap();
+        w.finish(&summary()).unwrap();
+        let text = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
+        let mut rdr = csv::Reader::from_reader(text.as_bytes());
+        assert_eq!(
+            rdr.headers().unwrap().iter().collect::<Vec<_>>(),
+            CSV_HEADER
+        );
+        let rows: Vec<csv::StringRecord> = rdr.records().map(Result::unwrap).collect();
+        assert_eq!(&rows[0][5], "1299.90");
+        assert_eq!(&rows[0][8], "json-ld");
+        assert_eq!(&rows[0][9], "Thing, \"quoted\"");
+        assert_eq!(&rows[1][12], "invalid_url");
+    }
+
+    #[test]
+    fn file_output_appears_only_when_finished() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("out.json");
+        let mut w = RecordWriter::new(Format::Json, &Destination::File(path.clone())).unwrap();
+        w.push(rec(0)).unwrap();
+        assert!(!exists(&path));
+        w.finish(&summary()).unwrap();
+        let doc: Document = serde_json::from_slice(&fs::read(&path).unwrap()).unwrap();
+        assert_eq!(doc.results.len(), 1);
+        // An abandoned writer leaves no file and no temp file behind.
+        let path2 = dir.path().join("out2.json");
+        drop(RecordWriter::new(Format::Json, &Destination::File(path2.clone())).unwrap());
+        assert!(!exists(&path2));
+        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn summary_table_mentions_the_essentials() {
+        let mut a = Aggregator::new(false, 20);
+        a.add(&rec(0));
+        let t = summary_table(&a.finish(Duration::from_secs(1)));
+        assert!(
+            t.contains("concurrency 20") && t.contains("USD") && t.contains("1299.90"),
+            "{t}"
+        );
+    }
+}
