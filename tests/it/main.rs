@@ -1,0 +1,11 @@
+//! Integration tests: the real `scrape` binary against the demo shop on
+//! 127.0.0.1 (ephemeral ports, so tests run in parallel). One test binary.
+
+mod support;
+
+mod caps;
+mod faults;
+mod input;
+mod interrupt;
+mod output;
+mod pipeline;
