@@ -21,7 +21,11 @@ fn pipeline(c: &mut Criterion) {
     let entries: Vec<Entry> = (1..=PAGES)
         .map(|n| {
             let raw = shop.product_url(n);
-            Entry { index: n - 1, target: parse_url(&raw), raw }
+            Entry {
+                index: n - 1,
+                target: parse_url(&raw),
+                raw,
+            }
         })
         .collect();
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -33,16 +37,29 @@ fn pipeline(c: &mut Criterion) {
     group.sample_size(10);
     group.measurement_time(Duration::from_secs(8));
     for level in [1usize, 8, 64] {
-        let cli = Cli::try_parse_from(["scrape", "-q", "--no-progress", "-c", &level.to_string(), "-"]).expect("args");
+        let cli = Cli::try_parse_from([
+            "scrape",
+            "-q",
+            "--no-progress",
+            "-c",
+            &level.to_string(),
+            "-",
+        ])
+        .expect("args");
         let mut cfg = cli.scrape.to_config(&cli.log, false).expect("config");
         cfg.concurrency = NonZeroUsize::new(level).expect("level > 0");
         cfg.sequential = level == 1;
         group.bench_with_input(BenchmarkId::from_parameter(level), &cfg, |b, cfg| {
             b.iter(|| {
                 rt.block_on(async {
-                    let report = scrape(cfg, Destination::Discard, entries_channel(entries.clone()), CancellationToken::new())
-                        .await
-                        .expect("pipeline run");
+                    let report = scrape(
+                        cfg,
+                        Destination::Discard,
+                        entries_channel(entries.clone()),
+                        CancellationToken::new(),
+                    )
+                    .await
+                    .expect("pipeline run");
                     assert_eq!(report.summary.ok, PAGES);
                 })
             })

@@ -6,6 +6,7 @@ use std::fmt::Write as _;
 use std::num::NonZeroUsize;
 use std::time::Duration;
 
+use hdrhistogram::Histogram;
 use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
 
@@ -29,6 +30,9 @@ pub struct BenchRun {
     pub retries: u64,
     /// CPU time (user + system) this process spent on the run.
     pub cpu_ms: f64,
+    /// How late a 5 ms ticker on the same runtime woke up: how long tasks
+    /// blocked the reactor (parsing on the async workers shows up here).
+    pub reactor_lag_ms: Latency,
     /// Speedup over the sequential run.
     pub speedup: f64,
     pub ideal_speedup: f64,
@@ -97,22 +101,26 @@ pub async fn run(
                 break;
             }
             let cpu_before = cpu_time();
+            let probe = LagProbe::start();
             let report = scrape(
                 &config_at(level),
                 Destination::Discard,
                 entries_channel(entries.to_vec()),
                 cancel.clone(),
             )
-            .await?;
+            .await;
+            let lag = probe.stop().await;
             let cpu = cpu_time().saturating_sub(cpu_before);
-            reps.push((report.summary, cpu));
+            reps.push((report?.summary, cpu, lag));
         }
         if reps.is_empty() {
             break;
         }
         reps.sort_by(|a, b| a.0.elapsed_ms.total_cmp(&b.0.elapsed_ms));
-        let (summary, cpu) = reps.swap_remove(reps.len() / 2);
-        measured.push(bench_run(&summary, cpu, entries.len() as u64));
+        let (summary, cpu, lag) = reps.swap_remove(reps.len() / 2);
+        let mut run = bench_run(&summary, cpu, entries.len() as u64);
+        run.reactor_lag_ms = lag;
+        measured.push(run);
     }
     let seq_ms = measured.first().map_or(0.0, |r| r.elapsed_ms);
     for r in &mut measured {
@@ -142,6 +150,7 @@ fn bench_run(s: &Summary, cpu: Duration, urls: u64) -> BenchRun {
         failed: s.failed,
         retries: s.retries,
         cpu_ms: round2(cpu.as_secs_f64() * 1000.0),
+        reactor_lag_ms: Latency::default(),
         speedup: 0.0,
         // With uniform latency, perfect overlap runs min(urls, c) at a time.
         ideal_speedup: (s.concurrency as u64).min(urls.max(1)) as f64,
@@ -229,6 +238,52 @@ pub fn table(r: &BenchReport) -> String {
     t
 }
 
+/// A ticker on the runtime that records how late each tick fires.
+pub struct LagProbe {
+    stop: CancellationToken,
+    task: tokio::task::JoinHandle<Histogram<u64>>,
+}
+
+impl LagProbe {
+    pub fn start() -> LagProbe {
+        let stop = CancellationToken::new();
+        let token = stop.clone();
+        let task = tokio::spawn(async move {
+            let mut hist = Histogram::<u64>::new(3).expect("3 significant digits is valid");
+            let mut ticker = tokio::time::interval(Duration::from_millis(5));
+            ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tokio::select! {
+                    () = token.cancelled() => return hist,
+                    scheduled = ticker.tick() => {
+                        let late = scheduled.elapsed().as_micros() as u64;
+                        let _ = hist.record(late.max(1));
+                    }
+                }
+            }
+        });
+        LagProbe { stop, task }
+    }
+
+    /// Stops the ticker; lateness percentiles in milliseconds.
+    pub async fn stop(self) -> Latency {
+        self.stop.cancel();
+        let Ok(h) = self.task.await else {
+            return Latency::default();
+        };
+        let ms = |us: u64| round2(us as f64 / 1000.0);
+        if h.is_empty() {
+            return Latency::default();
+        }
+        Latency {
+            p50: ms(h.value_at_quantile(0.5)),
+            p90: ms(h.value_at_quantile(0.9)),
+            p99: ms(h.value_at_quantile(0.99)),
+            max: ms(h.max()),
+        }
+    }
+}
+
 /// CPU time (user + system) used by this process so far.
 pub fn cpu_time() -> Duration {
     rusage().map_or(Duration::ZERO, |u| {
@@ -287,6 +342,7 @@ mod tests {
             failed: 0,
             retries: 0,
             cpu_ms: 5.0,
+            reactor_lag_ms: Latency::default(),
             speedup: 1.0,
             ideal_speedup: c as f64,
             efficiency: 0.5,

@@ -105,6 +105,25 @@ pub struct ScrapeArgs {
     /// Also count records without a price as failures (exit 1).
     #[arg(long)]
     pub strict: bool,
+    /// Where HTML is parsed: on the async workers or on a blocking pool
+    /// (for measuring reactor lag; see README).
+    #[arg(
+        long,
+        value_enum,
+        value_name = "WHERE",
+        default_value = "inline",
+        hide = true
+    )]
+    pub parse_on: ParseOn,
+}
+
+/// Where extraction runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ParseOn {
+    /// On the async worker that fetched the page.
+    Inline,
+    /// On tokio's blocking pool, at most one page per core at a time.
+    Blocking,
 }
 
 #[derive(Debug, Clone, ClapArgs)]
@@ -178,6 +197,7 @@ pub struct Config {
     pub progress: bool,
     pub quiet: bool,
     pub strict: bool,
+    pub parse_on: ParseOn,
 }
 
 /// Settings of the HTTP side.
@@ -250,6 +270,7 @@ impl ScrapeArgs {
             progress: !self.no_progress && !log.quiet,
             quiet: log.quiet,
             strict: self.strict,
+            parse_on: self.parse_on,
         })
     }
 }

@@ -24,6 +24,7 @@ use tokio::sync::{mpsc, OwnedSemaphorePermit, Semaphore};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
+use crate::cli::ParseOn;
 use crate::error::{ErrorKind, RunError};
 use crate::extract::{extract, ExtractOptions, FoundPrice};
 use crate::fetch::{retry_delay, FetchError, Fetcher};
@@ -45,6 +46,7 @@ pub struct EngineConfig {
     /// Records between the reader and the writer (see module docs).
     pub lookahead: usize,
     pub extract: Arc<ExtractOptions>,
+    pub parse_on: ParseOn,
 }
 
 impl EngineConfig {
@@ -70,7 +72,7 @@ struct Fetched {
     final_url: Option<String>,
     attempts: u32,
     elapsed: Duration,
-    result: Result<(Option<FoundPrice>, Option<String>), (ErrorKind, String)>,
+    result: Parsed,
 }
 
 type SharedFetch = Shared<Pin<Box<dyn Future<Output = Arc<Fetched>> + Send>>>;
@@ -93,6 +95,7 @@ pub async fn run(
     let mut dedup_order: VecDeque<String> = VecDeque::new();
     let mut tasks = JoinSet::new();
     let mut result = Ok(());
+    let parser = Parser::new(cfg.extract.clone(), cfg.parse_on);
 
     while let Some(item) = entries.recv().await {
         let entry = match item {
@@ -134,7 +137,7 @@ pub async fn run(
                     fetcher.clone(),
                     global.clone(),
                     host,
-                    cfg.extract.clone(),
+                    parser.clone(),
                 ));
                 let s = fut.shared();
                 if dedup_order.len() >= DEDUP_WINDOW {
@@ -234,10 +237,10 @@ async fn process(
     fetcher: Fetcher,
     global: Arc<Semaphore>,
     host: Arc<Semaphore>,
-    extract_opts: Arc<ExtractOptions>,
+    parser: Parser,
 ) -> Arc<Fetched> {
-    let guarded = AssertUnwindSafe(fetch_with_retries(url, fetcher, global, host, extract_opts))
-        .catch_unwind();
+    let guarded =
+        AssertUnwindSafe(fetch_with_retries(url, fetcher, global, host, parser)).catch_unwind();
     Arc::new(guarded.await.unwrap_or_else(|panic| {
         let what = panic
             .downcast_ref::<&str>()
@@ -260,7 +263,7 @@ async fn fetch_with_retries(
     fetcher: Fetcher,
     global: Arc<Semaphore>,
     host: Arc<Semaphore>,
-    extract_opts: Arc<ExtractOptions>,
+    parser: Parser,
 ) -> Fetched {
     let mut started = None;
     let mut attempts = 0;
@@ -289,13 +292,14 @@ async fn fetch_with_retries(
                 }
                 // Extraction is CPU work done after the permits are released:
                 // a slot is for a request on the wire, not for parsing.
-                let extraction = extract(&page.html, &page.final_url, &extract_opts);
+                let status = Some(page.status);
+                let result = parser.parse(page).await;
                 return Fetched {
-                    status: Some(page.status),
+                    status,
                     final_url,
                     attempts,
                     elapsed: started.map_or(Duration::ZERO, |s| s.elapsed()),
-                    result: Ok((extraction.price, extraction.title)),
+                    result,
                 };
             }
             Err(err) => match retry_delay(&err, attempts, fetcher.config()) {
@@ -313,6 +317,47 @@ async fn fetch_with_retries(
                     };
                 }
             },
+        }
+    }
+}
+
+/// Runs extraction where the configuration says.
+#[derive(Clone)]
+struct Parser {
+    opts: Arc<ExtractOptions>,
+    /// `Some` when parsing goes to the blocking pool: one slot per core, so
+    /// parsing never queues more pages than there are CPUs to parse them.
+    slots: Option<Arc<Semaphore>>,
+}
+
+type Parsed = Result<(Option<FoundPrice>, Option<String>), (ErrorKind, String)>;
+
+impl Parser {
+    fn new(opts: Arc<ExtractOptions>, on: ParseOn) -> Parser {
+        let slots = (on == ParseOn::Blocking).then(|| {
+            let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+            Arc::new(Semaphore::new(cores))
+        });
+        Parser { opts, slots }
+    }
+
+    async fn parse(&self, page: crate::fetch::Page) -> Parsed {
+        let Some(slots) = &self.slots else {
+            let found = extract(&page.html, &page.final_url, &self.opts);
+            return Ok((found.price, found.title));
+        };
+        let _slot = slots
+            .acquire()
+            .await
+            .expect("parse semaphore is never closed");
+        let opts = self.opts.clone();
+        let job = tokio::task::spawn_blocking(move || extract(&page.html, &page.final_url, &opts));
+        match job.await {
+            Ok(found) => Ok((found.price, found.title)),
+            Err(e) => Err((
+                ErrorKind::Body,
+                format!("internal error while parsing: {e}"),
+            )),
         }
     }
 }

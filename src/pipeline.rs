@@ -44,6 +44,7 @@ pub async fn scrape(
         per_host: cfg.per_host.get(),
         lookahead: EngineConfig::default_lookahead(cfg.concurrency.get()),
         extract: Arc::new(cfg.extract.clone()),
+        parse_on: cfg.parse_on,
     };
     let (tx, rx) = mpsc::channel(engine_cfg.lookahead);
     let progress = progress_bar(cfg.progress && !matches!(dest, Destination::Discard));

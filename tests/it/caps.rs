@@ -56,5 +56,8 @@ fn per_host_cap_holds_for_every_host_under_the_global_cap() {
         assert_eq!(host.peak_in_flight, 2, "{stats:?}");
     }
     assert!(stats.peak_in_flight <= 5, "{stats:?}");
-    assert_eq!(stats.peak_in_flight, 5, "three hosts at two each, capped at five: {stats:?}");
+    assert_eq!(
+        stats.peak_in_flight, 5,
+        "three hosts at two each, capped at five: {stats:?}"
+    );
 }

@@ -24,8 +24,11 @@ fn every_url_line_yields_one_record_in_input_order() {
     let run = scrape(&["-q", l.path()], None);
     run.code(1);
     let doc = run.doc();
-    let got: Vec<(u64, bool, Option<ErrorKind>)> =
-        doc.results.iter().map(|r| (r.index, r.ok, r.error.as_ref().map(|e| e.kind))).collect();
+    let got: Vec<(u64, bool, Option<ErrorKind>)> = doc
+        .results
+        .iter()
+        .map(|r| (r.index, r.ok, r.error.as_ref().map(|e| e.kind)))
+        .collect();
     assert_eq!(
         got,
         [
@@ -43,7 +46,12 @@ fn every_url_line_yields_one_record_in_input_order() {
     assert_eq!(doc.summary.errors.get(&ErrorKind::InvalidUrl), Some(&3));
     // The duplicate line is reported again but fetched once.
     assert_eq!(doc.results[5].title, doc.results[0].title);
-    assert_eq!(shop.stats().hits.get("/product/1"), Some(&1), "{:?}", shop.stats().hits);
+    assert_eq!(
+        shop.stats().hits.get("/product/1"),
+        Some(&1),
+        "{:?}",
+        shop.stats().hits
+    );
 }
 
 #[test]
@@ -65,7 +73,8 @@ fn unreadable_list_is_exit_2_with_a_clear_message() {
     run.code(2);
     assert!(run.stdout.is_empty(), "{run}");
     assert!(
-        run.stderr.contains("scrape: error: cannot read url list \"/nonexistent/urls.txt\""),
+        run.stderr
+            .contains("scrape: error: cannot read url list \"/nonexistent/urls.txt\""),
         "{run}"
     );
     let dir = tempfile::tempdir().unwrap();

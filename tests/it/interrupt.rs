@@ -26,20 +26,37 @@ fn first_sigint_flushes_and_marks_the_rest_cancelled() {
     let l = list(&lines);
     for format in ["jsonl", "json"] {
         let (child, cmd) = spawn(&["-c", "4", "-f", format, l.path()]);
-        wait_for("4 requests in flight", Duration::from_secs(20), || shop.stats().in_flight >= 4);
+        wait_for("4 requests in flight", Duration::from_secs(20), || {
+            shop.stats().in_flight >= 4
+        });
         sigint(child.id());
         let run = Run::from_output(cmd, child.wait_with_output().unwrap());
         run.code(130);
-        let records: Vec<Record> = if format == "jsonl" { run.jsonl() } else { run.doc().results };
+        let records: Vec<Record> = if format == "jsonl" {
+            run.jsonl()
+        } else {
+            run.doc().results
+        };
         assert_eq!(records.len(), lines.len(), "one record per url line{run}");
         let mut idx: Vec<u64> = records.iter().map(|r| r.index).collect();
         idx.sort_unstable();
         assert_eq!(idx, (0..lines.len() as u64).collect::<Vec<_>>());
         let ok = records.iter().filter(|r| r.ok).count();
-        let cancelled = records.iter().filter(|r| r.error.as_ref().is_some_and(|e| e.kind == ErrorKind::Cancelled)).count();
+        let cancelled = records
+            .iter()
+            .filter(|r| {
+                r.error
+                    .as_ref()
+                    .is_some_and(|e| e.kind == ErrorKind::Cancelled)
+            })
+            .count();
         assert_eq!(ok, 4, "{run}");
         assert_eq!(cancelled, 30, "{run}");
         // In-flight requests were dropped, not waited for.
-        wait_for("shop to see the cancelled connections close", Duration::from_secs(5), || shop.stats().in_flight == 0);
+        wait_for(
+            "shop to see the cancelled connections close",
+            Duration::from_secs(5),
+            || shop.stats().in_flight == 0,
+        );
     }
 }

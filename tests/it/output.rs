@@ -20,9 +20,15 @@ fn json_document_with_summary_and_exact_prices() {
     let run = scrape(&["-c", "8", l.path()], None);
     run.code(0);
     let doc = run.doc();
-    assert_eq!(doc.results.iter().map(|r| r.index).collect::<Vec<_>>(), (0..30).collect::<Vec<u64>>());
+    assert_eq!(
+        doc.results.iter().map(|r| r.index).collect::<Vec<_>>(),
+        (0..30).collect::<Vec<u64>>()
+    );
     let s = &doc.summary;
-    assert_eq!((s.urls, s.ok, s.failed, s.mode.as_str(), s.concurrency), (30, 30, 0, "concurrent", 8));
+    assert_eq!(
+        (s.urls, s.ok, s.failed, s.mode.as_str(), s.concurrency),
+        (30, 30, 0, "concurrent", 8)
+    );
     assert!(s.latency_ms.p50 > 0.0 && s.latency_ms.max >= s.latency_ms.p99);
     assert!(s.pages_per_sec > 0.0);
     let priced: u64 = s.prices.values().map(|c| c.count).sum();
@@ -62,7 +68,10 @@ fn csv_has_one_row_per_record() {
     assert!(headers.iter().any(|h| h == "price_amount"));
     let rows: Vec<csv::StringRecord> = rdr.records().map(Result::unwrap).collect();
     assert_eq!(rows.len(), 3, "{run}");
-    assert_eq!(&rows[1][headers.iter().position(|h| h == "error_kind").unwrap()], "invalid_url");
+    assert_eq!(
+        &rows[1][headers.iter().position(|h| h == "error_kind").unwrap()],
+        "invalid_url"
+    );
 }
 
 #[test]
@@ -72,7 +81,8 @@ fn output_file_is_written_atomically() {
     let run = scrape(&["-q", "-o", out.to_str().unwrap(), l.path()], None);
     run.code(0);
     assert!(run.stdout.is_empty(), "{run}");
-    let doc: scrape::output::Document = serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
+    let doc: scrape::output::Document =
+        serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap();
     assert_eq!(doc.results.len(), 2);
     let leftovers: Vec<_> = std::fs::read_dir(l.dir.path())
         .unwrap()
@@ -126,8 +136,17 @@ fn broken_pipe_is_a_quiet_exit() {
     std::io::BufRead::read_line(&mut std::io::BufReader::new(stdout), &mut first).unwrap();
     let out = child.wait_with_output().unwrap();
     assert!(first.starts_with('{'));
-    assert_eq!(out.status.code(), Some(0), "stderr: {}", String::from_utf8_lossy(&out.stderr));
-    assert!(out.stderr.is_empty(), "stderr: {}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.stderr.is_empty(),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]
@@ -138,13 +157,32 @@ fn pipes_into_jq() {
     }
     let (_shop, l) = shop_and_list(&["/product/1", "/product/2", "/status/404"]);
     let jq = |args: &[&str], filter: &str| {
-        let scrape = crate::support::bin().args(args).arg(l.path()).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
-        let out = Command::new("jq").args(["-c", filter]).stdin(scrape.stdout.unwrap()).output().unwrap();
-        assert!(out.status.success(), "jq {filter} failed: {}", String::from_utf8_lossy(&out.stderr));
+        let mut scrape = crate::support::bin()
+            .args(args)
+            .arg(l.path())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let pipe = scrape.stdout.take().unwrap();
+        let out = Command::new("jq")
+            .args(["-c", filter])
+            .stdin(pipe)
+            .output()
+            .unwrap();
+        scrape.wait().unwrap();
+        assert!(
+            out.status.success(),
+            "jq {filter} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         String::from_utf8(out.stdout).unwrap()
     };
     assert_eq!(jq(&["-q"], ".summary.urls"), "3\n");
-    assert_eq!(jq(&["-q"], "[.results[] | select(.ok) | .index]"), "[0,1]\n");
+    assert_eq!(
+        jq(&["-q"], "[.results[] | select(.ok) | .index]"),
+        "[0,1]\n"
+    );
     assert_eq!(jq(&["-q"], ".summary.errors.http_status"), "1\n");
     let kinds = jq(&["-q", "-f", "jsonl"], "select(.ok | not) | .error.kind");
     assert_eq!(kinds, "\"http_status\"\n");

@@ -18,7 +18,12 @@ use crate::support::{list, scrape, wait_for};
 fn prices_and_titles_match_what_the_shop_served() {
     let shop = BackgroundShop::start(ShopConfig::default()).unwrap();
     let pages: Vec<u64> = (1..=120).collect();
-    let l = list(&pages.iter().map(|&n| shop.product_url(n)).collect::<Vec<_>>());
+    let l = list(
+        &pages
+            .iter()
+            .map(|&n| shop.product_url(n))
+            .collect::<Vec<_>>(),
+    );
     let run = scrape(&["-q", "-c", "16", l.path()], None);
     run.code(0);
     let doc = run.doc();
@@ -28,13 +33,30 @@ fn prices_and_titles_match_what_the_shop_served() {
         let page = product_page(pages[r.index as usize], 0);
         markups.insert(page.markup);
         let got = r.price.as_ref().map(|p| (p.amount, p.currency.clone()));
-        let want = page.expected.as_ref().map(|e| (e.amount, Some(e.currency.to_owned())));
+        let want = page
+            .expected
+            .as_ref()
+            .map(|e| (e.amount, Some(e.currency.to_owned())));
         if got != want || r.title.as_deref() != Some(page.title.as_str()) {
-            wrong.push(format!("{:?} {}: got {:?} {:?}, want {:?} {:?}", page.markup, r.url, got, r.title, want, page.title));
+            wrong.push(format!(
+                "{:?} {}: got {:?} {:?}, want {:?} {:?}",
+                page.markup, r.url, got, r.title, want, page.title
+            ));
         }
     }
-    assert!(markups.contains(&Markup::JsonLd) && markups.contains(&Markup::VisibleOnly) && markups.len() >= 8, "{markups:?}");
-    assert!(wrong.is_empty(), "{} of {} wrong:\n{}", wrong.len(), doc.results.len(), wrong.join("\n"));
+    assert!(
+        markups.contains(&Markup::JsonLd)
+            && markups.contains(&Markup::VisibleOnly)
+            && markups.len() >= 8,
+        "{markups:?}"
+    );
+    assert!(
+        wrong.is_empty(),
+        "{} of {} wrong:\n{}",
+        wrong.len(),
+        doc.results.len(),
+        wrong.join("\n")
+    );
 }
 
 #[test]
@@ -45,19 +67,37 @@ fn bench_reports_every_level_with_speedup() {
     })
     .unwrap();
     let l = list(&(1..=20).map(|n| shop.product_url(n)).collect::<Vec<_>>());
-    let run = scrape(&["bench", "-q", "--levels", "5,10", "-f", "json", l.path()], None);
+    let run = scrape(
+        &["bench", "-q", "--levels", "5,10", "-f", "json", l.path()],
+        None,
+    );
     run.code(0);
-    let report: scrape::bench::BenchReport = serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}{run}"));
+    let report: scrape::bench::BenchReport =
+        serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}{run}"));
     assert_eq!(report.urls, 20);
-    let levels: Vec<(String, usize)> = report.runs.iter().map(|r| (r.mode.clone(), r.concurrency)).collect();
-    assert_eq!(levels, [("sequential".into(), 1), ("concurrent".into(), 5), ("concurrent".into(), 10)]);
+    let levels: Vec<(String, usize)> = report
+        .runs
+        .iter()
+        .map(|r| (r.mode.clone(), r.concurrency))
+        .collect();
+    assert_eq!(
+        levels,
+        [
+            ("sequential".into(), 1),
+            ("concurrent".into(), 5),
+            ("concurrent".into(), 10)
+        ]
+    );
     assert!(report.runs.iter().all(|r| r.ok == 20));
     // Same-run ratio, with a wide margin: ten at a time beats one at a time.
     assert!(report.speedup > 2.0, "{run}");
     assert_eq!(report.ideal_speedup, 10.0);
     let table = scrape(&["bench", "-q", "--levels", "4", l.path()], None);
     table.code(0);
-    assert!(table.stdout.contains("speedup") && table.stdout.contains("seq"), "{table}");
+    assert!(
+        table.stdout.contains("speedup") && table.stdout.contains("seq"),
+        "{table}"
+    );
 }
 
 #[test]
@@ -65,7 +105,10 @@ fn demo_runs_offline_and_checks_its_prices() {
     let run = scrape(&["demo", "--pages", "30", "--latency", "20"], None);
     run.code(0);
     assert!(run.stdout.contains("speedup"), "{run}");
-    assert!(run.stdout.contains("30 of 30 pages priced exactly"), "{run}");
+    assert!(
+        run.stdout.contains("30 of 30 pages priced exactly"),
+        "{run}"
+    );
 }
 
 /// With every fetch stalled, the engine takes no more input than its
@@ -79,6 +122,7 @@ async fn a_fast_reader_waits_for_slow_fetchers() {
         per_host: 4,
         lookahead: 64,
         extract: Arc::new(Default::default()),
+        parse_on: scrape::cli::ParseOn::Inline,
     };
     let (entry_tx, entry_rx) = mpsc::channel(16);
     let (out_tx, mut out_rx) = mpsc::channel(64);
@@ -90,7 +134,11 @@ async fn a_fast_reader_waits_for_slow_fetchers() {
         tokio::spawn(async move {
             for i in 0..1_000_000u64 {
                 let raw = format!("{base}/hang?n={i}");
-                let e = Entry { index: i, target: parse_url(&raw), raw };
+                let e = Entry {
+                    index: i,
+                    target: parse_url(&raw),
+                    raw,
+                };
                 if entry_tx.send(Ok(e)).await.is_err() {
                     return;
                 }
@@ -103,7 +151,9 @@ async fn a_fast_reader_waits_for_slow_fetchers() {
         async move { engine::run(&cfg, fetcher, entry_rx, out_tx, cancel).await }
     });
     let in_flight = tokio::task::spawn_blocking(move || {
-        wait_for("4 hanging requests", Duration::from_secs(10), || shop.stats().in_flight == 4);
+        wait_for("4 hanging requests", Duration::from_secs(10), || {
+            shop.stats().in_flight == 4
+        });
         shop
     })
     .await
@@ -111,7 +161,10 @@ async fn a_fast_reader_waits_for_slow_fetchers() {
     // Give the feeder every chance to run ahead, then check it could not.
     tokio::time::sleep(Duration::from_millis(300)).await;
     let taken = sent.load(Ordering::SeqCst);
-    assert!(taken <= 64 + 16 + 2, "reader ran ahead: {taken} entries taken");
+    assert!(
+        taken <= 64 + 16 + 2,
+        "reader ran ahead: {taken} entries taken"
+    );
     cancel.cancel();
     feeder.abort();
     // The engine drains what it took into records, then stops.
@@ -122,7 +175,9 @@ async fn a_fast_reader_waits_for_slow_fetchers() {
             drop(f);
         }
     };
-    tokio::time::timeout(Duration::from_secs(10), drain).await.expect("engine stops after cancel");
+    tokio::time::timeout(Duration::from_secs(10), drain)
+        .await
+        .expect("engine stops after cancel");
     engine.await.unwrap().unwrap();
     assert!(records >= 64, "{records}");
     drop(in_flight);

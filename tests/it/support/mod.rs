@@ -57,14 +57,18 @@ impl Run {
 
     /// stdout as the `json` document.
     pub fn doc(&self) -> Document {
-        serde_json::from_str(&self.stdout).unwrap_or_else(|e| panic!("stdout is not a json document: {e}{self}"))
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not a json document: {e}{self}"))
     }
 
     /// stdout as `jsonl` records (every line must be one).
     pub fn jsonl(&self) -> Vec<Record> {
         self.stdout
             .lines()
-            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("line {l:?} is not a record: {e}{self}")))
+            .map(|l| {
+                serde_json::from_str(l)
+                    .unwrap_or_else(|e| panic!("line {l:?} is not a record: {e}{self}"))
+            })
             .collect()
     }
 }
@@ -147,7 +151,10 @@ pub fn spawn(args: &[&str]) -> (Child, String) {
 }
 
 pub fn urls(shop: &BackgroundShop, paths: &[&str]) -> Vec<String> {
-    paths.iter().map(|p| format!("{}{p}", shop.base_url())).collect()
+    paths
+        .iter()
+        .map(|p| format!("{}{p}", shop.base_url()))
+        .collect()
 }
 
 pub fn exists(p: &Path) -> bool {
