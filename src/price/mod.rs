@@ -20,7 +20,8 @@
 //!   Groupings that fit no convention (`15.08.2017`) are not numbers.
 //! - **Which number**: the first one written next to a currency mark; else the
 //!   first number at all. Numbers followed by `%` or a unit (`kg`, `ft`, `x`)
-//!   are never prices. A range takes its first bound (`$10 - $20` → 10,
+//!   are never prices, nor is `$49+` (a threshold) or the day/year of a
+//!   written date (`July, 2004`). A range takes its first bound (`$10 - $20` → 10,
 //!   `26 to 50 €` → 26). `from $9.99` is 9.99, `2 for $5` is 5,
 //!   `Save 20%: $39.99` is 39.99.
 //! - **Sign**: a price is never negative; a leading `-` is ignored
@@ -123,12 +124,15 @@ pub fn parse_price_hinted(
     let hint_marks = currency_hint
         .map(|h| find_marks(&normalise(h)))
         .unwrap_or_default();
-    let in_mark = |i: usize| marks.iter().any(|m| (m.start..m.end).contains(&i));
-    let tokens = find_tokens(&chars, in_mark, decimal_separator == Some('€'));
+    let mut in_mark = vec![false; chars.len()];
+    for m in &marks {
+        in_mark[m.start..m.end].fill(true);
+    }
+    let tokens = find_tokens(&chars, |i| in_mark[i], decimal_separator == Some('€'));
 
     let candidates: Vec<Candidate> = tokens
         .into_iter()
-        .filter(|t| !followed_by_unit(&chars, t.end))
+        .filter(|t| !followed_by_unit(&chars, t.end) && !in_date(&chars, t))
         .filter_map(|t| Candidate::new(&chars, t, &marks, decimal_separator))
         .collect();
 
@@ -322,6 +326,10 @@ const UNITS: &[&str] = &[
 ];
 
 fn followed_by_unit(chars: &[char], end: usize) -> bool {
+    // `$49+` is a threshold ("orders of $49 and more"); `6.56 + VAT` is a price.
+    if chars.get(end) == Some(&'+') {
+        return true;
+    }
     let mut k = end;
     while k < chars.len() && chars[k] == ' ' {
         k += 1;
@@ -337,6 +345,60 @@ fn followed_by_unit(chars: &[char], end: usize) -> bool {
         let tail = chars.get(k + n);
         !tail.is_some_and(|c| c.is_alphanumeric())
     })
+}
+
+const MONTHS: &[&str] = &[
+    "jan",
+    "january",
+    "feb",
+    "february",
+    "mar",
+    "march",
+    "apr",
+    "april",
+    "may",
+    "jun",
+    "june",
+    "jul",
+    "july",
+    "aug",
+    "august",
+    "sep",
+    "sept",
+    "september",
+    "oct",
+    "october",
+    "nov",
+    "november",
+    "dec",
+    "december",
+];
+
+/// Whether a plain number is the day or year of a written date (`July, 2004`,
+/// `4 July`, `Jul 4`): the word next to it is a month name.
+fn in_date(chars: &[char], token: &Token) -> bool {
+    if !token.seps.is_empty() || !token.lead.is_empty() {
+        return false;
+    }
+    let is_month = |word: String| MONTHS.contains(&word.to_lowercase().as_str());
+    let skip = |c: &&char| matches!(c, ' ' | ',' | '.');
+    let before: String = {
+        let rev: Vec<char> = chars[..token.start]
+            .iter()
+            .rev()
+            .skip_while(skip)
+            .take_while(|c| c.is_alphabetic())
+            .copied()
+            .collect();
+        rev.into_iter().rev().collect()
+    };
+    let after: String = chars[token.end..]
+        .iter()
+        .skip_while(skip)
+        .take_while(|c| c.is_alphabetic())
+        .collect();
+    let day = token.groups.first().is_some_and(|g| g.len() <= 2);
+    is_month(before) || (day && is_month(after))
 }
 
 const FREE_WORDS: &[&str] = &[

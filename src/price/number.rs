@@ -107,15 +107,16 @@ fn lex_one(chars: &[char], start: usize, euro_decimal_any: bool) -> Token {
     let mut groups = Vec::new();
     let mut seps = Vec::new();
     let mut euro_at = None;
+    let mut only_groups = true;
     loop {
         let n = digits_at(chars, i);
         groups.push(chars[i..i + n].iter().collect::<String>());
         i += n;
-        let only_groups = seps.iter().all(|s| *s == Sep::Group);
         let Some(&c) = chars.get(i) else { break };
         if matches!(c, '.' | ',') {
             if digits_at(chars, i + 1) > 0 {
                 seps.push(Sep::Mark(c));
+                only_groups = false;
                 i += 1;
                 continue;
             }
