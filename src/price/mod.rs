@@ -26,8 +26,9 @@
 //!   `Save 20%: $39.99` is 39.99.
 //! - **Sign**: a price is never negative; a leading `-` is ignored
 //!   (`- $44.99` is 44.99).
-//! - **Free**: text with no number that says `free`/`gratis`/`kostenlos`/...
-//!   (and not `free shipping`) is amount 0; "call for price" has no amount.
+//! - **Free**: text with no number that says only `free`/`gratis`/`kostenlos`/...
+//!   (`Price: FREE`, not `Free shipping`) is amount 0; "call for price" has
+//!   no amount.
 //! - **Currency**: the mark next to the chosen number, else the nearest mark
 //!   in the text, else a mark in the hint. An ambiguous mark (`$`, `kr`, `¥`)
 //!   becomes ISO when the text or hint also names one of its candidates
@@ -413,19 +414,31 @@ const FREE_WORDS: &[&str] = &[
     "無料",
     "免费",
 ];
-const NOT_PRICE_WORDS: &[&str] = &[
-    "shipping",
-    "delivery",
-    "returns",
-    "trial",
-    "gift",
-    "versand",
-    "lieferung",
-    "livraison",
-    "envío",
-    "envio",
-    "spedizione",
-    "доставка",
+/// Words that may stand beside a free-word in a price element (`Price: FREE`,
+/// `Now only free!`). Anything else (`Free shipping`, `Gluten free`) means the
+/// text is about something other than the price.
+const FREE_COMPANIONS: &[&str] = &[
+    "price",
+    "prix",
+    "preis",
+    "precio",
+    "prezzo",
+    "preço",
+    "cena",
+    "цена",
+    "now",
+    "only",
+    "just",
+    "for",
+    "you",
+    "it",
+    "is",
+    "its",
+    "s",
+    "totally",
+    "entirely",
+    "completely",
+    "100",
 ];
 
 /// Whether number-less text says the item costs nothing.
@@ -436,5 +449,7 @@ fn says_free(chars: &[char]) -> bool {
         .filter(|w| !w.is_empty())
         .collect();
     words.iter().any(|w| FREE_WORDS.contains(w))
-        && !words.iter().any(|w| NOT_PRICE_WORDS.contains(w))
+        && words
+            .iter()
+            .all(|w| FREE_WORDS.contains(w) || FREE_COMPANIONS.contains(w))
 }

@@ -260,6 +260,8 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("Gratis", "0", ""),
     ("kostenlos", "0", ""),
     ("Free shipping", "", ""),
+    ("Gluten free", "", ""),
+    ("Price: FREE", "0", ""),
     ("Call for price", "", ""),
     ("Price on request", "", ""),
     ("Not Available", "", ""),
