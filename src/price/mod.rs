@@ -131,10 +131,19 @@ pub fn parse_price_hinted(
     }
     let tokens = find_tokens(&chars, |i| in_mark[i], decimal_separator == Some('€'));
 
+    let index = MarkIndex::new(&marks, chars.len());
+    let bounds: Vec<(usize, usize)> = tokens.iter().map(|t| (t.start, t.end)).collect();
     let candidates: Vec<Candidate> = tokens
         .into_iter()
-        .filter(|t| !followed_by_unit(&chars, t.end) && !in_date(&chars, t))
-        .filter_map(|t| Candidate::new(&chars, t, &marks, decimal_separator))
+        .enumerate()
+        .filter(|(_, t)| !followed_by_unit(&chars, t.end) && !in_date(&chars, t))
+        .filter_map(|(n, t)| {
+            let neighbours = Neighbours {
+                prev_end: n.checked_sub(1).map(|p| bounds[p].1),
+                next_start: bounds.get(n + 1).map(|b| b.0),
+            };
+            Candidate::new(&chars, t, neighbours, &index, decimal_separator)
+        })
         .collect();
 
     let chosen = choose(&chars, &candidates);
@@ -178,6 +187,40 @@ fn normalise(text: &str) -> Vec<char> {
         .collect()
 }
 
+/// Marks by the char position where they start and end, so a number finds
+/// its neighbours without scanning every mark.
+struct MarkIndex {
+    starts: Vec<Option<FoundMark>>,
+    ends: Vec<Option<FoundMark>>,
+}
+
+impl MarkIndex {
+    fn new(marks: &[FoundMark], len: usize) -> Self {
+        let mut starts = vec![None; len + 1];
+        let mut ends = vec![None; len + 1];
+        for m in marks {
+            starts[m.start] = Some(*m);
+            ends[m.end] = Some(*m);
+        }
+        MarkIndex { starts, ends }
+    }
+
+    fn starting_at(&self, i: usize) -> Option<FoundMark> {
+        self.starts.get(i).copied().flatten()
+    }
+
+    fn ending_at(&self, i: usize) -> Option<FoundMark> {
+        self.ends.get(i).copied().flatten()
+    }
+}
+
+/// Where the numbers on either side of a token end and start.
+#[derive(Debug, Clone, Copy)]
+struct Neighbours {
+    prev_end: Option<usize>,
+    next_start: Option<usize>,
+}
+
 /// A number that could be the price, with the marks written next to it.
 #[derive(Debug, Clone)]
 struct Candidate {
@@ -193,24 +236,44 @@ impl Candidate {
     fn new(
         chars: &[char],
         token: Token,
-        marks: &[FoundMark],
+        neighbours: Neighbours,
+        marks: &MarkIndex,
         forced: Option<char>,
     ) -> Option<Self> {
+        let gap = |from: usize, to: usize| {
+            let between = chars.get(from..to)?;
+            between
+                .iter()
+                .all(|c| matches!(c, ' ' | ':'))
+                .then_some(to - from)
+        };
         let mut j = token.start;
         while j > 0 && matches!(chars[j - 1], ' ' | ':') {
             j -= 1;
         }
-        let before = marks.iter().find(|m| m.end == j).copied();
         let mut k = token.end;
         while k < chars.len() && chars[k] == ' ' {
             k += 1;
         }
-        let inner = token
-            .euro_at
-            .and_then(|e| marks.iter().find(|m| m.start == e));
-        let after = inner
-            .or_else(|| marks.iter().find(|m| m.start == k))
-            .copied();
+        // A mark between two numbers (`1 $19.99`, `10 € 20 €`) belongs to the
+        // closer one; on a tie, to the number before it.
+        let before = marks.ending_at(j).filter(|m| {
+            let mine = token.start - m.end;
+            !neighbours
+                .prev_end
+                .and_then(|p| gap(p, m.start))
+                .is_some_and(|theirs| theirs <= mine)
+        });
+        let inner = token.euro_at.and_then(|e| marks.starting_at(e));
+        let after = inner.or_else(|| {
+            marks.starting_at(k).filter(|m| {
+                let mine = m.start - token.end;
+                !neighbours
+                    .next_start
+                    .and_then(|n| gap(m.end, n))
+                    .is_some_and(|theirs| theirs < mine)
+            })
+        });
         let three_decimals = [before, after]
             .iter()
             .flatten()

@@ -78,8 +78,11 @@ pub(crate) fn find_tokens(
         let starts = if c.is_ascii_digit() {
             true
         } else if matches!(c, '.' | ',') && !prev_digit && !skip(i) {
+            // `take(3)`: only one or two leading marks matter, and a long run
+            // of dots must not be rescanned from each of its positions.
             let lead = chars[i..]
                 .iter()
+                .take(3)
                 .take_while(|c| matches!(c, '.' | ','))
                 .count();
             lead <= 2 && digits_at(chars, i + lead) > 0
