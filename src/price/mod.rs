@@ -259,19 +259,19 @@ impl Candidate {
         // closer one; on a tie, to the number before it.
         let before = marks.ending_at(j).filter(|m| {
             let mine = token.start - m.end;
-            !neighbours
+            neighbours
                 .prev_end
                 .and_then(|p| gap(p, m.start))
-                .is_some_and(|theirs| theirs <= mine)
+                .is_none_or(|theirs| theirs > mine)
         });
         let inner = token.euro_at.and_then(|e| marks.starting_at(e));
         let after = inner.or_else(|| {
             marks.starting_at(k).filter(|m| {
                 let mine = m.start - token.end;
-                !neighbours
+                neighbours
                     .next_start
                     .and_then(|n| gap(m.end, n))
-                    .is_some_and(|theirs| theirs < mine)
+                    .is_none_or(|theirs| theirs >= mine)
             })
         });
         let three_decimals = [before, after]
