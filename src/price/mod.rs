@@ -150,7 +150,7 @@ pub fn parse_price_hinted(
     let currency = pick_currency(chosen, &marks, &hint_marks);
     match chosen {
         Some(c) => ParsedPrice {
-            amount: Some(c.amount),
+            amount: Some(c.amount_in(currency, decimal_separator)),
             currency,
             amount_text: Some(chars[c.token.start..c.token.end].iter().collect()),
         },
@@ -292,6 +292,22 @@ impl Candidate {
             before,
             after,
         })
+    }
+
+    /// The amount, re-read when the currency came from elsewhere in the text
+    /// or the hint and has three minor digits (`1.250` with hint `KWD`).
+    fn amount_in(&self, currency: Option<CurrencyMark>, forced: Option<char>) -> Decimal {
+        let three_decimals = currency
+            .and_then(|c| c.iso())
+            .is_some_and(|code| THREE_DECIMAL_CODES.contains(&code));
+        if !three_decimals || self.mark().is_some() {
+            return self.amount;
+        }
+        let reading = Reading {
+            forced,
+            three_decimals,
+        };
+        number::interpret(&self.token, reading).unwrap_or(self.amount)
     }
 
     fn anchored(&self) -> bool {

@@ -338,6 +338,14 @@ fn hint_supplies_or_settles_currency() {
     assert_eq!(p.currency, Some(CurrencyMark::Iso("GBP")));
     let p = parse_price_hinted("899,00", Some("Pris NOK 899,00"), None);
     assert_eq!(p.currency, Some(CurrencyMark::Iso("NOK")));
+    let p = parse_price_hinted("1.250", Some("KWD"), None);
+    assert_eq!(
+        p.amount,
+        Some(Decimal::new(1250, 3)),
+        "three-decimal currency from the hint"
+    );
+    let p = parse_price_hinted("1.250", Some("EUR"), None);
+    assert_eq!(p.amount, Some(Decimal::new(1250, 0)));
     let p = parse_price_hinted("150", Some("р."), None);
     assert_eq!(p.currency, Some(CurrencyMark::Iso("RUB")));
     // The hint never supplies an amount.
