@@ -6,6 +6,7 @@
 //! when a digit sits right next to them.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::OnceLock;
 
 use super::CurrencyMark;
@@ -354,12 +355,35 @@ struct Entry {
     guard: Guard,
 }
 
+/// The table is probed once per character of every price string; a
+/// multiplicative hash of the `char` is plenty and much cheaper than SipHash.
+#[derive(Default)]
+struct CharHasher(u64);
+
+impl Hasher for CharHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        self.0 = u64::from(n).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
+type Table = HashMap<char, Vec<Entry>, BuildHasherDefault<CharHasher>>;
+
 /// Entries grouped by first character, longest first, so the scanner tries
 /// only the few that can start at a position and takes the longest match.
-fn table() -> &'static HashMap<char, Vec<Entry>> {
-    static TABLE: OnceLock<HashMap<char, Vec<Entry>>> = OnceLock::new();
+fn table() -> &'static Table {
+    static TABLE: OnceLock<Table> = OnceLock::new();
     TABLE.get_or_init(|| {
-        let mut map: HashMap<char, Vec<Entry>> = HashMap::new();
+        let mut map = Table::default();
         let mut add = |text: &str, mark: CurrencyMark, guard: Guard| {
             let chars: Vec<char> = text.chars().collect();
             if let Some(&first) = chars.first() {
@@ -429,6 +453,11 @@ pub(crate) fn find_marks(chars: &[char]) -> Vec<FoundMark> {
     let mut i = 0;
     while i < chars.len() {
         let c = chars[i];
+        // Digits and spaces start no mark; most of a price string is those.
+        if c.is_ascii_digit() || c == ' ' {
+            i += 1;
+            continue;
+        }
         let hit = table.get(&c).and_then(|entries| {
             entries.iter().find(|e| {
                 let end = i + e.chars.len();
