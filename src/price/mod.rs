@@ -172,19 +172,29 @@ pub fn iso_code(code: &str) -> Option<&'static str> {
         .find(|k| k.eq_ignore_ascii_case(code))
 }
 
-/// The first [`MAX_SCAN_CHARS`] chars, every kind of space as U+0020 so the
-/// number and mark scanners see one space character.
+/// The first [`MAX_SCAN_CHARS`] chars, with every kind of space as U+0020 and
+/// Arabic-Indic, Persian and full-width digits and separators as ASCII
+/// (`۱۲۰٬۰۰۰` reads as `120,000`), so the scanners see one alphabet. One char
+/// maps to one char, so positions stay those of the text.
 fn normalise(text: &str) -> Vec<char> {
     text.chars()
         .take(MAX_SCAN_CHARS)
-        .map(|c| {
-            if c.is_whitespace() || c == '\u{200B}' {
-                ' '
-            } else {
-                c
-            }
-        })
+        .map(normalise_char)
         .collect()
+}
+
+fn normalise_char(c: char) -> char {
+    let digit = |zero: char| char::from_digit(u32::from(c) - u32::from(zero), 10).unwrap_or(c);
+    match c {
+        '\u{0660}'..='\u{0669}' => digit('\u{0660}'),
+        '\u{06F0}'..='\u{06F9}' => digit('\u{06F0}'),
+        '\u{FF10}'..='\u{FF19}' => digit('\u{FF10}'),
+        '\u{066B}' | '\u{FF0E}' => '.',
+        '\u{066C}' | '\u{FF0C}' => ',',
+        '\u{200B}' => ' ',
+        c if c.is_whitespace() => ' ',
+        c => c,
+    }
 }
 
 /// Marks by the char position where they start and end, so a number finds

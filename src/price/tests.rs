@@ -212,6 +212,11 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("S/. 49.90", "49.90", "PEN"),
     ("11,33 Br", "11.33", "~Br"),
     ("1 ƒ", "1", "~ƒ"),
+    // Other digit alphabets.
+    ("۱۲۰٬۰۰۰ تومان", "120000", "~تومان"),
+    ("١٢٫٥٠ د.إ", "12.50", "AED"),
+    ("１，２８０円", "1280", "JPY"),
+    ("￥１２,８００", "12800", "~¥"),
     // Which number: ranges, from, multiples, percentages.
     ("$10 - $20", "10", "~$"),
     ("$10-$20", "10", "~$"),
@@ -519,6 +524,8 @@ fn wrap(number: &str, mark: &str, placement: u8) -> String {
         1 => format!("{mark} {number}"),
         2 => format!("{number} {mark}"),
         3 => format!("{number}{mark}"),
+        4 => format!("{mark}\u{a0}{number}"),
+        5 => format!("{number}\u{a0}{mark}"),
         _ => number.to_string(),
     }
 }
@@ -533,7 +540,7 @@ proptest! {
         frac_seed in any::<u32>(),
         style in style(),
         mark in 0..MARKS.len(),
-        placement in 0u8..5,
+        placement in 0u8..7,
     ) {
         let frac = format!("{:0width$}", frac_seed % 10u32.pow(scale), width = scale as usize);
         let frac = if scale == 0 { String::new() } else { frac };
@@ -546,7 +553,7 @@ proptest! {
             .expect("well-formed decimal");
         prop_assert_eq!(parsed.amount, Some(want), "text {:?}", text);
         prop_assert_eq!(parsed.amount.map(|a| a.scale()), Some(scale), "text {:?}", text);
-        let want_currency = (placement < 4).then_some(CurrencyMark::Iso(iso));
+        let want_currency = (placement < 6).then_some(CurrencyMark::Iso(iso));
         prop_assert_eq!(parsed.currency, want_currency, "text {:?}", text);
     }
 
@@ -556,7 +563,7 @@ proptest! {
         frac in 0u32..1000,
         style in prop_oneof![Just(Style::Plain), Just(Style::Us), Just(Style::Swiss('\'')), Just(Style::Indian)],
         mark in 0..MARKS_3DP.len(),
-        placement in 0u8..4,
+        placement in 0u8..6,
     ) {
         let frac = format!("{frac:03}");
         let text = wrap(&style.format(int, &frac), MARKS_3DP[mark].0, placement);
