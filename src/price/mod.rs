@@ -10,6 +10,7 @@
 //!
 //! - **Exact**: amounts are [`Decimal`]s with the page's own digits and scale
 //!   (`"12.90"` is `12.90`, scale 2). More than 28 digits is not a price.
+//! - **Digits**: Arabic-Indic, Persian and full-width digits read as ASCII.
 //! - **Separators**: spaces (incl. U+00A0, U+202F, U+2009) and apostrophes
 //!   (`'`, `’`) group thousands; with both `.` and `,` the last one is the
 //!   decimal mark; a repeated mark groups thousands (`1.234.567`, Indian
@@ -23,7 +24,8 @@
 //!   are never prices, nor is `$49+` (a threshold) or the day/year of a
 //!   written date (`July, 2004`). A range takes its first bound (`$10 - $20` → 10,
 //!   `26 to 50 €` → 26). `from $9.99` is 9.99, `2 for $5` is 5,
-//!   `Save 20%: $39.99` is 39.99.
+//!   `Save 20%: $39.99` is 39.99. A mark between two numbers belongs to the
+//!   closer one, the earlier on a tie (`1 $19.99` → 19.99, `10 € 20 €` → 10).
 //! - **Sign**: a price is never negative; a leading `-` is ignored
 //!   (`- $44.99` is 44.99).
 //! - **Free**: text with no number that says only `free`/`gratis`/`kostenlos`/...
@@ -100,7 +102,7 @@ impl CurrencyMark {
 pub struct ParsedPrice {
     pub amount: Option<Decimal>,
     pub currency: Option<CurrencyMark>,
-    /// The number as written (spaces normalised to U+0020), e.g. `"1 298,00"`;
+    /// The number as written (spaces as U+0020, digits as ASCII), e.g. `"1 298,00"`;
     /// `None` when there is no amount or it came from a word (`"free"`).
     pub amount_text: Option<String>,
 }
@@ -114,7 +116,9 @@ pub fn parse_price(text: &str) -> ParsedPrice {
 /// structured data) and an optional forced decimal separator (`.`, `,` or `€`).
 ///
 /// The hint only supplies a currency (when the text has none, or to settle an
-/// ambiguous `$`); it never supplies an amount.
+/// ambiguous `$`); it never supplies an amount. Structured-data values
+/// (JSON-LD `price`, microdata `content`) should pass `Some('.')`: schema.org
+/// always writes `.` as the decimal mark, so `"12.500"` there is 12.5.
 pub fn parse_price_hinted(
     text: &str,
     currency_hint: Option<&str>,
