@@ -74,7 +74,6 @@ const CORDOBA_DOLLAR: &[&str] = &["CAD", "NIO"];
 const RUBLE_BR: &[&str] = &["BYN", "ETB"];
 const FLORIN: &[&str] = &["AWG", "ANG", "XCG"];
 const BOLIVAR: &[&str] = &["VES", "BOB"];
-const SOM: &[&str] = &["UZS", "KGS"];
 const LIRA_SIGN: &[&str] = &["GBP", "ITL", "TRY"];
 /// Marks that are currencies without an ISO code (toman = 10 rials, bitcoin,
 /// pence, cents): recognised so the number next to them counts as a price,
@@ -189,8 +188,8 @@ const SYMBOLS: &[(&str, Meaning, Guard)] = &[
     ("FCFA", Amb("CFA", CFA), Free),
     ("F CFA", Amb("CFA", CFA), Free),
     ("Ft", Iso("HUF"), Free),
-    ("lei", Amb("lei", LEU), Free),
-    ("Lei", Amb("lei", LEU), Free),
+    ("lei", Amb("lei", LEU), NearDigit),
+    ("Lei", Amb("lei", LEU), NearDigit),
     ("LEI", Amb("lei", LEU), Free),
     ("лв", Iso("BGN"), Free),
     ("лв.", Iso("BGN"), Free),
@@ -237,9 +236,6 @@ const SYMBOLS: &[(&str, Meaning, Guard)] = &[
     ("₼", Iso("AZN"), Free),
     ("৳", Iso("BDT"), Free),
     ("Nu.", Iso("BTN"), Free),
-    ("Nu", Iso("BTN"), NearDigit),
-    ("KM", Iso("BAM"), NearDigit),
-    ("КМ", Iso("BAM"), NearDigit),
     ("FBu", Iso("BIF"), Free),
     ("Fbu", Iso("BIF"), Free),
     ("៛", Iso("KHR"), Free),
@@ -299,7 +295,6 @@ const SYMBOLS: &[(&str, Meaning, Guard)] = &[
     ("soʻm", Iso("UZS"), Free),
     ("сўм", Iso("UZS"), Free),
     ("сом", Iso("KGS"), Free),
-    ("som", Amb("som", SOM), NearDigit),
     ("E£", Iso("EGP"), Free),
     ("ج.م", Iso("EGP"), Free),
     ("ج.م.", Iso("EGP"), Free),
@@ -425,6 +420,9 @@ pub(crate) struct FoundMark {
     pub start: usize,
     pub end: usize,
     pub mark: CurrencyMark,
+    /// Trusted only because a digit is near (`Nu.`, `KD`, `Р`): loses to a
+    /// plain mark on the other side of the same number.
+    pub weak: bool,
 }
 
 fn is_word_char(c: char) -> bool {
@@ -486,6 +484,7 @@ pub(crate) fn find_marks(chars: &[char]) -> Vec<FoundMark> {
                     start: i,
                     end,
                     mark: e.mark,
+                    weak: e.guard != Free,
                 });
                 i = end;
             }

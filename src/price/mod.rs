@@ -329,11 +329,13 @@ impl Candidate {
     }
 
     /// The unambiguous mark next to it if there is one, else any.
+    /// The mark next to it: unambiguous before ambiguous, plain before weak
+    /// (`Nu 19,99 €` is euros), before-the-number on a tie.
     fn mark(&self) -> Option<CurrencyMark> {
-        let marks = [self.before, self.after];
-        let unambiguous = marks.iter().flatten().find(|m| m.mark.iso().is_some());
-        unambiguous
-            .or(marks.iter().flatten().next())
+        [self.before, self.after]
+            .into_iter()
+            .flatten()
+            .min_by_key(|m| (m.mark.iso().is_none(), m.weak))
             .map(|m| m.mark)
     }
 }
