@@ -330,7 +330,7 @@ impl Candidate {
 
     /// The unambiguous mark next to it if there is one, else any.
     /// The mark next to it: unambiguous before ambiguous, plain before weak
-    /// (`Nu 19,99 €` is euros), before-the-number on a tie.
+    /// (`DT 25 €` is euros), before-the-number on a tie.
     fn mark(&self) -> Option<CurrencyMark> {
         [self.before, self.after]
             .into_iter()
