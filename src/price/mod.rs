@@ -203,28 +203,47 @@ fn normalise_char(c: char) -> char {
 
 /// Marks by the char position where they start and end, so a number finds
 /// its neighbours without scanning every mark.
-struct MarkIndex {
-    starts: Vec<Option<FoundMark>>,
-    ends: Vec<Option<FoundMark>>,
+struct MarkIndex<'a> {
+    marks: &'a [FoundMark],
+    /// Per char position, the index in `marks` of the mark starting/ending
+    /// there (`u16` is enough: at most [`MAX_SCAN_CHARS`] marks).
+    starts: Vec<u16>,
+    ends: Vec<u16>,
 }
 
-impl MarkIndex {
-    fn new(marks: &[FoundMark], len: usize) -> Self {
-        let mut starts = vec![None; len + 1];
-        let mut ends = vec![None; len + 1];
-        for m in marks {
-            starts[m.start] = Some(*m);
-            ends[m.end] = Some(*m);
+const NO_MARK: u16 = u16::MAX;
+const _: () = assert!(
+    MAX_SCAN_CHARS < NO_MARK as usize,
+    "mark indices must fit in u16"
+);
+
+impl<'a> MarkIndex<'a> {
+    fn new(marks: &'a [FoundMark], len: usize) -> Self {
+        let mut starts = vec![NO_MARK; len + 1];
+        let mut ends = vec![NO_MARK; len + 1];
+        for (n, m) in marks.iter().enumerate() {
+            let n = u16::try_from(n).unwrap_or(NO_MARK);
+            starts[m.start] = n;
+            ends[m.end] = n;
         }
-        MarkIndex { starts, ends }
+        MarkIndex {
+            marks,
+            starts,
+            ends,
+        }
+    }
+
+    fn at(&self, table: &[u16], i: usize) -> Option<FoundMark> {
+        let n = *table.get(i)?;
+        self.marks.get(usize::from(n)).copied()
     }
 
     fn starting_at(&self, i: usize) -> Option<FoundMark> {
-        self.starts.get(i).copied().flatten()
+        self.at(&self.starts, i)
     }
 
     fn ending_at(&self, i: usize) -> Option<FoundMark> {
-        self.ends.get(i).copied().flatten()
+        self.at(&self.ends, i)
     }
 }
 
@@ -251,7 +270,7 @@ impl Candidate {
         chars: &[char],
         token: Token,
         neighbours: Neighbours,
-        marks: &MarkIndex,
+        marks: &MarkIndex<'_>,
         forced: Option<char>,
     ) -> Option<Self> {
         let gap = |from: usize, to: usize| {
