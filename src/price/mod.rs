@@ -20,7 +20,7 @@
 //!   `IQD`) and `0.xxx`. `12,-`/`12,—` is 12; `.75` is 0.75; `35€99` is 35.99.
 //!   Groupings that fit no convention (`15.08.2017`) are not numbers.
 //! - **Which number**: the first one written next to a currency mark; else the
-//!   first number at all. Numbers followed by `%` or a unit (`kg`, `ft`, `x`)
+//!   first number not glued to a word (`X200`); else the first number. Numbers followed by `%` or a unit (`kg`, `ft`, `x`)
 //!   are never prices, nor is `$49+` (a threshold) or the day/year of a
 //!   written date (`July, 2004`). A range takes its first bound (`$10 - $20` → 10,
 //!   `26 to 50 €` → 26). `from $9.99` is 9.99, `2 for $5` is 5,
@@ -364,12 +364,17 @@ const RANGE_WORDS: &[&str] = &[
     "-", "–", "—", "~", "to", "bis", "à", "a", "až", "do", "до", "tot", "al", "au",
 ];
 
-/// The first number next to a currency mark, else the first number. A
+/// The first number next to a currency mark, else the first number not glued
+/// to a word (`X200`, `iPhone15` are model names), else the first number. A
 /// suffix-marked number that closes a range (`26 to 50 €`) yields its
 /// unmarked lower bound.
 fn choose<'a>(chars: &[char], candidates: &'a [Candidate]) -> Option<&'a Candidate> {
     let Some(i) = candidates.iter().position(Candidate::anchored) else {
-        return candidates.first();
+        let glued = |c: &&Candidate| {
+            let start = c.token.start;
+            start > 0 && chars[start - 1].is_alphabetic()
+        };
+        return candidates.iter().find(|c| !glued(c)).or(candidates.first());
     };
     let c = &candidates[i];
     if c.before.is_none() && i > 0 {
