@@ -155,7 +155,7 @@ pub fn product_page(n: u64, epoch: u64) -> Page {
 pub fn charset_page(label: &str, in_header: bool) -> Option<Page> {
     let encoding = encoding_rs::Encoding::for_label(label.as_bytes())?.output_encoding();
     let name = encoding.name();
-    let title = "Crème brûlée torch & café set (抹茶 edition)".replace('&', "and");
+    let title = "Crème brûlée torch and café set (抹茶 edition)";
     let meta = if in_header {
         String::new()
     } else {
@@ -180,7 +180,7 @@ pub fn charset_page(label: &str, in_header: bool) -> Option<Page> {
         body: bytes.into_owned(),
         content_type,
         markup: Markup::JsonLd,
-        title,
+        title: title.to_string(),
         expected: Some(ExpectedPrice {
             amount: Decimal::new(1280, 0),
             currency: "JPY",

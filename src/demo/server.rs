@@ -890,4 +890,42 @@ mod tests {
         assert!(buf.is_empty());
         assert!(tokio::net::TcpStream::connect(addr).await.is_err());
     }
+
+    /// Rough server throughput with keep-alive raw clients:
+    /// `cargo test --release --lib demo::server::tests::throughput -- --ignored --nocapture`.
+    #[test]
+    #[ignore = "timing; run in release with --nocapture"]
+    fn throughput() {
+        let shop = shop();
+        let addr = shop.addr();
+        for n in 0..100 {
+            assert_eq!(get(&shop, &format!("/product/{n}")).status, 200); // warm the cache
+        }
+        let duration = Duration::from_secs(3);
+        let start = Instant::now();
+        let workers: Vec<_> = (0..8u64)
+            .map(|w| {
+                std::thread::spawn(move || {
+                    let mut client = Client::connect(addr);
+                    let (mut pages, mut bytes, mut i) = (0u64, 0u64, w);
+                    while start.elapsed() < duration {
+                        bytes += client.get(&format!("/product/{}", i % 100)).body.len() as u64;
+                        pages += 1;
+                        i += 7;
+                    }
+                    (pages, bytes)
+                })
+            })
+            .collect();
+        let (pages, bytes) = workers
+            .into_iter()
+            .map(|w| w.join().expect("worker"))
+            .fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
+        let secs = start.elapsed().as_secs_f64();
+        eprintln!(
+            "{pages} pages in {secs:.2} s: {:.0} pages/s, {:.0} MB/s (8 keep-alive clients, latency 0)",
+            pages as f64 / secs,
+            bytes as f64 / secs / 1e6
+        );
+    }
 }
