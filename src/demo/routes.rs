@@ -14,7 +14,8 @@ use tokio::io::AsyncWriteExt as _;
 use tokio::net::TcpStream;
 
 use super::pages;
-use super::server::{CachedPage, Flow, Request, Shared};
+use super::server::{Flow, Request};
+use super::state::{CachedPage, Shared};
 
 const MIB: u64 = 1024 * 1024;
 
