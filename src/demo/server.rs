@@ -684,6 +684,26 @@ mod tests {
     }
 
     #[test]
+    fn latency_holds_requests_and_delay_ms_overrides_it() {
+        let config = ShopConfig {
+            latency: Duration::from_secs(600),
+            ..ShopConfig::default()
+        };
+        let shop = BackgroundShop::start(config).expect("start");
+        let mut slow = Client::connect(shop.addr());
+        slow.send("GET", "/product/1", "");
+        assert!(shop.wait_for_in_flight(1, Duration::from_secs(10)));
+        let fast = get(&shop, "/product/1?delay_ms=0");
+        assert_eq!(fast.status, 200);
+        assert_eq!(
+            shop.stats().in_flight,
+            1,
+            "the slow request is still waiting"
+        );
+        assert_eq!(shop.hits("/product/1"), 2);
+    }
+
+    #[test]
     fn unknown_paths_are_404_and_garbage_is_400() {
         let shop = shop();
         assert_eq!(get(&shop, "/nope").status, 404);
