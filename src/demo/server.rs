@@ -660,6 +660,50 @@ mod tests {
     }
 
     #[test]
+    fn pipelined_requests_and_http_1_0_close() {
+        let shop = shop();
+        let mut client = Client::connect(shop.addr());
+        let two =
+            "GET /product/1 HTTP/1.1\r\nHost: a\r\n\r\nGET /status/404 HTTP/1.1\r\nHost: a\r\n\r\n";
+        client
+            .reader
+            .get_mut()
+            .write_all(two.as_bytes())
+            .expect("write");
+        assert_eq!(client.read(false).expect("first").status, 200);
+        assert_eq!(client.read(false).expect("second").status, 404);
+        let mut old = Client::connect(shop.addr());
+        old.reader
+            .get_mut()
+            .write_all(b"GET /product/2 HTTP/1.0\r\n\r\n")
+            .expect("write");
+        let resp = old.read(false).expect("response");
+        assert_eq!(resp.header("connection"), Some("close"));
+        let mut rest = Vec::new();
+        assert_eq!(old.reader.read_to_end(&mut rest).expect("eof"), 0);
+    }
+
+    #[test]
+    fn latency_holds_requests_and_delay_ms_overrides_it() {
+        let config = ShopConfig {
+            latency: Duration::from_secs(600),
+            ..ShopConfig::default()
+        };
+        let shop = BackgroundShop::start(config).expect("start");
+        let mut slow = Client::connect(shop.addr());
+        slow.send("GET", "/product/1", "");
+        assert!(shop.wait_for_in_flight(1, Duration::from_secs(10)));
+        let fast = get(&shop, "/product/1?delay_ms=0");
+        assert_eq!(fast.status, 200);
+        assert_eq!(
+            shop.stats().in_flight,
+            1,
+            "the slow request is still waiting"
+        );
+        assert_eq!(shop.hits("/product/1"), 2);
+    }
+
+    #[test]
     fn unknown_paths_are_404_and_garbage_is_400() {
         let shop = shop();
         assert_eq!(get(&shop, "/nope").status, 404);

@@ -272,3 +272,48 @@ impl Drop for InFlight<'_> {
         self.shared.listeners[self.listener].1.leave();
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn shared() -> Shared {
+        let addr: SocketAddr = "127.0.0.1:1".parse().expect("addr");
+        Shared::new(ShopConfig::default(), &[addr])
+    }
+
+    #[test]
+    fn hit_map_stays_bounded() {
+        let s = shared();
+        for i in 0..MAX_TRACKED_PATHS + 10 {
+            s.count_hit(&format!("/product/{i}"));
+        }
+        s.count_hit("/product/0");
+        let hits = s.stats().hits;
+        assert_eq!(hits.len(), MAX_TRACKED_PATHS + 1);
+        assert_eq!(hits.get("<other>"), Some(&10));
+        assert_eq!(hits.get("/product/0"), Some(&2));
+    }
+
+    #[test]
+    fn flaky_counts_per_kind_and_key() {
+        let s = shared();
+        assert_eq!(s.flaky_count("503", "a"), 0);
+        assert_eq!(s.flaky_count("503", "a"), 1);
+        assert_eq!(s.flaky_count("429", "a"), 0);
+        assert_eq!(s.flaky_count("503", "b"), 0);
+    }
+
+    #[test]
+    fn page_cache_follows_the_epoch() {
+        let s = shared();
+        let a = s.page(5);
+        assert!(Arc::ptr_eq(&a, &s.page(5)), "cached");
+        s.set_epoch(2);
+        assert_eq!(s.page(5).body(), &pages::product_page(5, 2).body[..]);
+        assert_eq!(
+            s.page(CACHED_PAGES + 1).body(),
+            &pages::product_page(CACHED_PAGES + 1, 2).body[..]
+        );
+    }
+}
