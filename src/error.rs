@@ -101,7 +101,11 @@ mod tests {
     use super::*;
 
     fn ok(failed: u64, unpriced: u64, interrupted: bool) -> Result<Outcome, RunError> {
-        Ok(Outcome { failed, unpriced, interrupted })
+        Ok(Outcome {
+            failed,
+            unpriced,
+            interrupted,
+        })
     }
 
     #[test]
@@ -118,7 +122,11 @@ mod tests {
 
     #[test]
     fn kinds_serialise_as_in_design() {
-        for kind in [ErrorKind::InvalidUrl, ErrorKind::HttpStatus, ErrorKind::TooManyRedirects] {
+        for kind in [
+            ErrorKind::InvalidUrl,
+            ErrorKind::HttpStatus,
+            ErrorKind::TooManyRedirects,
+        ] {
             let json = serde_json::to_string(&kind).unwrap();
             assert_eq!(json, format!("\"{}\"", kind.as_str()));
         }

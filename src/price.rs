@@ -34,10 +34,14 @@ impl CurrencyMark {
     pub fn resolve(&self, page: Option<&str>, default: Option<&str>) -> Option<&'static str> {
         match self {
             CurrencyMark::Iso(code) => Some(code),
-            CurrencyMark::Ambiguous { candidates, .. } => [page, default]
-                .into_iter()
-                .flatten()
-                .find_map(|want| candidates.iter().copied().find(|c| c.eq_ignore_ascii_case(want))),
+            CurrencyMark::Ambiguous { candidates, .. } => {
+                [page, default].into_iter().flatten().find_map(|want| {
+                    candidates
+                        .iter()
+                        .copied()
+                        .find(|c| c.eq_ignore_ascii_case(want))
+                })
+            }
         }
     }
 }
@@ -66,7 +70,10 @@ pub fn parse_price_hinted(
         .split(|c: char| !(c.is_ascii_digit() || c == '.'))
         .find(|s| !s.is_empty())
         .and_then(|s| s.parse::<Decimal>().ok());
-    ParsedPrice { amount, currency: None }
+    ParsedPrice {
+        amount,
+        currency: None,
+    }
 }
 
 /// Normalises an ISO 4217 code from structured data (`"usd"` → `"USD"`);

@@ -48,6 +48,9 @@ pub fn product_page(n: u64, epoch: u64) -> Page {
         content_type: "text/html; charset=utf-8".into(),
         markup: Markup::VisibleOnly,
         title,
-        expected: Some(ExpectedPrice { amount, currency: "USD" }),
+        expected: Some(ExpectedPrice {
+            amount,
+            currency: "USD",
+        }),
     }
 }

@@ -18,7 +18,11 @@ pub struct ShopConfig {
 
 impl Default for ShopConfig {
     fn default() -> Self {
-        ShopConfig { latency: Duration::ZERO, jitter: Duration::ZERO, listeners: 1 }
+        ShopConfig {
+            latency: Duration::ZERO,
+            jitter: Duration::ZERO,
+            listeners: 1,
+        }
     }
 }
 
