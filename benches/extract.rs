@@ -1,27 +1,52 @@
-use criterion::{criterion_group, criterion_main, Criterion};
+//! Criterion bench of `extract::extract` on demo-shop pages of every markup.
+//!
+//! Inputs come from the demo shop's page generator (the same bytes `scrape demo`
+//! serves); legacy-charset pages are decoded first, as `fetch` would. Also
+//! benches the HTML parse alone, to show how much of the time is html5ever.
+
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use reqwest::Url;
+use scrape::demo::{all_markups, sample_page, Markup};
+use scrape::extract::{extract, ExtractOptions};
 use std::hint::black_box;
 
-fn page() -> String {
-    let mut s =
-        String::from("<!doctype html><html><head><title>Widget</title></head><body><nav><ul>");
-    for i in 0..100 {
-        s.push_str(&format!(
-            "<li><a href=\"/c/{i}\" class=\"nav-link\">Category {i}</a></li>"
-        ));
+fn html_of(markup: Markup, n: u64) -> String {
+    let page = sample_page(markup, n);
+    if markup == Markup::LegacyCharset {
+        encoding_rs::WINDOWS_1252.decode(&page.body).0.into_owned()
+    } else {
+        String::from_utf8_lossy(&page.body).into_owned()
     }
-    s.push_str("</ul></nav><main><div class=\"product\"><h1>Widget</h1><span class=\"price\">$12.99</span>");
-    while s.len() < 100_000 {
-        s.push_str("<div class=\"card\"><p class=\"desc\">Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor.</p><span class=\"x\">4.5 stars</span></div>\n");
-    }
-    s.push_str("</div></main></body></html>");
-    s
 }
 
 fn bench(c: &mut Criterion) {
-    let p = page();
-    c.bench_function("parse_100k", |b| {
-        b.iter(|| scraper::Html::parse_document(black_box(&p)))
+    let url = Url::parse("http://127.0.0.1:8080/product/7").expect("static url");
+    let opts = ExtractOptions {
+        default_currency: Some("USD".into()),
+        ..Default::default()
+    };
+    let mut group = c.benchmark_group("extract");
+    for &markup in all_markups() {
+        let html = html_of(markup, 7);
+        group.throughput(Throughput::Bytes(html.len() as u64));
+        group.bench_function(format!("{markup:?}"), |b| {
+            b.iter(|| extract(black_box(&html), &url, &opts))
+        });
+    }
+    let html = html_of(Markup::VisibleOnly, 7);
+    group.throughput(Throughput::Bytes(html.len() as u64));
+    group.bench_function("html5ever_parse_only", |b| {
+        b.iter(|| scraper::Html::parse_document(black_box(&html)))
     });
+    let explain = ExtractOptions {
+        explain: true,
+        ..opts.clone()
+    };
+    group.bench_function("VisibleOnly_explain", |b| {
+        b.iter(|| extract(black_box(&html), &url, &explain))
+    });
+    group.finish();
 }
+
 criterion_group!(benches, bench);
 criterion_main!(benches);

@@ -434,7 +434,7 @@ pub(super) fn scan(doc: &Html, explain: bool) -> Scan {
                     let itemprop_price = a
                         .itemprop
                         .is_some_and(|p| p.split_ascii_whitespace().any(|p| p == "price"));
-                    if (flags & PRICE != 0 || itemprop_price) && flags & HIDDEN == 0 {
+                    if (flags & PRICE != 0 || itemprop_price) && flags & (HIDDEN | SR_ONLY) == 0 {
                         cand = Some(raws.len() as u32);
                         raws.push(heuristic::Raw {
                             node,
@@ -457,7 +457,7 @@ pub(super) fn scan(doc: &Html, explain: bool) -> Scan {
                 }
                 Node::Text(t) => {
                     let Some(top) = frames.last() else { continue };
-                    if top.flags & HIDDEN != 0 || !looks_priced(t) {
+                    if top.flags & (HIDDEN | SR_ONLY) != 0 || !looks_priced(t) {
                         continue;
                     }
                     let Some(parent) = node.parent() else {

@@ -278,20 +278,40 @@ fn join_split_separators(s: &str) -> String {
     out
 }
 
-/// Up to 40 bytes of text just before `node` and 24 just after, among its siblings
-/// (or its parent's, when `node` stands alone), to catch "4 payments of <price>".
-fn context(node: DomNode<'_>) -> String {
+const BLOCK: &[&str] = &[
+    "p", "div", "li", "ul", "ol", "section", "form", "table", "tr", "td", "h1", "h2", "h3", "h4",
+    "h5", "h6", "header", "footer", "article", "aside", "nav", "br", "dl", "dd", "dt",
+];
+
+fn inline_text(n: DomNode<'_>, cap: usize) -> Option<String> {
+    match n.value() {
+        Node::Element(el) if BLOCK.contains(&el.name()) => None,
+        _ => Some(super::dom::text_all(n, cap)),
+    }
+}
+
+/// Up to 40 characters of inline text just before `node` and 24 just after
+/// (climbing out of wrappers that hold nothing else), to catch
+/// "4 payments of <price>", "<price>/mo", "Shipping: <price>".
+fn context(node: DomNode<'_>) -> (String, String) {
     let mut n = node;
     for _ in 0..2 {
         let lonely = n.prev_sibling().is_none() && n.next_sibling().is_none();
         match n.parent() {
-            Some(p) if lonely && p.value().is_element() => n = p,
+            Some(p)
+                if lonely
+                    && p.value()
+                        .as_element()
+                        .is_some_and(|e| !BLOCK.contains(&e.name())) =>
+            {
+                n = p
+            }
             _ => break,
         }
     }
     let mut before = String::new();
     for s in n.prev_siblings() {
-        let t = super::dom::text_all(s, 60);
+        let Some(t) = inline_text(s, 60) else { break };
         before.insert_str(0, &t);
         if before.len() > 40 {
             break;
@@ -299,7 +319,8 @@ fn context(node: DomNode<'_>) -> String {
     }
     let mut after = String::new();
     for s in n.next_siblings() {
-        after.push_str(&super::dom::text_all(s, 40));
+        let Some(t) = inline_text(s, 40) else { break };
+        after.push_str(&t);
         if after.len() > 24 {
             break;
         }
@@ -310,12 +331,33 @@ fn context(node: DomNode<'_>) -> String {
         .char_indices()
         .rev()
         .nth(39)
-        .map_or(b.as_str(), |(i, _)| &b[i..]);
+        .map_or(b.as_str(), |(i, _)| &b[i..])
+        .to_owned();
     let a = a
         .char_indices()
         .nth(24)
-        .map_or(a.as_str(), |(i, _)| &a[..i]);
-    format!("{b} | {a}")
+        .map_or(a.as_str(), |(i, _)| &a[..i])
+        .to_owned();
+    (b, a)
+}
+
+/// Phrases around a price that make it something else than the price.
+fn context_veto(node: DomNode<'_>) -> Option<Reason> {
+    let (before, after) = context(node);
+    let before = before.to_lowercase();
+    let after = after.to_lowercase();
+    let any = |t: &str, list: &[&str]| list.iter().any(|p| t.contains(p));
+    if any(&before, INSTALMENT) || any(&after, INSTALMENT) {
+        Some(Reason::Instalment)
+    } else if any(&before, SHIPPING) {
+        Some(Reason::Shipping)
+    } else if any(&before, SAVINGS) {
+        Some(Reason::Savings)
+    } else if any(&after, UNIT) || after.starts_with("/l") || after.starts_with("/ l") {
+        Some(Reason::UnitPrice)
+    } else {
+        None
+    }
 }
 
 fn has_fraction(t: &str) -> bool {
@@ -342,7 +384,7 @@ pub(super) fn candidates(raws: &[Raw<'_>], explain: bool) -> Vec<Cand> {
             .or_else(|| phrase_veto(&text))
             .or_else(|| {
                 if parsed.amount.is_some() {
-                    phrase_veto(&context(r.node))
+                    context_veto(r.node)
                 } else {
                     None
                 }
@@ -409,6 +451,14 @@ pub(super) fn candidates(raws: &[Raw<'_>], explain: bool) -> Vec<Cand> {
     // A price element inside another: the outer one's text is the whole price
     // (split spans) unless both read the same, then the tighter element stays.
     for i in 0..raws.len() {
+        // An old price's text is left out of its container's, so it is no part of it.
+        if raws[i].flags & flag::STRUCK_CLASS != 0
+            && raws[i]
+                .parent_cand
+                .is_some_and(|p| raws[p as usize].flags & flag::STRUCK_CLASS == 0)
+        {
+            continue;
+        }
         let mut p = raws[i].parent_cand;
         while let Some(pi) = p {
             let pi = pi as usize;

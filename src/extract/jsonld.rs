@@ -328,7 +328,7 @@ impl<'a> Walk<'a> {
     }
 }
 
-fn each<'a>(v: &'a Value) -> impl Iterator<Item = (Option<usize>, &'a Value)> {
+fn each(v: &Value) -> impl Iterator<Item = (Option<usize>, &Value)> {
     let arr = v.as_array();
     let single = if arr.is_none() { Some((None, v)) } else { None };
     single.into_iter().chain(

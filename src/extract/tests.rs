@@ -333,3 +333,56 @@ fn options_are_send_and_sync() {
     check::<ExtractOptions>();
     check::<Extraction>();
 }
+
+/// Decodes a demo page the way `fetch` would: UTF-8, or windows-1252 for the
+/// legacy-charset markup (the WHATWG meaning of `iso-8859-1` too).
+fn demo_html(page: &crate::demo::Page) -> String {
+    if page.markup == crate::demo::Markup::LegacyCharset {
+        encoding_rs::WINDOWS_1252.decode(&page.body).0.into_owned()
+    } else {
+        String::from_utf8_lossy(&page.body).into_owned()
+    }
+}
+
+#[test]
+fn demo_shop_pages_extract_expected_price_and_title() {
+    let page_url = url("http://127.0.0.1:8080/product/1");
+    let mut failures = Vec::new();
+    for epoch in [0, 3] {
+        for n in 0..300 {
+            let page = crate::demo::product_page(n, epoch);
+            let html = demo_html(&page);
+            let usd = || Some("USD".to_owned());
+            for opts in [
+                ExtractOptions {
+                    default_currency: usd(),
+                    ..Default::default()
+                },
+                ExtractOptions {
+                    explain: true,
+                    default_currency: usd(),
+                    ..Default::default()
+                },
+            ] {
+                let e = extract(&html, &page_url, &opts);
+                let got = e.price.as_ref().map(|p| (p.amount, p.currency.clone()));
+                let want = page
+                    .expected
+                    .as_ref()
+                    .map(|x| (x.amount, Some(x.currency.to_owned())));
+                if got != want || e.title.as_deref() != Some(page.title.as_str()) {
+                    failures.push(format!(
+                        "n={n} epoch={epoch} {:?}: got {:?} / {:?}, want {:?} / {:?}",
+                        page.markup, e.price, e.title, want, page.title
+                    ));
+                }
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures[..failures.len().min(15)].join("\n")
+    );
+}
