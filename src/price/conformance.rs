@@ -101,8 +101,7 @@ fn expected_iso(symbol: Option<&str>) -> Expect {
         "₼" => "AZN",
         "৳" => "BDT",
         "BZ$" => "BZD",
-        "Nu." | "Nu" => "BTN",
-        "KM" => "BAM",
+        "Nu." => "BTN",
         "FBu" | "Fbu" => "BIF",
         "BD" | ".د.ب" => "BHD",
         "៛" => "KHR",
@@ -173,6 +172,9 @@ fn expected_iso(symbol: Option<&str>) -> Expect {
         | "som" | "Sʻ" | "S'" | "с" | "км" | "Sl" | "ID" | "kwz" | "SPL" | "د." | "ش.ص" | "GBp"
         | "¢" | "₿" | "Ƀ" | "BTC" | "تومان" | "₤" | "₶" | "pound" | "L" | "P" | "E" | "D" | "G"
         | "K" | "MT" | "ናቕፋ" | "نافكا" => return Expect::Skip,
+        // Also a word or unit we will not read as money: Dutch "nu" (now),
+        // kilometres.
+        "Nu" | "KM" => return Expect::Skip,
         other => panic!("conformance: no ISO mapping decided for expected currency {other:?}"),
     };
     Expect::Iso(iso)

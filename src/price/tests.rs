@@ -212,6 +212,11 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("S/. 49.90", "49.90", "PEN"),
     ("11,33 Br", "11.33", "~Br"),
     ("1 ƒ", "1", "~ƒ"),
+    // Other digit alphabets.
+    ("۱۲۰٬۰۰۰ تومان", "120000", "~تومان"),
+    ("١٢٫٥٠ د.إ", "12.50", "AED"),
+    ("１，２８０円", "1280", "JPY"),
+    ("￥１２,８００", "12800", "~¥"),
     // Which number: ranges, from, multiples, percentages.
     ("$10 - $20", "10", "~$"),
     ("$10-$20", "10", "~$"),
@@ -243,6 +248,16 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("$426.20/EA", "426.20", "~$"),
     ("40.00/each", "40.00", ""),
     ("Price 29", "29", ""),
+    ("Model X200 299.00", "299.00", ""),
+    ("SKU A1234", "1234", ""),
+    ("EUR1 234,56", "1234.56", "EUR"),
+    ("Nu 19,99 €", "19.99", "EUR"),
+    ("DT 25 €", "25", "EUR"),
+    ("Range 50 KM", "50", ""),
+    ("Regalo per lei", "", ""),
+    ("Qty: 1 $19.99", "19.99", "~$"),
+    ("10 € 20 €", "10", "EUR"),
+    ("69 TL 41.90 TL", "69", "TRY"),
     ("Код товара: 884", "884", ""),
     ("12 kg", "", ""),
     ("16.00 ft", "", ""),
@@ -260,6 +275,8 @@ const TABLE: &[(&str, &str, &str)] = &[
     ("Gratis", "0", ""),
     ("kostenlos", "0", ""),
     ("Free shipping", "", ""),
+    ("Gluten free", "", ""),
+    ("Price: FREE", "0", ""),
     ("Call for price", "", ""),
     ("Price on request", "", ""),
     ("Not Available", "", ""),
@@ -333,6 +350,14 @@ fn hint_supplies_or_settles_currency() {
     assert_eq!(p.currency, Some(CurrencyMark::Iso("GBP")));
     let p = parse_price_hinted("899,00", Some("Pris NOK 899,00"), None);
     assert_eq!(p.currency, Some(CurrencyMark::Iso("NOK")));
+    let p = parse_price_hinted("1.250", Some("KWD"), None);
+    assert_eq!(
+        p.amount,
+        Some(Decimal::new(1250, 3)),
+        "three-decimal currency from the hint"
+    );
+    let p = parse_price_hinted("1.250", Some("EUR"), None);
+    assert_eq!(p.amount, Some(Decimal::new(1250, 0)));
     let p = parse_price_hinted("150", Some("р."), None);
     assert_eq!(p.currency, Some(CurrencyMark::Iso("RUB")));
     // The hint never supplies an amount.
@@ -506,6 +531,8 @@ fn wrap(number: &str, mark: &str, placement: u8) -> String {
         1 => format!("{mark} {number}"),
         2 => format!("{number} {mark}"),
         3 => format!("{number}{mark}"),
+        4 => format!("{mark}\u{a0}{number}"),
+        5 => format!("{number}\u{a0}{mark}"),
         _ => number.to_string(),
     }
 }
@@ -520,7 +547,7 @@ proptest! {
         frac_seed in any::<u32>(),
         style in style(),
         mark in 0..MARKS.len(),
-        placement in 0u8..5,
+        placement in 0u8..7,
     ) {
         let frac = format!("{:0width$}", frac_seed % 10u32.pow(scale), width = scale as usize);
         let frac = if scale == 0 { String::new() } else { frac };
@@ -533,7 +560,7 @@ proptest! {
             .expect("well-formed decimal");
         prop_assert_eq!(parsed.amount, Some(want), "text {:?}", text);
         prop_assert_eq!(parsed.amount.map(|a| a.scale()), Some(scale), "text {:?}", text);
-        let want_currency = (placement < 4).then_some(CurrencyMark::Iso(iso));
+        let want_currency = (placement < 6).then_some(CurrencyMark::Iso(iso));
         prop_assert_eq!(parsed.currency, want_currency, "text {:?}", text);
     }
 
@@ -543,7 +570,7 @@ proptest! {
         frac in 0u32..1000,
         style in prop_oneof![Just(Style::Plain), Just(Style::Us), Just(Style::Swiss('\'')), Just(Style::Indian)],
         mark in 0..MARKS_3DP.len(),
-        placement in 0u8..4,
+        placement in 0u8..6,
     ) {
         let frac = format!("{frac:03}");
         let text = wrap(&style.format(int, &frac), MARKS_3DP[mark].0, placement);
