@@ -46,7 +46,7 @@ fn starts_with_ci(hay: &[u8], needle: &[u8]) -> bool {
     hay.len() >= needle.len() && hay[..needle.len()].eq_ignore_ascii_case(needle)
 }
 
-fn find_ascii_ci(hay: &[u8], needle: &[u8]) -> Option<usize> {
+pub(super) fn find_ascii_ci(hay: &[u8], needle: &[u8]) -> Option<usize> {
     let first = needle[0];
     let upper = first.to_ascii_uppercase();
     let mut i = 0;

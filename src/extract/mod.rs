@@ -253,6 +253,29 @@ pub fn extract(html: &str, url: &Url, opts: &ExtractOptions) -> Extraction {
         }
     }
 
+    // Same for meta tags when no microdata or RDFa could outrank them.
+    if opts.selector.is_none()
+        && !opts.explain
+        && cands
+            .iter()
+            .all(|c| c.veto.is_some() || c.tier > Tier::Meta)
+    {
+        let b = html.as_bytes();
+        let no_items = jsonld::find_ascii_ci(b, b"itemprop").is_none()
+            && jsonld::find_ascii_ci(b, b"typeof").is_none();
+        if no_items {
+            if let Some(price) = meta::quick(html) {
+                if let Some(title) = dom::quick_title(html) {
+                    return Extraction {
+                        price: Some(price),
+                        title: Some(title),
+                        candidates: Vec::new(),
+                    };
+                }
+            }
+        }
+    }
+
     let doc = scraper::Html::parse_document(html);
     if let Some(sel) = &opts.selector {
         cands.extend(heuristic::selector_candidates(&doc, sel, opts.explain));

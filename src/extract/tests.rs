@@ -386,3 +386,62 @@ fn demo_shop_pages_extract_expected_price_and_title() {
         failures[..failures.len().min(15)].join("\n")
     );
 }
+
+#[test]
+fn meta_quick_path_reads_attributes_in_any_order_and_quoting() {
+    let html = r#"<html><head><title>Mug</title><meta content='7.25' property=og:price:amount><meta name="og:price:currency" content="EUR"/></head><body><p>$1.00</p></body></html>"#;
+    let e = extract(
+        html,
+        &url("https://shop.example/m"),
+        &ExtractOptions::default(),
+    );
+    assert_price(&e, "7.25", Some("EUR"), PriceSource::Meta);
+    let explained = extract(
+        html,
+        &url("https://shop.example/m"),
+        &ExtractOptions {
+            explain: true,
+            ..Default::default()
+        },
+    );
+    assert_eq!(e.price, explained.price);
+    let chosen = explained
+        .candidates
+        .iter()
+        .find(|c| c.chosen)
+        .expect("chosen");
+    assert_eq!(chosen.location, "meta[og:price:amount]");
+}
+
+#[test]
+fn jsonld_top_level_offer_without_product() {
+    let html = r#"<title>T</title><script type="application/ld+json">{"@type":"Offer","price":"5.00","priceCurrency":"EUR"}</script>"#;
+    let e = extract(
+        html,
+        &url("https://shop.example/o"),
+        &ExtractOptions::default(),
+    );
+    assert_price(&e, "5.00", Some("EUR"), PriceSource::JsonLd);
+}
+
+#[test]
+fn microdata_location_in_explain() {
+    let opts = ExtractOptions {
+        explain: true,
+        ..Default::default()
+    };
+    let e = run_with("microdata.html", "https://shop.example/p", &opts);
+    let chosen = e.candidates.iter().find(|c| c.chosen).expect("chosen");
+    assert_eq!(chosen.source, PriceSource::Microdata);
+    assert!(
+        chosen.location.ends_with("div > span"),
+        "{}",
+        chosen.location
+    );
+    let related = e
+        .candidates
+        .iter()
+        .find(|c| c.text == "19,90")
+        .expect("nested related product listed");
+    assert_eq!(related.reason, "belongs to a related product");
+}
