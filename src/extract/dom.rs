@@ -10,6 +10,7 @@ use crate::price::iso_code;
 use ego_tree::iter::Edge;
 use ego_tree::{NodeId, NodeRef};
 use scraper::{Html, Node};
+use std::collections::HashMap;
 
 pub(super) type DomNode<'a> = NodeRef<'a, Node>;
 
@@ -341,6 +342,7 @@ pub(super) fn scan(doc: &Html, explain: bool) -> Scan {
     let mut title: Option<String> = None;
     let mut h1: Option<(DomNode<'_>, u32)> = None;
     let mut order: u32 = 0;
+    let mut class_cache: HashMap<&str, u32> = HashMap::new();
 
     for edge in doc.tree.root().traverse() {
         match edge {
@@ -387,11 +389,11 @@ pub(super) fn scan(doc: &Html, explain: bool) -> Scan {
                         }
                     }
                     let mut own = 0;
-                    if let Some(c) = a.class {
-                        own |= classify_text(c, &mut buf);
-                    }
-                    if let Some(id) = a.id {
-                        own |= classify_text(id, &mut buf);
+                    // Pages repeat the same class lists (cards, rows); classify each once.
+                    for v in [a.class, a.id].into_iter().flatten() {
+                        own |= *class_cache
+                            .entry(v)
+                            .or_insert_with(|| classify_text(v, &mut buf));
                     }
                     if let Some(t) = a.data_price_type {
                         if t.to_ascii_lowercase().contains("old") {

@@ -46,17 +46,27 @@ fn starts_with_ci(hay: &[u8], needle: &[u8]) -> bool {
     hay.len() >= needle.len() && hay[..needle.len()].eq_ignore_ascii_case(needle)
 }
 
+/// Case-insensitive search. Anchors on the needle's first non-letter byte when
+/// it has one (`+` in `ld+json` is rare in HTML), which keeps the scan fast.
 pub(super) fn find_ascii_ci(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    let first = needle[0];
-    let upper = first.to_ascii_uppercase();
-    let mut i = 0;
-    while i + needle.len() <= hay.len() {
-        let rel = hay[i..].iter().position(|&b| b == first || b == upper)?;
-        i += rel;
-        if starts_with_ci(&hay[i..], needle) {
-            return Some(i);
+    let anchor = needle
+        .iter()
+        .position(|b| !b.is_ascii_alphabetic())
+        .unwrap_or(0);
+    let (lo, up) = (
+        needle[anchor].to_ascii_lowercase(),
+        needle[anchor].to_ascii_uppercase(),
+    );
+    let mut i = anchor;
+    while i < hay.len() {
+        let rel = hay[i..].iter().position(|&b| b == lo || b == up)?;
+        let at = i + rel;
+        if let Some(start) = at.checked_sub(anchor) {
+            if hay.len() - start >= needle.len() && starts_with_ci(&hay[start..], needle) {
+                return Some(start);
+            }
         }
-        i += 1;
+        i = at + 1;
     }
     None
 }
@@ -686,6 +696,14 @@ mod tests {
         let v = parse_lenient("<!-- {\"a\": [1, 2,], // note\n \"b\": \"x\ny\",} -->");
         assert_eq!(v.len(), 1);
         assert_eq!(v[0]["b"], "x\ny");
+    }
+
+    #[test]
+    fn case_insensitive_find() {
+        assert_eq!(find_ascii_ci(b"xx LD+Json", b"ld+json"), Some(3));
+        assert_eq!(find_ascii_ci(b"+ld+json", b"ld+json"), Some(1));
+        assert_eq!(find_ascii_ci(b"ld+jso", b"ld+json"), None);
+        assert_eq!(find_ascii_ci(b"a ITEMPROP=x", b"itemprop"), Some(2));
     }
 
     #[test]
