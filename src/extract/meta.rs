@@ -49,7 +49,12 @@ fn classify(key: &str) -> Option<Tag> {
 pub(super) fn quick(html: &str) -> Option<FoundPrice> {
     let mut amounts: Vec<(Family, &str)> = Vec::new();
     let mut currencies: Vec<(Family, &str)> = Vec::new();
-    let mut rest = html;
+    // Product meta tags live in the head; stop there rather than scan the body.
+    let head_end = html
+        .find("<body")
+        .or_else(|| html.find("<BODY"))
+        .unwrap_or(html.len());
+    let mut rest = &html[..head_end];
     while let Some(i) = rest.find("<meta") {
         let tag_start = &rest[i + 5..];
         let end = tag_start.find('>')?;
@@ -69,9 +74,6 @@ pub(super) fn quick(html: &str) -> Option<FoundPrice> {
             }
         }
         rest = &tag_start[end..];
-        if rest.len() > 6 && rest.as_bytes()[..6].eq_ignore_ascii_case(b"><body") {
-            break;
-        }
     }
     let (family, raw) = amounts
         .iter()
