@@ -445,3 +445,37 @@ fn microdata_location_in_explain() {
         .expect("nested related product listed");
     assert_eq!(related.reason, "belongs to a related product");
 }
+
+mod fuzz {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn piece() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just("<script type=\"application/ld+json\">".to_owned()),
+            Just("</script>".to_owned()),
+            Just("{\"@type\":\"Product\",\"offers\":{\"price\":".to_owned()),
+            Just("<span class=\"price\">".to_owned()),
+            Just("<div itemscope itemtype=\"https://schema.org/Product\">".to_owned()),
+            Just("<span itemprop=\"price\" content=\"".to_owned()),
+            Just("<meta property=\"product:price:amount\" content=\"".to_owned()),
+            Just("<del>".to_owned()),
+            Just("<title>".to_owned()),
+            Just("<h1>".to_owned()),
+            Just("</span></div>".to_owned()),
+            "[0-9$€£.,&; <>\"'a-z]{0,12}",
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn never_panics_and_explain_agrees(parts in proptest::collection::vec(piece(), 0..40)) {
+            let html = parts.concat();
+            let u = url("https://shop.example/x");
+            let plain = extract(&html, &u, &ExtractOptions::default());
+            let explained = extract(&html, &u, &ExtractOptions { explain: true, ..Default::default() });
+            prop_assert_eq!(plain.price, explained.price);
+            prop_assert!(explained.candidates.iter().filter(|c| c.chosen).count() <= 1);
+        }
+    }
+}
