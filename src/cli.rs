@@ -14,12 +14,7 @@ use crate::extract::ExtractOptions;
 
 /// Fetch product pages concurrently, extract prices, write JSON.
 #[derive(Debug, Parser)]
-#[command(
-    name = "scrape",
-    version,
-    about,
-    args_conflicts_with_subcommands = true
-)]
+#[command(name = "scrape", version, about, args_conflicts_with_subcommands = true)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -347,19 +342,10 @@ mod tests {
     #[test]
     fn stdin_rules() {
         let cli = parse(&[]).unwrap();
-        assert!(matches!(
-            cli.scrape.to_config(&cli.log, true),
-            Err(RunError::NoInput)
-        ));
-        assert_eq!(
-            cli.scrape.to_config(&cli.log, false).unwrap().input,
-            InputSource::Stdin
-        );
+        assert!(matches!(cli.scrape.to_config(&cli.log, true), Err(RunError::NoInput)));
+        assert_eq!(cli.scrape.to_config(&cli.log, false).unwrap().input, InputSource::Stdin);
         let cli = parse(&["-"]).unwrap();
-        assert_eq!(
-            cli.scrape.to_config(&cli.log, true).unwrap().input,
-            InputSource::Stdin
-        );
+        assert_eq!(cli.scrape.to_config(&cli.log, true).unwrap().input, InputSource::Stdin);
     }
 
     #[test]
@@ -369,15 +355,9 @@ mod tests {
         assert!(parse(&["-t", "abc", "x"]).is_err());
         assert!(parse(&["-f", "xml", "x"]).is_err());
         let cli = parse(&["--selector", "[[", "x"]).unwrap();
-        assert!(matches!(
-            cli.scrape.to_config(&cli.log, true),
-            Err(RunError::Usage(_))
-        ));
+        assert!(matches!(cli.scrape.to_config(&cli.log, true), Err(RunError::Usage(_))));
         let cli = parse(&["--default-currency", "dollars", "x"]).unwrap();
-        assert!(matches!(
-            cli.scrape.to_config(&cli.log, true),
-            Err(RunError::Usage(_))
-        ));
+        assert!(matches!(cli.scrape.to_config(&cli.log, true), Err(RunError::Usage(_))));
     }
 
     #[test]
@@ -385,10 +365,7 @@ mod tests {
         let cli = parse(&["bench", "--levels", "1,5,20", "--runs", "3", "u.txt"]).unwrap();
         match cli.command {
             Some(Command::Bench(b)) => {
-                assert_eq!(
-                    b.levels.iter().map(|l| l.get()).collect::<Vec<_>>(),
-                    [1, 5, 20]
-                );
+                assert_eq!(b.levels.iter().map(|l| l.get()).collect::<Vec<_>>(), [1, 5, 20]);
                 assert_eq!(b.runs.get(), 3);
                 assert_eq!(b.scrape.file, Some("u.txt".into()));
             }

@@ -101,11 +101,7 @@ mod tests {
     use super::*;
 
     fn ok(failed: u64, unpriced: u64, interrupted: bool) -> Result<Outcome, RunError> {
-        Ok(Outcome {
-            failed,
-            unpriced,
-            interrupted,
-        })
+        Ok(Outcome { failed, unpriced, interrupted })
     }
 
     #[test]
@@ -122,11 +118,7 @@ mod tests {
 
     #[test]
     fn kinds_serialise_as_in_design() {
-        for kind in [
-            ErrorKind::InvalidUrl,
-            ErrorKind::HttpStatus,
-            ErrorKind::TooManyRedirects,
-        ] {
+        for kind in [ErrorKind::InvalidUrl, ErrorKind::HttpStatus, ErrorKind::TooManyRedirects] {
             let json = serde_json::to_string(&kind).unwrap();
             assert_eq!(json, format!("\"{}\"", kind.as_str()));
         }
