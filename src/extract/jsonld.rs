@@ -617,7 +617,7 @@ pub(super) fn candidates(
             walk.visit(v, false, false, &mut path);
         }
     }
-    let main = main_product(&walk, url);
+    let main = main_product(&walk, url, html);
     let mut c = Collect {
         walk: &walk,
         explain,
@@ -651,7 +651,9 @@ pub(super) fn candidates(
     (c.out, page_currency)
 }
 
-fn main_product(walk: &Walk<'_>, url: &Url) -> Option<usize> {
+/// The page's own product: `mainEntity`, then the one whose `url` is the page,
+/// then (with several candidates) the one named in `<title>`, then the first.
+fn main_product(walk: &Walk<'_>, url: &Url, html: &str) -> Option<usize> {
     let own: Vec<usize> = (0..walk.products.len())
         .filter(|&i| !walk.products[i].related)
         .collect();
@@ -671,6 +673,22 @@ fn main_product(walk: &Walk<'_>, url: &Url) -> Option<usize> {
                         .get("url")
                         .and_then(Value::as_str)
                         .is_some_and(|u| url.join(u).is_ok_and(|j| j.as_str() == page))
+            })
+        })
+        .or_else(|| {
+            let several = own.iter().filter(|i| priced(i)).count() > 1;
+            let title = if several {
+                super::dom::quick_title(html)
+            } else {
+                None
+            }?;
+            own.iter().copied().find(|&i| {
+                priced(&i)
+                    && walk.products[i]
+                        .obj
+                        .get("name")
+                        .and_then(Value::as_str)
+                        .is_some_and(|n| !n.trim().is_empty() && title.contains(n.trim()))
             })
         })
         .or_else(|| {

@@ -479,3 +479,16 @@ mod fuzz {
         }
     }
 }
+
+#[test]
+fn jsonld_several_products_prefers_the_one_named_in_title() {
+    let html = r#"<title>Big Kettle | Shop</title>
+<script type="application/ld+json">{"@type":"Product","name":"Descaler","offers":{"price":"4.00","priceCurrency":"EUR"}}</script>
+<script type="application/ld+json">{"@type":"Product","name":"Big Kettle","offers":{"price":"59.00","priceCurrency":"EUR"}}</script>"#;
+    let e = extract(
+        html,
+        &url("https://shop.example/k"),
+        &ExtractOptions::default(),
+    );
+    assert_price(&e, "59.00", Some("EUR"), PriceSource::JsonLd);
+}
