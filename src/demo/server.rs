@@ -695,6 +695,12 @@ mod tests {
         assert!(shop.wait_for_in_flight(1, Duration::from_secs(10)));
         let fast = get(&shop, "/product/1?delay_ms=0");
         assert_eq!(fast.status, 200);
+        // The fast request's in-flight guard drops just after its last byte is
+        // written, which may be a moment after the client has read it.
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while shop.stats().in_flight != 1 && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(2));
+        }
         assert_eq!(
             shop.stats().in_flight,
             1,
