@@ -178,7 +178,7 @@ fn cancelled(index: u64, url: String) -> Record {
         index,
         url,
         ErrorKind::Cancelled,
-        "interrupted before the page was fetched".into(),
+        "run interrupted before this page finished".into(),
     )
 }
 

@@ -203,6 +203,15 @@ impl Fetcher {
         let status = resp.status();
         *status_out = Some(status.as_u16());
         *final_url_out = Some(resp.url().clone());
+        if status.is_redirection() {
+            // reqwest hands back, unfollowed, a redirect whose target it cannot
+            // fetch (file:, ftp:, data:): that is a bad redirect, not a status.
+            if let Some(target) = redirect_target(resp.url(), resp.headers()) {
+                if !matches!(target.scheme(), "http" | "https") {
+                    return Err(FetchError::BadRedirect(target.to_string()));
+                }
+            }
+        }
         if !status.is_success() {
             return Err(FetchError::HttpStatus {
                 status: status.as_u16(),
@@ -242,6 +251,11 @@ impl Fetcher {
             lossy,
         })
     }
+}
+
+fn redirect_target(base: &Url, headers: &HeaderMap) -> Option<Url> {
+    let location = headers.get(reqwest::header::LOCATION)?.to_str().ok()?;
+    base.join(location.trim()).ok()
 }
 
 fn content_length(headers: &HeaderMap) -> Option<u64> {

@@ -48,6 +48,13 @@ pub async fn scrape(
     };
     let (tx, rx) = mpsc::channel(engine_cfg.lookahead);
     let progress = progress_bar(cfg.progress && !matches!(dest, Destination::Discard));
+    tracing::info!(
+        concurrency = engine_cfg.concurrency,
+        per_host = engine_cfg.per_host,
+        timeout = ?cfg.fetch.timeout,
+        retries = cfg.fetch.retries,
+        "starting"
+    );
     let started = Instant::now();
     let aggregator = Aggregator::new(cfg.sequential, cfg.concurrency.get());
     let output = {

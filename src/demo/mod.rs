@@ -2,10 +2,16 @@
 //! pages in many markups, configurable latency, fault routes and counters.
 //!
 //! Tests, benches, examples and `scrape demo` all use it, so nothing needs the
-//! internet. `pages` generates the HTML; `server` serves it.
+//! internet. `pages` generates the HTML (with `layout` holding the static
+//! parts); `server` runs listeners and connections, `routes` answers each path.
 
+mod layout;
 pub mod pages;
+mod routes;
 mod server;
 
-pub use pages::{product_page, ExpectedPrice, Markup, Page};
+pub use pages::{
+    all_markups, bad_charset_page, bom_page, charset_page, markup_for, product_page, sample_page,
+    ExpectedPrice, Markup, Page,
+};
 pub use server::{BackgroundShop, ListenerStats, Shop, ShopConfig, ShopStats};
