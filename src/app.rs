@@ -78,6 +78,11 @@ async fn run_bench(
     cancel: CancellationToken,
 ) -> Result<Outcome, RunError> {
     let cfg = args.scrape.to_config(log, stdin_tty)?;
+    if cfg.db.is_some() {
+        return Err(RunError::Usage(
+            "bench does not store records: drop --db".into(),
+        ));
+    }
     // A benchmark replays the list several times, so it is read into memory
     // once (bench lists are hundreds or thousands of lines, not millions).
     let mut rx = input::spawn_reader(&cfg.input, 1024)?;

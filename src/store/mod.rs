@@ -398,6 +398,98 @@ impl RunRecorder {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::ErrorKind;
+    use crate::extract::{FoundPrice, PriceSource};
+    use std::str::FromStr;
+
+    fn priced(index: u64, amount: &str) -> Record {
+        Record {
+            index,
+            url: format!("http://a.test/{index}"),
+            final_url: Some(format!("http://a.test/{index}?moved")),
+            ok: true,
+            status: Some(200),
+            price: Some(FoundPrice {
+                amount: rust_decimal::Decimal::from_str(amount).unwrap(),
+                currency: Some("EUR".into()),
+                text: format!("{amount} €"),
+                source: PriceSource::Microdata,
+            }),
+            title: Some("Thing".into()),
+            elapsed_ms: 12.3,
+            attempts: 2,
+            error: None,
+        }
+    }
+
+    fn stored(path: &Path, run: i64) -> Vec<Record> {
+        let conn = Connection::open(path).unwrap();
+        let mut stmt = conn.prepare(&queries::done_records_sql()).unwrap();
+        let rows = stmt.query_map([run], queries::record_from_row).unwrap();
+        rows.map(Result::unwrap).collect()
+    }
+
+    #[test]
+    fn records_round_trip_and_only_cancelled_ones_are_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.db");
+        let policy = BatchPolicy {
+            max_records: 2,
+            max_delay: Duration::from_secs(60),
+            channel: 2,
+        };
+        let rec = RunRecorder::start(&path, &InputSource::Stdin, "{}", false, policy).unwrap();
+        let timeout = Record::failed(
+            2,
+            "http://a.test/2".into(),
+            ErrorKind::Timeout,
+            "took too long".into(),
+        );
+        let cancelled = Record::failed(
+            1,
+            "http://a.test/1".into(),
+            ErrorKind::Cancelled,
+            "x".into(),
+        );
+        for r in [&priced(0, "1299.90"), &cancelled, &timeout] {
+            assert!(rec.record(r));
+        }
+        // A later record for a done line is ignored; for a cancelled one it wins.
+        assert!(rec.record(&priced(0, "1.00")));
+        assert!(rec.record(&priced(1, "0.50")));
+        let counts = rec.finish(false).unwrap();
+        assert_eq!((counts.run, counts.first_seen), (1, 2));
+        let back = stored(&path, 1);
+        assert_eq!(back, [priced(0, "1299.90"), priced(1, "0.50"), timeout]);
+        assert_eq!(
+            back[0].price.as_ref().unwrap().amount.to_string(),
+            "1299.90"
+        );
+    }
+
+    #[test]
+    fn a_trickle_of_records_is_committed_after_the_delay() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("t.db");
+        let policy = BatchPolicy {
+            max_records: 1000,
+            max_delay: Duration::from_millis(20),
+            channel: 16,
+        };
+        let rec = RunRecorder::start(&path, &InputSource::Stdin, "{}", false, policy).unwrap();
+        assert!(rec.record(&priced(0, "5")));
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while stored(&path, 1).is_empty() {
+            assert!(std::time::Instant::now() < deadline, "never committed");
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        rec.finish(true).unwrap();
+        let status: String = Connection::open(&path)
+            .unwrap()
+            .query_row("SELECT status FROM runs WHERE id = 1", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(status, "interrupted");
+    }
 
     #[test]
     fn fingerprint_depends_on_every_byte() {

@@ -49,7 +49,12 @@ fn observed(n: u64, epoch: u64) -> Observed {
 fn two_runs_report_the_price_changes_the_shop_made() {
     let shop = BackgroundShop::start(ShopConfig::default()).unwrap();
     let pages: Vec<u64> = (1..=80).collect();
-    let l = list(&pages.iter().map(|&n| shop.product_url(n)).collect::<Vec<_>>());
+    let l = list(
+        &pages
+            .iter()
+            .map(|&n| shop.product_url(n))
+            .collect::<Vec<_>>(),
+    );
     let db = l.dir.path().join("prices.db");
     let db_arg = db.to_str().unwrap();
 
@@ -74,10 +79,15 @@ fn two_runs_report_the_price_changes_the_shop_made() {
             want_listed.insert(shop.product_url(n), (kind, old.amount, new.amount));
         }
     }
-    assert!(want.up > 0 && want.down > 0 && want.unchanged > 0, "{want:?}");
+    assert!(
+        want.up > 0 && want.down > 0 && want.unchanged > 0,
+        "{want:?}"
+    );
     assert_eq!(second.doc().summary.changes, Some(want.clone()), "{second}");
     assert!(
-        second.stderr.contains(&format!("{} up, {} down", want.up, want.down)),
+        second
+            .stderr
+            .contains(&format!("{} up, {} down", want.up, want.down)),
         "{second}"
     );
 
@@ -97,9 +107,16 @@ fn two_runs_report_the_price_changes_the_shop_made() {
         .collect();
     assert_eq!(got, want_listed, "{listed}");
     // The same comparison, named by run id.
-    let since = scrape(&["changes", "--db", db_arg, "--since", "1", "-f", "csv"], None);
+    let since = scrape(
+        &["changes", "--db", db_arg, "--since", "1", "-f", "csv"],
+        None,
+    );
     since.code(0);
-    assert_eq!(since.stdout.lines().count(), want_listed.len() + 1, "{since}");
+    assert_eq!(
+        since.stdout.lines().count(),
+        want_listed.len() + 1,
+        "{since}"
+    );
 
     let url = shop.product_url(pages[0]);
     let hist = scrape(&["history", &url, "--db", db_arg], None);
@@ -112,7 +129,10 @@ fn two_runs_report_the_price_changes_the_shop_made() {
     let series: Vec<_> = h.history.iter().map(|p| (p.run, p.amount)).collect();
     assert_eq!(
         series,
-        [(1, observed(pages[0], 0).amount), (2, observed(pages[0], 1).amount)],
+        [
+            (1, observed(pages[0], 0).amount),
+            (2, observed(pages[0], 1).amount)
+        ],
         "{hist}"
     );
 }
@@ -147,15 +167,28 @@ fn a_killed_run_resumes_with_one_record_per_line() {
     let to_fetch = (0..lines.len() as u64)
         .filter(|i| !done.contains(i) && *i != 5)
         .count() as u64;
-    assert_eq!(fetched, to_fetch, "only the lines not done are fetched{resumed}");
+    assert_eq!(
+        fetched, to_fetch,
+        "only the lines not done are fetched{resumed}"
+    );
 
     let results = resumed.doc().results;
     let idx: Vec<u64> = results.iter().map(|r| r.index).collect();
-    assert_eq!(idx, (0..lines.len() as u64).collect::<Vec<_>>(), "{resumed}");
+    assert_eq!(
+        idx,
+        (0..lines.len() as u64).collect::<Vec<_>>(),
+        "{resumed}"
+    );
     // The same records as a run that was never interrupted.
     let fresh = scrape(&["-q", "-c", "8", l.path()], None);
     let key = |r: &scrape::output::Record| {
-        (r.index, r.url.clone(), r.ok, r.price.clone(), r.title.clone())
+        (
+            r.index,
+            r.url.clone(),
+            r.ok,
+            r.price.clone(),
+            r.title.clone(),
+        )
     };
     assert_eq!(
         results.iter().map(key).collect::<Vec<_>>(),
@@ -178,7 +211,10 @@ fn a_killed_run_resumes_with_one_record_per_line() {
     let runs: i64 = c
         .query_row("SELECT count(*) FROM runs", [], |r| r.get(0))
         .unwrap();
-    assert_eq!(runs, 1, "resume continues the run, it does not start another");
+    assert_eq!(
+        runs, 1,
+        "resume continues the run, it does not start another"
+    );
 }
 
 #[test]
@@ -196,9 +232,11 @@ fn a_reader_sees_committed_rows_while_a_run_writes() {
     assert!(child.try_wait().unwrap().is_none(), "run still writing");
     let c = read_only(&db);
     let (status, finished): (String, Option<String>) = c
-        .query_row("SELECT status, finished_at FROM runs WHERE id = 1", [], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })
+        .query_row(
+            "SELECT status, finished_at FROM runs WHERE id = 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
         .unwrap();
     assert_eq!((status.as_str(), finished), ("running", None));
     drop(c);
@@ -237,7 +275,11 @@ fn files_that_are_not_scrape_databases_are_refused_untouched() {
         }
         assert_eq!(std::fs::read(path).unwrap(), before);
     }
-    assert_eq!(shop.stats().requests, 0, "nothing fetched before the db was checked");
+    assert_eq!(
+        shop.stats().requests,
+        0,
+        "nothing fetched before the db was checked"
+    );
     let missing = l.dir.path().join("missing.db");
     let run = scrape(&["changes", "--db", missing.to_str().unwrap()], None);
     run.code(2);
