@@ -246,43 +246,49 @@ impl Comparison {
 /// Compares, URL by URL, the newer observations with the latest older ones:
 /// older means a finished run with id ≤ `baseline` in which the URL was
 /// fetched fine (`ok`), so a failed fetch never counts as a price vanishing.
+///
+/// Each lookup is one probe of the `(url, run_id)` index walking back from
+/// the bound, so the cost grows with the URLs compared, not with the history
+/// (a join against a window-function subquery went quadratic in some SQLite
+/// versions).
 pub fn compare(
     conn: &Connection,
     newer: Newer,
     baseline: i64,
     mut each: impl FnMut(Comparison) -> Result<(), rusqlite::Error>,
 ) -> rusqlite::Result<()> {
-    // Ties within a run (a URL listed twice) take the first line.
-    let latest = |filter: &str| {
+    // The latest ok record of `cur.url` in a finished run within `bound`.
+    let latest = |bound: &str| {
         format!(
-            "SELECT url, run_id, amount, currency FROM (
-               SELECT r.url, r.run_id, r.amount, r.currency,
-                 row_number() OVER (PARTITION BY r.url ORDER BY r.run_id DESC, r.idx) AS rn
-               FROM records r JOIN runs ON runs.id = r.run_id
-               WHERE r.ok = 1 AND {filter}
-             ) WHERE rn = 1"
+            "(SELECT r.rowid FROM records r JOIN runs ON runs.id = r.run_id
+              WHERE r.url = cur.url AND {bound} AND r.ok = 1 AND runs.status = 'finished'
+              ORDER BY r.run_id DESC LIMIT 1)"
         )
     };
     let (cur, order) = match newer {
+        // A URL listed twice in the run: its first line.
         Newer::Run(_) => (
-            "SELECT url, run_id, amount, currency, min(idx) AS idx FROM records
+            "SELECT url, rowid AS new_row, min(idx) FROM records
              WHERE run_id = ?1 AND ok = 1 GROUP BY url"
                 .to_owned(),
-            "cur.idx",
+            "n.run_id, n.idx",
         ),
         Newer::FinishedAfter(_) => (
-            latest("runs.status = 'finished' AND r.run_id > ?1"),
-            "cur.url",
+            format!(
+                "SELECT cur.url, {} AS new_row
+                 FROM (SELECT DISTINCT url FROM records WHERE run_id > ?1) cur",
+                latest("r.run_id > ?1")
+            ),
+            "n.url",
         ),
     };
-    let prev =
-        latest("runs.status = 'finished' AND r.run_id <= ?2 AND r.url IN (SELECT url FROM cur)");
     let sql = format!(
-        "WITH cur AS ({cur}), prev AS ({prev})
-         SELECT cur.url, cur.run_id, cur.amount, cur.currency,
-                prev.run_id, prev.amount, prev.currency
-         FROM cur LEFT JOIN prev ON prev.url = cur.url
-         ORDER BY {order}"
+        "WITH cur AS ({cur})
+         SELECT n.url, n.run_id, n.amount, n.currency, o.run_id, o.amount, o.currency
+         FROM cur JOIN records n ON n.rowid = cur.new_row
+         LEFT JOIN records o ON o.rowid = {}
+         ORDER BY {order}",
+        latest("r.run_id <= ?2")
     );
     let key = match newer {
         Newer::Run(id) | Newer::FinishedAfter(id) => id,
@@ -396,6 +402,98 @@ pub fn history(conn: &Connection, url: &str) -> rusqlite::Result<Vec<HistoryPoin
 mod tests {
     use super::*;
     use std::time::Duration;
+
+    /// Runs 1 and 2 finished, 3 interrupted, 4 the current one.
+    fn history_db() -> Connection {
+        let mut conn = Connection::open_in_memory().unwrap();
+        super::super::schema::migrate(&mut conn).unwrap();
+        for status in ["finished", "finished", "interrupted", "running"] {
+            conn.execute(
+                "INSERT INTO runs (started_at, status, options, scrape_version)
+                 VALUES ('2026-01-01T00:00:00.000Z', ?1, '{}', '0')",
+                [status],
+            )
+            .unwrap();
+        }
+        // (run, url, ok, amount, currency)
+        type Row<'a> = (i64, &'a str, bool, Option<&'a str>, Option<&'a str>);
+        let rows: &[Row] = &[
+            (1, "a", true, Some("10.00"), Some("USD")),
+            (2, "a", false, None, None), // a failed fetch: not a vanished price
+            (3, "a", true, Some("99"), Some("USD")), // unfinished run: ignored
+            (4, "a", true, Some("12.5"), Some("USD")),
+            (1, "b", true, Some("5"), Some("USD")),
+            (2, "b", true, Some("5"), Some("EUR")),
+            (4, "b", true, Some("4"), Some("EUR")),
+            (2, "c", true, None, None),
+            (4, "c", true, Some("1"), Some("USD")),
+            (2, "d", true, Some("7"), Some("USD")),
+            (4, "d", true, None, None),
+            (4, "e", true, Some("3"), Some("USD")),
+            (4, "f", false, None, None),
+        ];
+        for (i, (run, url, ok, amount, currency)) in rows.iter().enumerate() {
+            conn.execute(
+                "INSERT INTO records (run_id, idx, url, ok, amount, currency, elapsed_ms, attempts, fetched_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, 1.0, 1, 'x')",
+                params![run, i as i64, url, ok, amount, currency],
+            )
+            .unwrap();
+        }
+        conn
+    }
+
+    #[test]
+    fn a_run_is_compared_with_each_urls_latest_good_observation() {
+        let conn = history_db();
+        let mut got = Vec::new();
+        compare(&conn, Newer::Run(4), 3, |c| {
+            got.push((
+                c.url.clone(),
+                c.old.as_ref().map(|o| o.0),
+                c.change().map(|ch| ch.kind),
+            ));
+            Ok(())
+        })
+        .unwrap();
+        use super::super::changes::ChangeKind::*;
+        assert_eq!(
+            got,
+            [
+                ("a".into(), Some(1), Some(Up)),
+                ("b".into(), Some(2), Some(Down)),
+                ("c".into(), Some(2), Some(Appeared)),
+                ("d".into(), Some(2), Some(Disappeared)),
+                ("e".into(), None, None),
+            ]
+        );
+        let counts = run_changes(&conn, 4).unwrap();
+        assert_eq!(
+            (
+                counts.up,
+                counts.down,
+                counts.appeared,
+                counts.disappeared,
+                counts.first_seen
+            ),
+            (1, 1, 1, 1, 1)
+        );
+        // Run 2 against run 1: b changed currency, not price.
+        let mut kinds = Vec::new();
+        compare(&conn, Newer::FinishedAfter(1), 1, |c| {
+            kinds.push((c.url.clone(), c.change().map(|ch| ch.kind)));
+            Ok(())
+        })
+        .unwrap();
+        assert_eq!(
+            kinds,
+            [
+                ("b".into(), Some(CurrencyChanged)),
+                ("c".into(), None),
+                ("d".into(), None),
+            ]
+        );
+    }
 
     #[test]
     fn timestamps_are_iso_utc() {

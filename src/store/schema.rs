@@ -5,7 +5,7 @@
 //! version intact. `PRAGMA application_id` marks a file as ours, which is how
 //! [`check`] tells a scrape database from someone else's SQLite file.
 
-use rusqlite::Connection;
+use rusqlite::{Connection, TransactionBehavior};
 
 /// "SCRP": written into the SQLite header of every database we create.
 pub const APPLICATION_ID: i32 = 0x5343_5250;
@@ -84,20 +84,29 @@ pub fn check(conn: &Connection) -> rusqlite::Result<Found> {
 }
 
 /// Applies every migration above the database's version, each in its own
-/// transaction that also bumps `user_version`.
+/// transaction that also bumps `user_version`. The version is read inside
+/// the (immediate) transaction, so two processes opening a new file at once
+/// do not both apply the same migration.
 pub fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
     let version: i32 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-    for (i, sql) in MIGRATIONS.iter().enumerate().skip(version.max(0) as usize) {
-        let tx = conn.transaction()?;
+    if version >= current_version() {
+        // Up to date: no write lock taken, so readers never wait for a run.
+        return Ok(());
+    }
+    loop {
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let version: i32 = tx.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        let Some(sql) = MIGRATIONS.get(version.max(0) as usize) else {
+            return Ok(());
+        };
         tx.execute_batch(sql)?;
-        // PRAGMA takes no bound parameters; the value is our own integer.
+        // PRAGMA takes no bound parameters; the values are our own integers.
         tx.execute_batch(&format!(
             "PRAGMA user_version = {}; PRAGMA application_id = {APPLICATION_ID};",
-            i + 1
+            version + 1
         ))?;
         tx.commit()?;
     }
-    Ok(())
 }
 
 #[cfg(test)]
