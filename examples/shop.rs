@@ -97,7 +97,11 @@ async fn main() -> ExitCode {
     for addr in shop.addrs() {
         println!("demo shop listening on http://{addr}");
     }
-    println!("routes:\n{ROUTES}\nCtrl-C to stop");
+    println!("routes:");
+    for line in ROUTES.lines() {
+        println!("  {}", line.trim());
+    }
+    println!("Ctrl-C to stop");
     let _ = tokio::signal::ctrl_c().await;
     let stats = shop.stats();
     println!(

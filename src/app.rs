@@ -155,7 +155,7 @@ async fn run_demo(
             user_agent: None,
             no_progress: true,
             strict: false,
-            parse_on: crate::cli::ParseOn::Inline,
+            parse_on: crate::cli::ParseOn::Blocking,
             db: None,
             resume: false,
         },

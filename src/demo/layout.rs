@@ -8,7 +8,7 @@
 use std::fmt::Write as _;
 use std::sync::OnceLock;
 
-use super::pages::mix;
+use super::money::mix;
 
 const BRANDS: [&str; 12] = [
     "Northwind",

@@ -3,15 +3,19 @@
 //!
 //! Tests, benches, examples and `scrape demo` all use it, so nothing needs the
 //! internet. `pages` generates the HTML (with `layout` holding the static
-//! parts); `server` runs listeners and connections, `routes` answers each path.
+//! parts and `money` the prices); `server` runs listeners and connections,
+//! `state` holds what they share, `routes` answers each path.
 
 mod layout;
+mod money;
 pub mod pages;
 mod routes;
 mod server;
+mod state;
 
 pub use pages::{
     all_markups, bad_charset_page, bom_page, charset_page, markup_for, product_page, sample_page,
     ExpectedPrice, Markup, Page,
 };
 pub use server::{BackgroundShop, ListenerStats, Shop, ShopConfig, ShopStats};
+pub use state::{CACHED_PAGES, MAX_TRACKED_PATHS};

@@ -14,6 +14,9 @@ use std::fmt::Write as _;
 use rust_decimal::Decimal;
 
 use super::layout;
+use super::money::{
+    mix, price_minor, write_display, write_grouped, write_plain, Currency, Money, Style,
+};
 
 /// The markup a page uses for its price.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -152,7 +155,7 @@ pub fn product_page(n: u64, epoch: u64) -> Page {
 pub fn charset_page(label: &str, in_header: bool) -> Option<Page> {
     let encoding = encoding_rs::Encoding::for_label(label.as_bytes())?.output_encoding();
     let name = encoding.name();
-    let title = "Crème brûlée torch & café set (抹茶 edition)".replace('&', "and");
+    let title = "Crème brûlée torch and café set (抹茶 edition)";
     let meta = if in_header {
         String::new()
     } else {
@@ -177,7 +180,7 @@ pub fn charset_page(label: &str, in_header: bool) -> Option<Page> {
         body: bytes.into_owned(),
         content_type,
         markup: Markup::JsonLd,
-        title,
+        title: title.to_string(),
         expected: Some(ExpectedPrice {
             amount: Decimal::new(1280, 0),
             currency: "JPY",
@@ -227,63 +230,6 @@ pub fn bom_page() -> Page {
     }
 }
 
-// ---------------------------------------------------------------------------
-// Prices
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Currency {
-    Usd,
-    Eur,
-    Gbp,
-    Jpy,
-    Chf,
-    Sek,
-}
-
-impl Currency {
-    fn code(self) -> &'static str {
-        match self {
-            Currency::Usd => "USD",
-            Currency::Eur => "EUR",
-            Currency::Gbp => "GBP",
-            Currency::Jpy => "JPY",
-            Currency::Chf => "CHF",
-            Currency::Sek => "SEK",
-        }
-    }
-    fn decimals(self) -> u32 {
-        if self == Currency::Jpy {
-            0
-        } else {
-            2
-        }
-    }
-}
-
-#[derive(Debug, Clone, Copy)]
-struct Money {
-    /// In the currency's minor unit (cents; yen for JPY).
-    minor: i64,
-    currency: Currency,
-}
-
-impl Money {
-    fn expected(self) -> ExpectedPrice {
-        ExpectedPrice {
-            amount: Decimal::new(self.minor, self.currency.decimals()),
-            currency: self.currency.code(),
-        }
-    }
-}
-
-/// splitmix64: cheap, well mixed, and stable across platforms and releases.
-pub(super) fn mix(x: u64) -> u64 {
-    let mut z = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
-}
-
 fn currency_for(n: u64, markup: Markup) -> Currency {
     use Currency::*;
     let choices: &[Currency] = match markup {
@@ -309,113 +255,12 @@ fn currency_for(n: u64, markup: Markup) -> Currency {
     choices[(mix(n ^ 0xC0FFEE) % choices.len() as u64) as usize]
 }
 
-/// Base price at epoch 0, then a per-epoch move: a third of the products keep
-/// their price, a third go up, a third go down (each by 1–20 %).
-fn price_minor(n: u64, epoch: u64, currency: Currency) -> i64 {
-    let h = mix(n.wrapping_mul(31).wrapping_add(7));
-    // Mostly everyday prices, some above 1,000 to exercise thousands separators.
-    let major: i64 = match h % 10 {
-        0 => 1_000 + (h >> 8) % 1_500,
-        1..=3 => 50 + (h >> 8) % 950,
-        _ => 3 + (h >> 8) % 47,
-    } as i64;
-    let base = if currency == Currency::Jpy {
-        (major * 150 / 10).max(10) * 10
-    } else {
-        major * 100 + [99, 99, 49, 0, 95, 50][((h >> 40) % 6) as usize]
-    };
-    if epoch == 0 {
-        return base;
-    }
-    let e = mix(n ^ epoch.wrapping_mul(0x9E37_79B9));
-    let step = if currency == Currency::Jpy { 10 } else { 100 };
-    let pct = 1 + (e >> 8) % 20;
-    // Moves are whole units so ".99" prices stay ".99" prices.
-    let delta = ((base * pct as i64 / 100) / step).max(1) * step;
-    match e % 3 {
-        0 => base,
-        1 => base + delta,
-        _ if base > delta + step => base - delta,
-        _ => base,
-    }
-}
-
-/// How a page writes amounts for people.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Style {
-    /// `$1,234.56`, `£`, `€`, `¥12,800`, `CHF 1,234.50`, `1 234,50 kr`.
-    Symbol,
-    /// `1.234,56 €`.
-    European,
-}
-
 fn display_style(n: u64, markup: Markup, currency: Currency) -> Style {
     match markup {
         Markup::European => Style::European,
         Markup::LegacyCharset if currency == Currency::Eur => Style::European,
         Markup::Microdata if currency == Currency::Eur && n % 2 == 0 => Style::European,
         _ => Style::Symbol,
-    }
-}
-
-/// Writes `minor` as a plain machine number: `1234.56`, `12800`.
-fn write_plain(out: &mut String, m: Money) {
-    let d = m.currency.decimals();
-    if d == 0 {
-        let _ = write!(out, "{}", m.minor);
-    } else {
-        let _ = write!(out, "{}.{:02}", m.minor / 100, m.minor % 100);
-    }
-}
-
-/// Writes the integer part with a group separator every three digits.
-fn write_grouped(out: &mut String, value: i64, sep: &str) {
-    let digits = value.to_string();
-    let len = digits.len();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (len - i) % 3 == 0 {
-            out.push_str(sep);
-        }
-        out.push(c);
-    }
-}
-
-fn write_display(out: &mut String, m: Money, style: Style) {
-    let whole = if m.currency.decimals() == 0 {
-        m.minor
-    } else {
-        m.minor / 100
-    };
-    let cents = m.minor % 100;
-    match (style, m.currency) {
-        (Style::European, _) | (_, Currency::Sek) => {
-            let group = if m.currency == Currency::Sek {
-                "\u{a0}"
-            } else {
-                "."
-            };
-            write_grouped(out, whole, group);
-            let sym = if m.currency == Currency::Sek {
-                "kr"
-            } else {
-                "€"
-            };
-            let _ = write!(out, ",{cents:02}\u{a0}{sym}");
-        }
-        (_, Currency::Jpy) => {
-            out.push('¥');
-            write_grouped(out, whole, ",");
-        }
-        (_, c) => {
-            out.push_str(match c {
-                Currency::Usd => "$",
-                Currency::Eur => "€",
-                Currency::Gbp => "£",
-                _ => "CHF\u{a0}",
-            });
-            write_grouped(out, whole, ",");
-            let _ = write!(out, ".{cents:02}");
-        }
     }
 }
 
@@ -1044,5 +889,39 @@ mod tests {
         let p = charset_page("latin1", false).expect("known label");
         assert_eq!(p.content_type, "text/html");
         assert!(std::str::from_utf8(&p.body).is_err());
+    }
+}
+
+/// Generation speed, in release: `cargo test --release --lib demo::pages::timing -- --ignored --nocapture`.
+#[cfg(test)]
+mod timing {
+    use super::*;
+
+    #[test]
+    #[ignore = "timing; run in release with --nocapture"]
+    fn generation_time_per_page() {
+        let _ = product_page(0, 0); // build the shared static parts first
+        let start = std::time::Instant::now();
+        let mut bytes = 0;
+        let count = 5000u64;
+        for n in 0..count {
+            bytes += product_page(n, 1).body.len();
+        }
+        let elapsed = start.elapsed();
+        let per_page = elapsed / count as u32;
+        let per_kb = elapsed.as_nanos() as f64 / (bytes as f64 / 1024.0);
+        eprintln!(
+            "{count} pages, mean {} KB, {per_page:?} per page, {:.0} ns per KB ({:.0} us per 80 KB)",
+            bytes / count as usize / 1024,
+            per_kb,
+            per_kb * 80.0 / 1000.0
+        );
+        for &m in all_markups() {
+            let start = std::time::Instant::now();
+            for n in 0..300 {
+                std::hint::black_box(sample_page(m, n));
+            }
+            eprintln!("{m:?}: {:?} per page", start.elapsed() / 300);
+        }
     }
 }

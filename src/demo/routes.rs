@@ -14,7 +14,8 @@ use tokio::io::AsyncWriteExt as _;
 use tokio::net::TcpStream;
 
 use super::pages;
-use super::server::{CachedPage, Flow, Request, Shared};
+use super::server::{Flow, Request};
+use super::state::{CachedPage, Shared};
 
 const MIB: u64 = 1024 * 1024;
 
@@ -326,7 +327,7 @@ fn padded_page(len: u64, title: &str) -> (Vec<u8>, Vec<u8>, u64) {
 }
 
 async fn drip(req: &Request, stream: &mut TcpStream, out: &mut Vec<u8>) -> io::Result<Flow> {
-    let bytes = req.query_u64("bytes").unwrap_or(10_000).min(100 * MIB);
+    let bytes = req.query_u64("bytes").unwrap_or(10_000).min(16 * MIB);
     let every = Duration::from_millis(req.query_u64("every_ms").unwrap_or(200).min(60_000));
     let chunk = req.query_u64("chunk").unwrap_or(10).clamp(1, 64 * 1024) as usize;
     let (prefix, suffix, pad) = padded_page(bytes, "Slow page");

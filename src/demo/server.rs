@@ -36,21 +36,19 @@
 //! of them overrides that for one request.
 
 use std::collections::HashMap;
-use std::io::{self, Write as _};
+use std::io;
 use std::net::SocketAddr;
 use std::panic::AssertUnwindSafe;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures::FutureExt as _;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::{TcpListener, TcpStream};
-use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
-use super::pages::{self, Page};
 use super::routes;
+use super::state::{InFlight, Shared};
 
 /// How the shop behaves.
 #[derive(Debug, Clone)]
@@ -91,240 +89,17 @@ pub struct ShopStats {
     pub in_flight: usize,
     pub peak_in_flight: usize,
     pub per_listener: Vec<ListenerStats>,
-    /// Hits per request path (without query). At most `MAX_TRACKED_PATHS`
+    /// Hits per request path (without query). At most `demo::MAX_TRACKED_PATHS`
     /// distinct paths are kept; the rest count under `"<other>"`.
     pub hits: HashMap<String, u64>,
     /// Connections accepted.
     pub connections: u64,
 }
 
-/// Distinct paths `hits` keeps, so a run over millions of URLs stays bounded.
-pub const MAX_TRACKED_PATHS: usize = 100_000;
-/// Product pages below this number are cached per epoch (a few tens of MB at most);
-/// larger numbers are generated per request.
-pub const CACHED_PAGES: u64 = 1024;
-/// Flaky keys remembered; further keys are served as if already recovered.
-const MAX_FLAKY_KEYS: usize = 100_000;
 /// Request heads larger than this are refused.
 const MAX_HEAD: usize = 64 * 1024;
 /// Request bodies larger than this are refused (the shop only serves GET/HEAD).
 const MAX_REQUEST_BODY: usize = 1024 * 1024;
-
-#[derive(Default)]
-struct Counters {
-    requests: AtomicU64,
-    in_flight: AtomicUsize,
-    peak: AtomicUsize,
-}
-
-impl Counters {
-    fn enter(&self) {
-        self.requests.fetch_add(1, Ordering::Relaxed);
-        let now = self.in_flight.fetch_add(1, Ordering::SeqCst) + 1;
-        self.peak.fetch_max(now, Ordering::SeqCst);
-    }
-    fn leave(&self) {
-        self.in_flight.fetch_sub(1, Ordering::SeqCst);
-    }
-    fn reset_peak(&self) {
-        self.peak
-            .store(self.in_flight.load(Ordering::SeqCst), Ordering::SeqCst);
-    }
-}
-
-/// A product page ready to send: the full keep-alive response, head included,
-/// so the hot path is one `write_all` of shared bytes.
-pub(super) struct CachedPage {
-    pub response: Vec<u8>,
-    pub head_len: usize,
-    pub content_type: String,
-}
-
-impl CachedPage {
-    pub(super) fn new(page: Page) -> CachedPage {
-        let mut response = Vec::with_capacity(page.body.len() + 160);
-        let _ = write!(
-            response,
-            "HTTP/1.1 200 OK\r\nServer: scrape-demo\r\nContent-Type: {}\r\nContent-Length: {}\r\n\
-             Cache-Control: no-store\r\n\r\n",
-            page.content_type,
-            page.body.len()
-        );
-        let head_len = response.len();
-        response.extend_from_slice(&page.body);
-        CachedPage {
-            response,
-            head_len,
-            content_type: page.content_type,
-        }
-    }
-    pub(super) fn body(&self) -> &[u8] {
-        &self.response[self.head_len..]
-    }
-}
-
-struct PageCache {
-    epoch: u64,
-    slots: Box<[OnceLock<Arc<CachedPage>>]>,
-}
-
-impl PageCache {
-    fn new(epoch: u64) -> PageCache {
-        PageCache {
-            epoch,
-            slots: (0..CACHED_PAGES).map(|_| OnceLock::new()).collect(),
-        }
-    }
-}
-
-/// Everything connections share. Counters are atomics because every request
-/// touches them; the maps use `std::sync::Mutex` because their critical
-/// sections are a lookup and an add, never across an `.await`.
-pub(super) struct Shared {
-    config: ShopConfig,
-    epoch: AtomicU64,
-    global: Counters,
-    listeners: Vec<(SocketAddr, Counters)>,
-    connections: AtomicU64,
-    hits: Mutex<HashMap<String, u64>>,
-    flaky: Mutex<HashMap<String, u32>>,
-    cache: Mutex<Arc<PageCache>>,
-    panics: Mutex<Vec<String>>,
-    pub(super) cancel: CancellationToken,
-}
-
-impl Shared {
-    /// Product page `n` at the current epoch, cached for small `n`.
-    pub(super) fn page(&self, n: u64) -> Arc<CachedPage> {
-        let epoch = self.epoch.load(Ordering::Relaxed);
-        if n >= CACHED_PAGES {
-            return Arc::new(CachedPage::new(pages::product_page(n, epoch)));
-        }
-        let cache = {
-            let mut guard = self.cache.lock().unwrap_or_else(|e| e.into_inner());
-            if guard.epoch != epoch {
-                *guard = Arc::new(PageCache::new(epoch));
-            }
-            Arc::clone(&guard)
-        };
-        Arc::clone(
-            cache.slots[n as usize]
-                .get_or_init(|| Arc::new(CachedPage::new(pages::product_page(n, epoch)))),
-        )
-    }
-
-    /// Counts one request to a flaky key and returns how many came before it.
-    pub(super) fn flaky_count(&self, kind: &str, key: &str) -> u32 {
-        let mut map = self.flaky.lock().unwrap_or_else(|e| e.into_inner());
-        let full = map.len() >= MAX_FLAKY_KEYS;
-        let id = format!("{kind}/{key}");
-        match map.get_mut(&id) {
-            Some(count) => {
-                *count = count.saturating_add(1);
-                *count - 1
-            }
-            None if full => u32::MAX,
-            None => {
-                map.insert(id, 1);
-                0
-            }
-        }
-    }
-
-    /// The delay before a non-streaming response.
-    pub(super) fn delay(&self, query_delay: Option<u64>) -> Duration {
-        if let Some(ms) = query_delay {
-            return Duration::from_millis(ms);
-        }
-        let jitter = self.config.jitter.as_nanos().min(u64::MAX as u128) as u64;
-        let extra = if jitter == 0 {
-            0
-        } else {
-            fastrand::u64(0..=jitter)
-        };
-        self.config.latency + Duration::from_nanos(extra)
-    }
-
-    fn count_hit(&self, path: &str) {
-        let mut hits = self.hits.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(count) = hits.get_mut(path) {
-            *count += 1;
-        } else if hits.len() < MAX_TRACKED_PATHS {
-            hits.insert(path.to_string(), 1);
-        } else {
-            *hits.entry("<other>".to_string()).or_insert(0) += 1;
-        }
-    }
-
-    fn stats(&self) -> ShopStats {
-        ShopStats {
-            requests: self.global.requests.load(Ordering::SeqCst),
-            in_flight: self.global.in_flight.load(Ordering::SeqCst),
-            peak_in_flight: self.global.peak.load(Ordering::SeqCst),
-            per_listener: self
-                .listeners
-                .iter()
-                .map(|(addr, c)| ListenerStats {
-                    addr: Some(*addr),
-                    requests: c.requests.load(Ordering::SeqCst),
-                    in_flight: c.in_flight.load(Ordering::SeqCst),
-                    peak_in_flight: c.peak.load(Ordering::SeqCst),
-                })
-                .collect(),
-            hits: self.hits.lock().unwrap_or_else(|e| e.into_inner()).clone(),
-            connections: self.connections.load(Ordering::SeqCst),
-        }
-    }
-
-    fn hits(&self, path: &str) -> u64 {
-        self.hits
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(path)
-            .copied()
-            .unwrap_or(0)
-    }
-
-    fn reset_peaks(&self) {
-        self.global.reset_peak();
-        for (_, c) in &self.listeners {
-            c.reset_peak();
-        }
-    }
-
-    fn in_flight(&self) -> usize {
-        self.global.in_flight.load(Ordering::SeqCst)
-    }
-
-    fn panics(&self) -> Vec<String> {
-        self.panics
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
-    }
-}
-
-/// Holds one request "in flight" for the global and the listener counters,
-/// until dropped — also when the connection task is cancelled mid-response.
-struct InFlight<'a> {
-    shared: &'a Shared,
-    listener: usize,
-}
-
-impl<'a> InFlight<'a> {
-    fn enter(shared: &'a Shared, listener: usize) -> Self {
-        shared.global.enter();
-        shared.listeners[listener].1.enter();
-        InFlight { shared, listener }
-    }
-}
-
-impl Drop for InFlight<'_> {
-    fn drop(&mut self) {
-        self.shared.global.leave();
-        self.shared.listeners[self.listener].1.leave();
-    }
-}
 
 /// The parts of a request head the routes need, owned so the read buffer is free.
 pub(super) struct Request {
@@ -389,18 +164,7 @@ impl Shop {
             bound.push((listener.local_addr()?, listener));
         }
         let addrs: Vec<SocketAddr> = bound.iter().map(|(a, _)| *a).collect();
-        let shared = Arc::new(Shared {
-            config,
-            epoch: AtomicU64::new(0),
-            global: Counters::default(),
-            listeners: addrs.iter().map(|a| (*a, Counters::default())).collect(),
-            connections: AtomicU64::new(0),
-            hits: Mutex::new(HashMap::new()),
-            flaky: Mutex::new(HashMap::new()),
-            cache: Mutex::new(Arc::new(PageCache::new(0))),
-            panics: Mutex::new(Vec::new()),
-            cancel: CancellationToken::new(),
-        });
+        let shared = Arc::new(Shared::new(config, &addrs));
         let tasks = TaskTracker::new();
         for (index, (_, listener)) in bound.into_iter().enumerate() {
             tasks.spawn(accept_loop(
@@ -445,7 +209,7 @@ impl Shop {
     }
     /// Product pages from now on use this epoch's prices.
     pub fn set_price_epoch(&self, epoch: u64) {
-        self.shared.epoch.store(epoch, Ordering::Relaxed);
+        self.shared.set_epoch(epoch);
     }
     /// Polls until at least `n` requests are in flight; false if `timeout` passes first.
     pub async fn wait_for_in_flight(&self, n: usize, timeout: Duration) -> bool {
@@ -558,7 +322,7 @@ impl BackgroundShop {
     }
     /// Product pages from now on use this epoch's prices.
     pub fn set_price_epoch(&self, epoch: u64) {
-        self.shared.epoch.store(epoch, Ordering::Relaxed);
+        self.shared.set_epoch(epoch);
     }
     /// Polls until at least `n` requests are in flight; false if `timeout` passes first.
     pub fn wait_for_in_flight(&self, n: usize, timeout: Duration) -> bool {
@@ -598,7 +362,7 @@ async fn accept_loop(shared: Arc<Shared>, index: usize, listener: TcpListener, t
         };
         match accepted {
             Ok((stream, _)) => {
-                shared.connections.fetch_add(1, Ordering::Relaxed);
+                shared.count_connection();
                 let _ = stream.set_nodelay(true);
                 tasks.spawn(connection(Arc::clone(&shared), index, stream));
             }
@@ -625,10 +389,7 @@ async fn connection(shared: Arc<Shared>, listener: usize, stream: TcpStream) {
                     .map(|s| s.to_string())
                     .or_else(|| payload.downcast_ref::<String>().cloned())
                     .unwrap_or_else(|| "non-string panic".to_string());
-                let mut panics = shared.panics.lock().unwrap_or_else(|e| e.into_inner());
-                if panics.len() < 16 {
-                    panics.push(message);
-                }
+                shared.record_panic(message);
             }
         }
     }
@@ -753,6 +514,7 @@ async fn serve(shared: &Shared, listener: usize, mut stream: TcpStream) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::demo::pages;
     use std::io::{BufRead, BufReader, Read, Write};
 
     struct Response {
@@ -895,6 +657,56 @@ mod tests {
         assert_eq!(client.reader.read_to_end(&mut rest).expect("eof"), 0);
         let stats = shop.stats();
         assert_eq!((stats.connections, stats.requests), (1, 4));
+    }
+
+    #[test]
+    fn pipelined_requests_and_http_1_0_close() {
+        let shop = shop();
+        let mut client = Client::connect(shop.addr());
+        let two =
+            "GET /product/1 HTTP/1.1\r\nHost: a\r\n\r\nGET /status/404 HTTP/1.1\r\nHost: a\r\n\r\n";
+        client
+            .reader
+            .get_mut()
+            .write_all(two.as_bytes())
+            .expect("write");
+        assert_eq!(client.read(false).expect("first").status, 200);
+        assert_eq!(client.read(false).expect("second").status, 404);
+        let mut old = Client::connect(shop.addr());
+        old.reader
+            .get_mut()
+            .write_all(b"GET /product/2 HTTP/1.0\r\n\r\n")
+            .expect("write");
+        let resp = old.read(false).expect("response");
+        assert_eq!(resp.header("connection"), Some("close"));
+        let mut rest = Vec::new();
+        assert_eq!(old.reader.read_to_end(&mut rest).expect("eof"), 0);
+    }
+
+    #[test]
+    fn latency_holds_requests_and_delay_ms_overrides_it() {
+        let config = ShopConfig {
+            latency: Duration::from_secs(600),
+            ..ShopConfig::default()
+        };
+        let shop = BackgroundShop::start(config).expect("start");
+        let mut slow = Client::connect(shop.addr());
+        slow.send("GET", "/product/1", "");
+        assert!(shop.wait_for_in_flight(1, Duration::from_secs(10)));
+        let fast = get(&shop, "/product/1?delay_ms=0");
+        assert_eq!(fast.status, 200);
+        // The fast request's in-flight guard drops just after its last byte is
+        // written, which may be a moment after the client has read it.
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while shop.stats().in_flight != 1 && std::time::Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(2));
+        }
+        assert_eq!(
+            shop.stats().in_flight,
+            1,
+            "the slow request is still waiting"
+        );
+        assert_eq!(shop.hits("/product/1"), 2);
     }
 
     #[test]
@@ -1127,5 +939,43 @@ mod tests {
         let _ = idle.read_to_end(&mut buf).await;
         assert!(buf.is_empty());
         assert!(tokio::net::TcpStream::connect(addr).await.is_err());
+    }
+
+    /// Rough server throughput with keep-alive raw clients:
+    /// `cargo test --release --lib demo::server::tests::throughput -- --ignored --nocapture`.
+    #[test]
+    #[ignore = "timing; run in release with --nocapture"]
+    fn throughput() {
+        let shop = shop();
+        let addr = shop.addr();
+        for n in 0..100 {
+            assert_eq!(get(&shop, &format!("/product/{n}")).status, 200); // warm the cache
+        }
+        let duration = Duration::from_secs(3);
+        let start = Instant::now();
+        let workers: Vec<_> = (0..8u64)
+            .map(|w| {
+                std::thread::spawn(move || {
+                    let mut client = Client::connect(addr);
+                    let (mut pages, mut bytes, mut i) = (0u64, 0u64, w);
+                    while start.elapsed() < duration {
+                        bytes += client.get(&format!("/product/{}", i % 100)).body.len() as u64;
+                        pages += 1;
+                        i += 7;
+                    }
+                    (pages, bytes)
+                })
+            })
+            .collect();
+        let (pages, bytes) = workers
+            .into_iter()
+            .map(|w| w.join().expect("worker"))
+            .fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1));
+        let secs = start.elapsed().as_secs_f64();
+        eprintln!(
+            "{pages} pages in {secs:.2} s: {:.0} pages/s, {:.0} MB/s (8 keep-alive clients, latency 0)",
+            pages as f64 / secs,
+            bytes as f64 / secs / 1e6
+        );
     }
 }

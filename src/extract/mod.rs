@@ -1,12 +1,49 @@
 //! HTML text in, price candidates out, best candidate chosen.
 //!
 //! Synchronous and pure: `extract` takes the decoded page and returns owned data,
-//! so the engine can run it on any thread. Sources, in order of trust: JSON-LD,
-//! microdata, RDFa, meta tags, a user `--selector`, then a visible-text heuristic.
+//! so the engine can run it on any thread. Each source lives in its own file:
+//! `jsonld` (reads the raw text, no DOM), `dom` (one walk over the parsed page that
+//! feeds `items` for microdata and RDFa, `meta`, and `heuristic` for visible text).
+//!
+//! # Which candidate wins
+//! 1. `--selector` (`selector`): the first match with an amount. The user asked.
+//! 2. A price attached to the page's main product in structured data, by source:
+//!    JSON-LD, then microdata, then RDFa. The main product is the first product
+//!    not nested under a related-product key or section (JSON-LD: `mainEntity`
+//!    and a `url` equal to the page's come first). Within it, the first offer in
+//!    document order; for a `ProductGroup`, its own offers, else the variant the
+//!    URL names, else the first variant; `AggregateOffer` gives `lowPrice`.
+//! 3. `product:price:*` / `og:price:*` meta tags (`meta`).
+//! 4. Structured offers attached to no product (a bare `Offer`).
+//! 5. The visible-text heuristic: the highest score at or above
+//!    [`heuristic::THRESHOLD`] (see that module for the scoring).
+//!
+//! Prices of related products, list/strike-through prices, unit prices and
+//! zero amounts are never chosen.
+//!
+//! # Currency
+//! A structured candidate uses its own `priceCurrency` (inherited from the offer,
+//! the product, or the price specification). A currency mark in a price text is
+//! used when it alone decides; an ambiguous one (`$`) takes the page currency (the
+//! first currency any structured source states), then `default_currency`; else
+//! `None`. The page language is not used.
+//!
+//! # Title
+//! `<title>` text, whitespace collapsed; if empty, the first `<h1>`; then `og:title`.
 
+mod dom;
+mod heuristic;
+mod items;
+mod jsonld;
+mod meta;
+
+use crate::price::{parse_price_hinted, CurrencyMark};
+use ego_tree::NodeId;
 use reqwest::Url;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
+use std::fmt;
+use std::str::FromStr;
 
 /// Where a price came from; serialised as in DESIGN.md.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -23,6 +60,20 @@ pub enum PriceSource {
     Selector,
     #[serde(rename = "heuristic")]
     Heuristic,
+}
+
+impl PriceSource {
+    /// The serde name, for messages.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PriceSource::JsonLd => "json-ld",
+            PriceSource::Microdata => "microdata",
+            PriceSource::Rdfa => "rdfa",
+            PriceSource::Meta => "meta",
+            PriceSource::Selector => "selector",
+            PriceSource::Heuristic => "heuristic",
+        }
+    }
 }
 
 /// The price a record carries (`price` in the JSON contract).
@@ -62,7 +113,7 @@ pub struct Extraction {
 /// Options parsed once at start-up and shared by every extraction (Send + Sync).
 #[derive(Debug, Clone, Default)]
 pub struct ExtractOptions {
-    /// `--selector`: tried before the heuristic.
+    /// `--selector`: tried before every other source.
     pub selector: Option<scraper::Selector>,
     /// `--default-currency`: for ambiguous symbols when the page says nothing.
     pub default_currency: Option<String>,
@@ -70,18 +121,276 @@ pub struct ExtractOptions {
     pub explain: bool,
 }
 
-/// Extracts the product price and title from a decoded HTML page.
-pub fn extract(html: &str, url: &Url, opts: &ExtractOptions) -> Extraction {
-    let _ = (url, opts);
-    let doc = scraper::Html::parse_document(html);
-    let title = scraper::Selector::parse("title").ok().and_then(|s| {
-        doc.select(&s)
-            .next()
-            .map(|t| t.text().collect::<String>().trim().to_owned())
-    });
-    Extraction {
-        price: None,
-        title,
-        candidates: Vec::new(),
+/// Priority class of a candidate; earlier variants win.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Tier {
+    Selector,
+    MainProduct,
+    Meta,
+    Orphan,
+    Heuristic,
+}
+
+/// Why a candidate can never win.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Reason {
+    NoAmount,
+    ZeroPrice,
+    RelatedProduct,
+    NotMainProduct,
+    OtherVariant,
+    ListPrice,
+    UnitPrice,
+    StruckThrough,
+    RelatedSection,
+    Instalment,
+    Shipping,
+    Savings,
+    PartOfLarger,
+    DuplicateOfInner,
+    BelowThreshold,
+    NoCurrencyOrHint,
+}
+
+impl fmt::Display for Reason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Reason::NoAmount => "no amount in text",
+            Reason::ZeroPrice => "zero or negative amount",
+            Reason::RelatedProduct => "belongs to a related product",
+            Reason::NotMainProduct => "belongs to a product other than the main one",
+            Reason::OtherVariant => "another variant of the product group",
+            Reason::ListPrice => "list / strike-through reference price",
+            Reason::UnitPrice => "unit price (per reference quantity)",
+            Reason::StruckThrough => "struck-through old price",
+            Reason::RelatedSection => "inside a related-products section",
+            Reason::Instalment => "instalment or per-month amount",
+            Reason::Shipping => "shipping or delivery cost",
+            Reason::Savings => "savings amount, not a price",
+            Reason::PartOfLarger => "part of an enclosing price",
+            Reason::DuplicateOfInner => "same price as an inner element",
+            Reason::BelowThreshold => "score below threshold",
+            Reason::NoCurrencyOrHint => "no currency mark and no price hint",
+        })
     }
 }
+
+#[derive(Debug, Clone)]
+enum Loc {
+    None,
+    Text(String),
+    Node(NodeId),
+}
+
+/// A candidate while extraction runs; becomes a [`Candidate`] only when explaining.
+#[derive(Debug, Clone)]
+struct Cand {
+    source: PriceSource,
+    amount: Option<Decimal>,
+    currency: Option<&'static str>,
+    /// A currency mark still to resolve against the page currency.
+    mark: Option<CurrencyMark>,
+    text: String,
+    loc: Loc,
+    tier: Tier,
+    /// Lower wins within a tier and source (offer order, or minus the score).
+    rank: i32,
+    veto: Option<Reason>,
+}
+
+impl Cand {
+    fn key(&self) -> (Tier, u8, i32) {
+        let src = match self.source {
+            PriceSource::JsonLd => 0,
+            PriceSource::Microdata => 1,
+            PriceSource::Rdfa => 2,
+            _ => 3,
+        };
+        (self.tier, src, self.rank)
+    }
+}
+
+/// Reads a structured-data price: plain `12.90` exactly as written, anything
+/// else (`"1.234,56"`, `"$12"`) through the price parser.
+fn structured_amount(raw: &str, currency: Option<&str>) -> (Option<Decimal>, Option<CurrencyMark>) {
+    let t = raw.trim();
+    let plain = !t.is_empty()
+        && t.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+        && t.bytes().filter(|&b| b == b'.').count() <= 1;
+    if plain {
+        if let Ok(d) = Decimal::from_str(t) {
+            return (Some(d), None);
+        }
+    }
+    if t.bytes().any(|b| b == b'e' || b == b'E') {
+        if let Ok(d) = Decimal::from_scientific(t) {
+            return (Some(d), None);
+        }
+    }
+    let p = parse_price_hinted(t, currency, None);
+    (p.amount, p.currency)
+}
+
+/// Extracts the product price and title from a decoded HTML page.
+pub fn extract(html: &str, url: &Url, opts: &ExtractOptions) -> Extraction {
+    let (mut cands, ld_currency) = jsonld::candidates(html, url, opts.explain);
+
+    // Fast path: JSON-LD of the main product outranks every DOM source, so when
+    // it settles price and currency the HTML need not be parsed at all.
+    if opts.selector.is_none() && !opts.explain {
+        if let Some(best) = best(&cands) {
+            let c = &cands[best];
+            if c.tier == Tier::MainProduct && c.currency.is_some() {
+                if let Some(title) = dom::quick_title(html) {
+                    let price = Some(found(c));
+                    return Extraction {
+                        price,
+                        title: Some(title),
+                        candidates: Vec::new(),
+                    };
+                }
+            }
+        }
+    }
+
+    // Same for meta tags when no microdata or RDFa could outrank them.
+    if opts.selector.is_none()
+        && !opts.explain
+        && cands
+            .iter()
+            .all(|c| c.veto.is_some() || c.tier > Tier::Meta)
+    {
+        // Attribute names are written in lower (rarely upper) case in practice;
+        // a plain substring search is an order of magnitude faster than a
+        // case-insensitive one.
+        let no_items = ["itemprop", "ITEMPROP", "typeof", "TYPEOF"]
+            .iter()
+            .all(|n| !html.contains(n));
+        if no_items {
+            if let Some(price) = meta::quick(html) {
+                if let Some(title) = dom::quick_title(html) {
+                    return Extraction {
+                        price: Some(price),
+                        title: Some(title),
+                        candidates: Vec::new(),
+                    };
+                }
+            }
+        }
+    }
+
+    let doc = scraper::Html::parse_document(html);
+    if let Some(sel) = &opts.selector {
+        cands.extend(heuristic::selector_candidates(&doc, sel, opts.explain));
+    }
+    let scan = dom::scan(&doc, opts.explain);
+    cands.extend(scan.cands);
+    let page_currency = ld_currency.or(scan.page_currency);
+    let default = opts.default_currency.as_deref();
+    for c in &mut cands {
+        if c.currency.is_none() {
+            c.currency = match c.mark {
+                Some(m) => m.resolve(page_currency, default),
+                // A structured price without any currency takes the page's.
+                None if matches!(
+                    c.source,
+                    PriceSource::Microdata
+                        | PriceSource::Rdfa
+                        | PriceSource::Meta
+                        | PriceSource::JsonLd
+                ) =>
+                {
+                    page_currency
+                }
+                None => None,
+            };
+        }
+    }
+    let chosen = best(&cands);
+    let price = chosen.map(|i| found(&cands[i]));
+    let candidates = if opts.explain {
+        explain(&doc, &cands, chosen)
+    } else {
+        Vec::new()
+    };
+    Extraction {
+        price,
+        title: scan.title,
+        candidates,
+    }
+}
+
+fn best(cands: &[Cand]) -> Option<usize> {
+    cands
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.veto.is_none() && c.amount.is_some())
+        .min_by_key(|(i, c)| (c.key(), *i))
+        .map(|(i, _)| i)
+}
+
+fn found(c: &Cand) -> FoundPrice {
+    FoundPrice {
+        amount: c.amount.unwrap_or_default(),
+        currency: c.currency.map(str::to_owned),
+        text: c.text.clone(),
+        source: c.source,
+    }
+}
+
+fn explain(doc: &scraper::Html, cands: &[Cand], chosen: Option<usize>) -> Vec<Candidate> {
+    let winner = chosen.map(|i| &cands[i]);
+    cands
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let is_chosen = chosen == Some(i);
+            let reason = if let Some(v) = c.veto {
+                v.to_string()
+            } else if is_chosen {
+                match c.tier {
+                    Tier::Selector => "chosen: first --selector match with an amount".to_owned(),
+                    Tier::MainProduct => {
+                        format!("chosen: {} price of the main product", c.source.as_str())
+                    }
+                    Tier::Meta => "chosen: product price meta tag".to_owned(),
+                    Tier::Orphan => {
+                        format!("chosen: {} offer (no product attached)", c.source.as_str())
+                    }
+                    Tier::Heuristic => format!("chosen: highest score {}", -c.rank),
+                }
+            } else {
+                match winner {
+                    Some(w)
+                        if w.tier == c.tier
+                            && w.source == c.source
+                            && c.tier == Tier::Heuristic =>
+                    {
+                        format!("score {} lower than chosen {}", -c.rank, -w.rank)
+                    }
+                    Some(w) if w.tier == c.tier && w.source == c.source => {
+                        "later offer of the same source".to_owned()
+                    }
+                    Some(w) => format!("lower priority than {}", w.source.as_str()),
+                    None => "not chosen".to_owned(),
+                }
+            };
+            Candidate {
+                source: c.source,
+                amount: c.amount,
+                currency: c.currency.map(str::to_owned),
+                text: c.text.clone(),
+                location: match &c.loc {
+                    Loc::None => String::new(),
+                    Loc::Text(s) => s.clone(),
+                    Loc::Node(id) => dom::css_path(doc, *id),
+                },
+                reason,
+                chosen: is_chosen,
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests;

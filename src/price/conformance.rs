@@ -27,7 +27,23 @@ const TARGET: f64 = 0.95;
 
 /// Cases where we deliberately give another answer than the suite, with why.
 /// Also listed in `docs/price-rules.md`.
-pub(crate) const DISAGREEMENTS: &[(&str, &str)] = &[];
+pub(crate) const DISAGREEMENTS: &[(&str, &str)] = &[
+    (
+        "pp-1044",
+        "\"Was $120.00 Now $60.00\": we take the first price next to a mark, as \
+         the non-xfail case pp-0933 (\"Was: $124.95 Now: $0.00\" → 124.95) requires",
+    ),
+    (
+        "pp-1045",
+        "\"мин. заказ: 1\" (minimum order 1): a bare number with no mark is taken; \
+         telling quantities from prices needs words we do not interpret",
+    ),
+    (
+        "pp-1055",
+        "\"25-09\": could be a date or the range 25–9; a bare first number is taken, \
+         as for \"Our Price 344.99 - 444.99\"",
+    ),
+];
 
 /// What price-parser's currency string means in ISO terms.
 enum Expect {
@@ -85,8 +101,7 @@ fn expected_iso(symbol: Option<&str>) -> Expect {
         "₼" => "AZN",
         "৳" => "BDT",
         "BZ$" => "BZD",
-        "Nu." | "Nu" => "BTN",
-        "KM" => "BAM",
+        "Nu." => "BTN",
         "FBu" | "Fbu" => "BIF",
         "BD" | ".د.ب" => "BHD",
         "៛" => "KHR",
@@ -157,6 +172,9 @@ fn expected_iso(symbol: Option<&str>) -> Expect {
         | "som" | "Sʻ" | "S'" | "с" | "км" | "Sl" | "ID" | "kwz" | "SPL" | "د." | "ش.ص" | "GBp"
         | "¢" | "₿" | "Ƀ" | "BTC" | "تومان" | "₤" | "₶" | "pound" | "L" | "P" | "E" | "D" | "G"
         | "K" | "MT" | "ናቕፋ" | "نافكا" => return Expect::Skip,
+        // Also a word or unit we will not read as money: Dutch "nu" (now),
+        // kilometres.
+        "Nu" | "KM" => return Expect::Skip,
         other => panic!("conformance: no ISO mapping decided for expected currency {other:?}"),
     };
     Expect::Iso(iso)

@@ -6,6 +6,7 @@
 //! when a digit sits right next to them.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::sync::OnceLock;
 
 use super::CurrencyMark;
@@ -73,7 +74,6 @@ const CORDOBA_DOLLAR: &[&str] = &["CAD", "NIO"];
 const RUBLE_BR: &[&str] = &["BYN", "ETB"];
 const FLORIN: &[&str] = &["AWG", "ANG", "XCG"];
 const BOLIVAR: &[&str] = &["VES", "BOB"];
-const SOM: &[&str] = &["UZS", "KGS"];
 const LIRA_SIGN: &[&str] = &["GBP", "ITL", "TRY"];
 /// Marks that are currencies without an ISO code (toman = 10 rials, bitcoin,
 /// pence, cents): recognised so the number next to them counts as a price,
@@ -188,8 +188,8 @@ const SYMBOLS: &[(&str, Meaning, Guard)] = &[
     ("FCFA", Amb("CFA", CFA), Free),
     ("F CFA", Amb("CFA", CFA), Free),
     ("Ft", Iso("HUF"), Free),
-    ("lei", Amb("lei", LEU), Free),
-    ("Lei", Amb("lei", LEU), Free),
+    ("lei", Amb("lei", LEU), NearDigit),
+    ("Lei", Amb("lei", LEU), NearDigit),
     ("LEI", Amb("lei", LEU), Free),
     ("лв", Iso("BGN"), Free),
     ("лв.", Iso("BGN"), Free),
@@ -236,9 +236,6 @@ const SYMBOLS: &[(&str, Meaning, Guard)] = &[
     ("₼", Iso("AZN"), Free),
     ("৳", Iso("BDT"), Free),
     ("Nu.", Iso("BTN"), Free),
-    ("Nu", Iso("BTN"), NearDigit),
-    ("KM", Iso("BAM"), NearDigit),
-    ("КМ", Iso("BAM"), NearDigit),
     ("FBu", Iso("BIF"), Free),
     ("Fbu", Iso("BIF"), Free),
     ("៛", Iso("KHR"), Free),
@@ -298,7 +295,6 @@ const SYMBOLS: &[(&str, Meaning, Guard)] = &[
     ("soʻm", Iso("UZS"), Free),
     ("сўм", Iso("UZS"), Free),
     ("сом", Iso("KGS"), Free),
-    ("som", Amb("som", SOM), NearDigit),
     ("E£", Iso("EGP"), Free),
     ("ج.م", Iso("EGP"), Free),
     ("ج.م.", Iso("EGP"), Free),
@@ -354,12 +350,35 @@ struct Entry {
     guard: Guard,
 }
 
+/// The table is probed once per character of every price string; a
+/// multiplicative hash of the `char` is plenty and much cheaper than SipHash.
+#[derive(Default)]
+struct CharHasher(u64);
+
+impl Hasher for CharHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        self.0 = u64::from(n).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
+type Table = HashMap<char, Vec<Entry>, BuildHasherDefault<CharHasher>>;
+
 /// Entries grouped by first character, longest first, so the scanner tries
 /// only the few that can start at a position and takes the longest match.
-fn table() -> &'static HashMap<char, Vec<Entry>> {
-    static TABLE: OnceLock<HashMap<char, Vec<Entry>>> = OnceLock::new();
+fn table() -> &'static Table {
+    static TABLE: OnceLock<Table> = OnceLock::new();
     TABLE.get_or_init(|| {
-        let mut map: HashMap<char, Vec<Entry>> = HashMap::new();
+        let mut map = Table::default();
         let mut add = |text: &str, mark: CurrencyMark, guard: Guard| {
             let chars: Vec<char> = text.chars().collect();
             if let Some(&first) = chars.first() {
@@ -401,6 +420,9 @@ pub(crate) struct FoundMark {
     pub start: usize,
     pub end: usize,
     pub mark: CurrencyMark,
+    /// Trusted only because a digit is near (`Nu.`, `KD`, `Р`): loses to a
+    /// plain mark on the other side of the same number.
+    pub weak: bool,
 }
 
 fn is_word_char(c: char) -> bool {
@@ -429,6 +451,11 @@ pub(crate) fn find_marks(chars: &[char]) -> Vec<FoundMark> {
     let mut i = 0;
     while i < chars.len() {
         let c = chars[i];
+        // Digits and spaces start no mark; most of a price string is those.
+        if c.is_ascii_digit() || c == ' ' {
+            i += 1;
+            continue;
+        }
         let hit = table.get(&c).and_then(|entries| {
             entries.iter().find(|e| {
                 let end = i + e.chars.len();
@@ -457,6 +484,7 @@ pub(crate) fn find_marks(chars: &[char]) -> Vec<FoundMark> {
                     start: i,
                     end,
                     mark: e.mark,
+                    weak: e.guard != Free,
                 });
                 i = end;
             }

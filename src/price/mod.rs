@@ -10,6 +10,7 @@
 //!
 //! - **Exact**: amounts are [`Decimal`]s with the page's own digits and scale
 //!   (`"12.90"` is `12.90`, scale 2). More than 28 digits is not a price.
+//! - **Digits**: Arabic-Indic, Persian and full-width digits read as ASCII.
 //! - **Separators**: spaces (incl. U+00A0, U+202F, U+2009) and apostrophes
 //!   (`'`, `’`) group thousands; with both `.` and `,` the last one is the
 //!   decimal mark; a repeated mark groups thousands (`1.234.567`, Indian
@@ -19,14 +20,17 @@
 //!   `IQD`) and `0.xxx`. `12,-`/`12,—` is 12; `.75` is 0.75; `35€99` is 35.99.
 //!   Groupings that fit no convention (`15.08.2017`) are not numbers.
 //! - **Which number**: the first one written next to a currency mark; else the
-//!   first number at all. Numbers followed by `%` or a unit (`kg`, `ft`, `x`)
-//!   are never prices. A range takes its first bound (`$10 - $20` → 10,
+//!   first number not glued to a word (`X200`); else the first number. Numbers followed by `%` or a unit (`kg`, `ft`, `x`)
+//!   are never prices, nor is `$49+` (a threshold) or the day/year of a
+//!   written date (`July, 2004`). A range takes its first bound (`$10 - $20` → 10,
 //!   `26 to 50 €` → 26). `from $9.99` is 9.99, `2 for $5` is 5,
-//!   `Save 20%: $39.99` is 39.99.
+//!   `Save 20%: $39.99` is 39.99. A mark between two numbers belongs to the
+//!   closer one, the earlier on a tie (`1 $19.99` → 19.99, `10 € 20 €` → 10).
 //! - **Sign**: a price is never negative; a leading `-` is ignored
 //!   (`- $44.99` is 44.99).
-//! - **Free**: text with no number that says `free`/`gratis`/`kostenlos`/...
-//!   (and not `free shipping`) is amount 0; "call for price" has no amount.
+//! - **Free**: text with no number that says only `free`/`gratis`/`kostenlos`/...
+//!   (`Price: FREE`, not `Free shipping`) is amount 0; "call for price" has
+//!   no amount.
 //! - **Currency**: the mark next to the chosen number, else the nearest mark
 //!   in the text, else a mark in the hint. An ambiguous mark (`$`, `kr`, `¥`)
 //!   becomes ISO when the text or hint also names one of its candidates
@@ -98,7 +102,7 @@ impl CurrencyMark {
 pub struct ParsedPrice {
     pub amount: Option<Decimal>,
     pub currency: Option<CurrencyMark>,
-    /// The number as written (spaces normalised to U+0020), e.g. `"1 298,00"`;
+    /// The number as written (spaces as U+0020, digits as ASCII), e.g. `"1 298,00"`;
     /// `None` when there is no amount or it came from a word (`"free"`).
     pub amount_text: Option<String>,
 }
@@ -112,7 +116,9 @@ pub fn parse_price(text: &str) -> ParsedPrice {
 /// structured data) and an optional forced decimal separator (`.`, `,` or `€`).
 ///
 /// The hint only supplies a currency (when the text has none, or to settle an
-/// ambiguous `$`); it never supplies an amount.
+/// ambiguous `$`); it never supplies an amount. Structured-data values
+/// (JSON-LD `price`, microdata `content`) should pass `Some('.')`: schema.org
+/// always writes `.` as the decimal mark, so `"12.500"` there is 12.5.
 pub fn parse_price_hinted(
     text: &str,
     currency_hint: Option<&str>,
@@ -123,20 +129,32 @@ pub fn parse_price_hinted(
     let hint_marks = currency_hint
         .map(|h| find_marks(&normalise(h)))
         .unwrap_or_default();
-    let in_mark = |i: usize| marks.iter().any(|m| (m.start..m.end).contains(&i));
-    let tokens = find_tokens(&chars, in_mark, decimal_separator == Some('€'));
+    let mut in_mark = vec![false; chars.len()];
+    for m in &marks {
+        in_mark[m.start..m.end].fill(true);
+    }
+    let tokens = find_tokens(&chars, |i| in_mark[i], decimal_separator == Some('€'));
 
+    let index = MarkIndex::new(&marks, chars.len());
+    let bounds: Vec<(usize, usize)> = tokens.iter().map(|t| (t.start, t.end)).collect();
     let candidates: Vec<Candidate> = tokens
         .into_iter()
-        .filter(|t| !followed_by_unit(&chars, t.end))
-        .filter_map(|t| Candidate::new(&chars, t, &marks, decimal_separator))
+        .enumerate()
+        .filter(|(_, t)| !followed_by_unit(&chars, t.end) && !in_date(&chars, t))
+        .filter_map(|(n, t)| {
+            let neighbours = Neighbours {
+                prev_end: n.checked_sub(1).map(|p| bounds[p].1),
+                next_start: bounds.get(n + 1).map(|b| b.0),
+            };
+            Candidate::new(&chars, t, neighbours, &index, decimal_separator)
+        })
         .collect();
 
     let chosen = choose(&chars, &candidates);
     let currency = pick_currency(chosen, &marks, &hint_marks);
     match chosen {
         Some(c) => ParsedPrice {
-            amount: Some(c.amount),
+            amount: Some(c.amount_in(currency, decimal_separator)),
             currency,
             amount_text: Some(chars[c.token.start..c.token.end].iter().collect()),
         },
@@ -158,19 +176,82 @@ pub fn iso_code(code: &str) -> Option<&'static str> {
         .find(|k| k.eq_ignore_ascii_case(code))
 }
 
-/// The first [`MAX_SCAN_CHARS`] chars, every kind of space as U+0020 so the
-/// number and mark scanners see one space character.
+/// The first [`MAX_SCAN_CHARS`] chars, with every kind of space as U+0020 and
+/// Arabic-Indic, Persian and full-width digits and separators as ASCII
+/// (`۱۲۰٬۰۰۰` reads as `120,000`), so the scanners see one alphabet. One char
+/// maps to one char, so positions stay those of the text.
 fn normalise(text: &str) -> Vec<char> {
     text.chars()
         .take(MAX_SCAN_CHARS)
-        .map(|c| {
-            if c.is_whitespace() || c == '\u{200B}' {
-                ' '
-            } else {
-                c
-            }
-        })
+        .map(normalise_char)
         .collect()
+}
+
+fn normalise_char(c: char) -> char {
+    let digit = |zero: char| char::from_digit(u32::from(c) - u32::from(zero), 10).unwrap_or(c);
+    match c {
+        '\u{0660}'..='\u{0669}' => digit('\u{0660}'),
+        '\u{06F0}'..='\u{06F9}' => digit('\u{06F0}'),
+        '\u{FF10}'..='\u{FF19}' => digit('\u{FF10}'),
+        '\u{066B}' | '\u{FF0E}' => '.',
+        '\u{066C}' | '\u{FF0C}' => ',',
+        '\u{200B}' => ' ',
+        c if c.is_whitespace() => ' ',
+        c => c,
+    }
+}
+
+/// Marks by the char position where they start and end, so a number finds
+/// its neighbours without scanning every mark.
+struct MarkIndex<'a> {
+    marks: &'a [FoundMark],
+    /// Per char position, the index in `marks` of the mark starting/ending
+    /// there (`u16` is enough: at most [`MAX_SCAN_CHARS`] marks).
+    starts: Vec<u16>,
+    ends: Vec<u16>,
+}
+
+const NO_MARK: u16 = u16::MAX;
+const _: () = assert!(
+    MAX_SCAN_CHARS < NO_MARK as usize,
+    "mark indices must fit in u16"
+);
+
+impl<'a> MarkIndex<'a> {
+    fn new(marks: &'a [FoundMark], len: usize) -> Self {
+        let mut starts = vec![NO_MARK; len + 1];
+        let mut ends = vec![NO_MARK; len + 1];
+        for (n, m) in marks.iter().enumerate() {
+            let n = u16::try_from(n).unwrap_or(NO_MARK);
+            starts[m.start] = n;
+            ends[m.end] = n;
+        }
+        MarkIndex {
+            marks,
+            starts,
+            ends,
+        }
+    }
+
+    fn at(&self, table: &[u16], i: usize) -> Option<FoundMark> {
+        let n = *table.get(i)?;
+        self.marks.get(usize::from(n)).copied()
+    }
+
+    fn starting_at(&self, i: usize) -> Option<FoundMark> {
+        self.at(&self.starts, i)
+    }
+
+    fn ending_at(&self, i: usize) -> Option<FoundMark> {
+        self.at(&self.ends, i)
+    }
+}
+
+/// Where the numbers on either side of a token end and start.
+#[derive(Debug, Clone, Copy)]
+struct Neighbours {
+    prev_end: Option<usize>,
+    next_start: Option<usize>,
 }
 
 /// A number that could be the price, with the marks written next to it.
@@ -188,24 +269,44 @@ impl Candidate {
     fn new(
         chars: &[char],
         token: Token,
-        marks: &[FoundMark],
+        neighbours: Neighbours,
+        marks: &MarkIndex<'_>,
         forced: Option<char>,
     ) -> Option<Self> {
+        let gap = |from: usize, to: usize| {
+            let between = chars.get(from..to)?;
+            between
+                .iter()
+                .all(|c| matches!(c, ' ' | ':'))
+                .then_some(to - from)
+        };
         let mut j = token.start;
         while j > 0 && matches!(chars[j - 1], ' ' | ':') {
             j -= 1;
         }
-        let before = marks.iter().find(|m| m.end == j).copied();
         let mut k = token.end;
         while k < chars.len() && chars[k] == ' ' {
             k += 1;
         }
-        let inner = token
-            .euro_at
-            .and_then(|e| marks.iter().find(|m| m.start == e));
-        let after = inner
-            .or_else(|| marks.iter().find(|m| m.start == k))
-            .copied();
+        // A mark between two numbers (`1 $19.99`, `10 € 20 €`) belongs to the
+        // closer one; on a tie, to the number before it.
+        let before = marks.ending_at(j).filter(|m| {
+            let mine = token.start - m.end;
+            neighbours
+                .prev_end
+                .and_then(|p| gap(p, m.start))
+                .is_none_or(|theirs| theirs > mine)
+        });
+        let inner = token.euro_at.and_then(|e| marks.starting_at(e));
+        let after = inner.or_else(|| {
+            marks.starting_at(k).filter(|m| {
+                let mine = m.start - token.end;
+                neighbours
+                    .next_start
+                    .and_then(|n| gap(m.end, n))
+                    .is_none_or(|theirs| theirs >= mine)
+            })
+        });
         let three_decimals = [before, after]
             .iter()
             .flatten()
@@ -226,16 +327,34 @@ impl Candidate {
         })
     }
 
+    /// The amount, re-read when the currency came from elsewhere in the text
+    /// or the hint and has three minor digits (`1.250` with hint `KWD`).
+    fn amount_in(&self, currency: Option<CurrencyMark>, forced: Option<char>) -> Decimal {
+        let three_decimals = currency
+            .and_then(|c| c.iso())
+            .is_some_and(|code| THREE_DECIMAL_CODES.contains(&code));
+        if !three_decimals || self.mark().is_some() {
+            return self.amount;
+        }
+        let reading = Reading {
+            forced,
+            three_decimals,
+        };
+        number::interpret(&self.token, reading).unwrap_or(self.amount)
+    }
+
     fn anchored(&self) -> bool {
         self.before.is_some() || self.after.is_some()
     }
 
     /// The unambiguous mark next to it if there is one, else any.
+    /// The mark next to it: unambiguous before ambiguous, plain before weak
+    /// (`DT 25 €` is euros), before-the-number on a tie.
     fn mark(&self) -> Option<CurrencyMark> {
-        let marks = [self.before, self.after];
-        let unambiguous = marks.iter().flatten().find(|m| m.mark.iso().is_some());
-        unambiguous
-            .or(marks.iter().flatten().next())
+        [self.before, self.after]
+            .into_iter()
+            .flatten()
+            .min_by_key(|m| (m.mark.iso().is_none(), m.weak))
             .map(|m| m.mark)
     }
 }
@@ -245,12 +364,17 @@ const RANGE_WORDS: &[&str] = &[
     "-", "–", "—", "~", "to", "bis", "à", "a", "až", "do", "до", "tot", "al", "au",
 ];
 
-/// The first number next to a currency mark, else the first number. A
+/// The first number next to a currency mark, else the first number not glued
+/// to a word (`X200`, `iPhone15` are model names), else the first number. A
 /// suffix-marked number that closes a range (`26 to 50 €`) yields its
 /// unmarked lower bound.
 fn choose<'a>(chars: &[char], candidates: &'a [Candidate]) -> Option<&'a Candidate> {
     let Some(i) = candidates.iter().position(Candidate::anchored) else {
-        return candidates.first();
+        let glued = |c: &&Candidate| {
+            let start = c.token.start;
+            start > 0 && chars[start - 1].is_alphabetic()
+        };
+        return candidates.iter().find(|c| !glued(c)).or(candidates.first());
     };
     let c = &candidates[i];
     if c.before.is_none() && i > 0 {
@@ -322,6 +446,10 @@ const UNITS: &[&str] = &[
 ];
 
 fn followed_by_unit(chars: &[char], end: usize) -> bool {
+    // `$49+` is a threshold ("orders of $49 and more"); `6.56 + VAT` is a price.
+    if chars.get(end) == Some(&'+') {
+        return true;
+    }
     let mut k = end;
     while k < chars.len() && chars[k] == ' ' {
         k += 1;
@@ -339,6 +467,60 @@ fn followed_by_unit(chars: &[char], end: usize) -> bool {
     })
 }
 
+const MONTHS: &[&str] = &[
+    "jan",
+    "january",
+    "feb",
+    "february",
+    "mar",
+    "march",
+    "apr",
+    "april",
+    "may",
+    "jun",
+    "june",
+    "jul",
+    "july",
+    "aug",
+    "august",
+    "sep",
+    "sept",
+    "september",
+    "oct",
+    "october",
+    "nov",
+    "november",
+    "dec",
+    "december",
+];
+
+/// Whether a plain number is the day or year of a written date (`July, 2004`,
+/// `4 July`, `Jul 4`): the word next to it is a month name.
+fn in_date(chars: &[char], token: &Token) -> bool {
+    if !token.seps.is_empty() || !token.lead.is_empty() {
+        return false;
+    }
+    let is_month = |word: String| MONTHS.contains(&word.to_lowercase().as_str());
+    let skip = |c: &&char| matches!(c, ' ' | ',' | '.');
+    let before: String = {
+        let rev: Vec<char> = chars[..token.start]
+            .iter()
+            .rev()
+            .skip_while(skip)
+            .take_while(|c| c.is_alphabetic())
+            .copied()
+            .collect();
+        rev.into_iter().rev().collect()
+    };
+    let after: String = chars[token.end..]
+        .iter()
+        .skip_while(skip)
+        .take_while(|c| c.is_alphabetic())
+        .collect();
+    let day = token.groups.first().is_some_and(|g| g.len() <= 2);
+    is_month(before) || (day && is_month(after))
+}
+
 const FREE_WORDS: &[&str] = &[
     "free",
     "gratis",
@@ -351,19 +533,31 @@ const FREE_WORDS: &[&str] = &[
     "無料",
     "免费",
 ];
-const NOT_PRICE_WORDS: &[&str] = &[
-    "shipping",
-    "delivery",
-    "returns",
-    "trial",
-    "gift",
-    "versand",
-    "lieferung",
-    "livraison",
-    "envío",
-    "envio",
-    "spedizione",
-    "доставка",
+/// Words that may stand beside a free-word in a price element (`Price: FREE`,
+/// `Now only free!`). Anything else (`Free shipping`, `Gluten free`) means the
+/// text is about something other than the price.
+const FREE_COMPANIONS: &[&str] = &[
+    "price",
+    "prix",
+    "preis",
+    "precio",
+    "prezzo",
+    "preço",
+    "cena",
+    "цена",
+    "now",
+    "only",
+    "just",
+    "for",
+    "you",
+    "it",
+    "is",
+    "its",
+    "s",
+    "totally",
+    "entirely",
+    "completely",
+    "100",
 ];
 
 /// Whether number-less text says the item costs nothing.
@@ -374,5 +568,7 @@ fn says_free(chars: &[char]) -> bool {
         .filter(|w| !w.is_empty())
         .collect();
     words.iter().any(|w| FREE_WORDS.contains(w))
-        && !words.iter().any(|w| NOT_PRICE_WORDS.contains(w))
+        && words
+            .iter()
+            .all(|w| FREE_WORDS.contains(w) || FREE_COMPANIONS.contains(w))
 }

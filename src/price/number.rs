@@ -78,8 +78,11 @@ pub(crate) fn find_tokens(
         let starts = if c.is_ascii_digit() {
             true
         } else if matches!(c, '.' | ',') && !prev_digit && !skip(i) {
+            // `take(3)`: only one or two leading marks matter, and a long run
+            // of dots must not be rescanned from each of its positions.
             let lead = chars[i..]
                 .iter()
+                .take(3)
                 .take_while(|c| matches!(c, '.' | ','))
                 .count();
             lead <= 2 && digits_at(chars, i + lead) > 0
@@ -90,14 +93,17 @@ pub(crate) fn find_tokens(
             i += 1;
             continue;
         }
-        let token = lex_one(chars, i, euro_decimal_any);
+        // `X200 299.00`: a number glued to a word (not to a currency mark) is
+        // a model name, and its space must not join it to the price.
+        let glued = i > 0 && chars[i - 1].is_alphabetic() && !skip(i - 1);
+        let token = lex_one(chars, i, euro_decimal_any, !glued);
         i = token.end.max(i + 1);
         tokens.push(token);
     }
     tokens
 }
 
-fn lex_one(chars: &[char], start: usize, euro_decimal_any: bool) -> Token {
+fn lex_one(chars: &[char], start: usize, euro_decimal_any: bool, may_group: bool) -> Token {
     let mut i = start;
     let mut lead = Vec::new();
     while let Some(&c @ ('.' | ',')) = chars.get(i) {
@@ -107,15 +113,16 @@ fn lex_one(chars: &[char], start: usize, euro_decimal_any: bool) -> Token {
     let mut groups = Vec::new();
     let mut seps = Vec::new();
     let mut euro_at = None;
+    let mut only_groups = true;
     loop {
         let n = digits_at(chars, i);
         groups.push(chars[i..i + n].iter().collect::<String>());
         i += n;
-        let only_groups = seps.iter().all(|s| *s == Sep::Group);
         let Some(&c) = chars.get(i) else { break };
         if matches!(c, '.' | ',') {
             if digits_at(chars, i + 1) > 0 {
                 seps.push(Sep::Mark(c));
+                only_groups = false;
                 i += 1;
                 continue;
             }
@@ -137,6 +144,7 @@ fn lex_one(chars: &[char], start: usize, euro_decimal_any: bool) -> Token {
             break;
         }
         if (is_space(c) || is_apostrophe(c))
+            && may_group
             && only_groups
             && n <= 3
             && exactly_digits(chars, i + 1, 3)

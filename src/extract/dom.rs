@@ -1,0 +1,669 @@
+//! The single walk over the parsed page: classifies each element once (struck,
+//! related section, chrome, main block, hidden, screen-reader copy, ...) and
+//! hands it to `items` (microdata, RDFa), `meta` and `heuristic`.
+//!
+//! Also owns the DOM helpers those share: text collection, the title, and the
+//! short CSS-like path used for `--explain` locations.
+
+use super::{heuristic, items::Items, meta::Meta, Cand};
+use crate::price::iso_code;
+use ego_tree::iter::Edge;
+use ego_tree::{NodeId, NodeRef};
+use scraper::{Html, Node};
+use std::collections::HashMap;
+
+pub(super) type DomNode<'a> = NodeRef<'a, Node>;
+
+/// Flags describing an element and, through inheritance, its descendants.
+pub(super) mod flag {
+    pub const STRUCK_TAG: u32 = 1;
+    pub const STRUCK_CLASS: u32 = 1 << 1;
+    pub const RELATED: u32 = 1 << 2;
+    pub const CHROME: u32 = 1 << 3;
+    pub const MAIN: u32 = 1 << 4;
+    pub const HIDDEN: u32 = 1 << 5;
+    pub const SR_ONLY: u32 = 1 << 6;
+    pub const INSTALMENT: u32 = 1 << 7;
+    pub const SHIPPING: u32 = 1 << 8;
+    pub const SAVINGS: u32 = 1 << 9;
+    pub const SALE: u32 = 1 << 10;
+    pub const CARD: u32 = 1 << 11;
+    pub const SVG: u32 = 1 << 12;
+    pub const UNIT: u32 = 1 << 13;
+    pub const ARIA_HIDDEN: u32 = 1 << 14;
+    /// Not inherited: this element itself carries a price hint.
+    pub const PRICE: u32 = 1 << 15;
+    /// Not inherited: the fraction part of a split price (`price__cents`).
+    pub const FRACTION: u32 = 1 << 16;
+    pub const NOT_INHERITED: u32 = PRICE | FRACTION;
+}
+use flag::*;
+
+/// The attributes the walk looks at, read in one pass over the element's list.
+#[derive(Default)]
+pub(super) struct Attrs<'a> {
+    pub class: Option<&'a str>,
+    pub id: Option<&'a str>,
+    pub itemprop: Option<&'a str>,
+    pub itemscope: bool,
+    pub itemtype: Option<&'a str>,
+    pub property: Option<&'a str>,
+    pub typeof_: Option<&'a str>,
+    pub vocab: Option<&'a str>,
+    pub content: Option<&'a str>,
+    pub name: Option<&'a str>,
+    pub href: Option<&'a str>,
+    pub src: Option<&'a str>,
+    pub value: Option<&'a str>,
+    pub datetime: Option<&'a str>,
+    style: Option<&'a str>,
+    hidden: bool,
+    aria_hidden: bool,
+    data_price_type: Option<&'a str>,
+    data_strike: bool,
+}
+
+impl<'a> Attrs<'a> {
+    fn read(el: &'a scraper::node::Element) -> Self {
+        let mut a = Attrs::default();
+        for (k, v) in el.attrs() {
+            match k {
+                "class" => a.class = Some(v),
+                "id" => a.id = Some(v),
+                "itemprop" => a.itemprop = Some(v),
+                "itemscope" => a.itemscope = true,
+                "itemtype" => a.itemtype = Some(v),
+                "property" => a.property = Some(v),
+                "typeof" => a.typeof_ = Some(v),
+                "vocab" => a.vocab = Some(v),
+                "content" => a.content = Some(v),
+                "name" => a.name = Some(v),
+                "href" => a.href = Some(v),
+                "src" => a.src = Some(v),
+                "value" => a.value = Some(v),
+                "datetime" => a.datetime = Some(v),
+                "style" => a.style = Some(v),
+                "hidden" => a.hidden = true,
+                "aria-hidden" => a.aria_hidden = v.trim().eq_ignore_ascii_case("true"),
+                "data-price-type" => a.data_price_type = Some(v),
+                "data-a-strike" => a.data_strike = v.trim() == "true",
+                _ => {}
+            }
+        }
+        a
+    }
+}
+
+fn contains_any(hay: &str, needles: &[&str]) -> bool {
+    needles.iter().any(|n| hay.contains(n))
+}
+
+/// Flags implied by class and id tokens. `buf` is reused to avoid allocation.
+pub(super) fn classify_text(value: &str, buf: &mut String) -> u32 {
+    let mut f = 0;
+    for token in value.split_ascii_whitespace() {
+        buf.clear();
+        buf.extend(
+            token
+                .chars()
+                .filter(|c| c.is_alphanumeric())
+                .flat_map(char::to_lowercase),
+        );
+        let sq = buf.as_str();
+        let part = |names: &[&str]| {
+            token
+                .split(['-', '_'])
+                .any(|p| names.iter().any(|n| p.eq_ignore_ascii_case(n)))
+        };
+        if sq.contains("price") || part(&["amount", "cost"]) {
+            f |= PRICE;
+        }
+        if part(&[
+            "was",
+            "old",
+            "regular",
+            "compare",
+            "rrp",
+            "msrp",
+            "uvp",
+            "original",
+            "strike",
+            "crossed",
+            "strikethrough",
+        ]) || contains_any(
+            sq,
+            &[
+                "oldprice",
+                "wasprice",
+                "listprice",
+                "compareat",
+                "compareprice",
+                "regularprice",
+                "strikethrough",
+                "crossedout",
+                "originalprice",
+                "beforeprice",
+                "pricewas",
+                "priceold",
+                "pricelist",
+                "pricecompare",
+                "priceregular",
+                "pricebefore",
+                "priceoriginal",
+                "pricestrike",
+            ],
+        ) {
+            f |= STRUCK_CLASS;
+        }
+        if contains_any(
+            sq,
+            &[
+                "related",
+                "recommend",
+                "similar",
+                "carousel",
+                "upsell",
+                "crosssell",
+                "alsobought",
+                "alsoviewed",
+                "alsolike",
+                "recentlyviewed",
+                "youmay",
+                "productgrid",
+                "productsgrid",
+                "productlist",
+                "productslist",
+                "suggest",
+                "boughttogether",
+                "crossell",
+            ],
+        ) {
+            f |= RELATED;
+        }
+        if sq == "cart"
+            || contains_any(
+                sq,
+                &[
+                    "minicart",
+                    "cartdrawer",
+                    "carttotal",
+                    "cartcount",
+                    "cartsummary",
+                    "headercart",
+                    "basket",
+                    "sitefooter",
+                    "pagefooter",
+                    "siteheader",
+                    "navbar",
+                    "breadcrumb",
+                    "megamenu",
+                ],
+            )
+        {
+            f |= CHROME;
+        }
+        if contains_any(
+            sq,
+            &[
+                "installment",
+                "instalment",
+                "monthly",
+                "financing",
+                "permonth",
+                "klarna",
+                "afterpay",
+                "affirm",
+                "sezzle",
+                "paylater",
+            ],
+        ) {
+            f |= INSTALMENT;
+        }
+        if contains_any(sq, &["shipping", "delivery", "postage", "freight"]) {
+            f |= SHIPPING;
+        }
+        if part(&["save", "saving", "savings", "discount"]) || sq.contains("yousave") {
+            f |= SAVINGS;
+        }
+        if part(&[
+            "sale", "special", "final", "current", "now", "offer", "deal", "promo", "actual",
+            "selling",
+        ]) || contains_any(
+            sq,
+            &[
+                "saleprice",
+                "finalprice",
+                "specialprice",
+                "currentprice",
+                "pricenow",
+                "ourprice",
+                "offerprice",
+                "discounted",
+            ],
+        ) {
+            f |= SALE;
+        }
+        if contains_any(
+            sq,
+            &[
+                "unitprice",
+                "perunit",
+                "baseprice",
+                "priceperkg",
+                "referenceprice",
+                "grundpreis",
+            ],
+        ) {
+            f |= UNIT;
+        }
+        if contains_any(
+            sq,
+            &[
+                "sronly",
+                "visuallyhidden",
+                "screenreader",
+                "offscreen",
+                "hiddenvisually",
+                "assistive",
+                "readeronly",
+            ],
+        ) {
+            f |= SR_ONLY;
+        }
+        if sq == "product"
+            || part(&["pdp"])
+            || contains_any(
+                sq,
+                &[
+                    "productdetail",
+                    "productinfo",
+                    "productmain",
+                    "productpage",
+                    "productview",
+                    "productsingle",
+                    "singleproduct",
+                    "buybox",
+                    "productsummary",
+                    "productessential",
+                    "productcontent",
+                    "producthero",
+                ],
+            )
+        {
+            f |= MAIN;
+        }
+        if contains_any(sq, &["fraction", "cents", "decimal", "pence"]) {
+            f |= FRACTION;
+        }
+        if contains_any(
+            sq,
+            &[
+                "productcard",
+                "producttile",
+                "productitem",
+                "griditem",
+                "productthumb",
+                "productsnippet",
+                "minicard",
+            ],
+        ) {
+            f |= CARD;
+        }
+    }
+    f
+}
+
+/// What the walk hands back to `extract`.
+pub(super) struct Scan {
+    pub title: Option<String>,
+    pub cands: Vec<Cand>,
+    /// The first currency any DOM structured source states.
+    pub page_currency: Option<&'static str>,
+}
+
+struct Frame {
+    flags: u32,
+    md: Option<u32>,
+    rdfa: Option<u32>,
+    vocab_schema: bool,
+    /// Index of the nearest enclosing visible-price candidate.
+    cand: Option<u32>,
+    /// 2 on the `<h1>`'s parent, 1 on its grandparent.
+    near_h1: u8,
+}
+
+/// Walks the document once and gathers every DOM-based candidate.
+pub(super) fn scan(doc: &Html, explain: bool) -> Scan {
+    let mut frames: Vec<Frame> = Vec::with_capacity(64);
+    let mut buf = String::new();
+    let mut items = Items::default();
+    let mut meta = Meta::default();
+    let mut raws: Vec<heuristic::Raw> = Vec::new();
+    let mut title: Option<String> = None;
+    let mut h1: Option<(DomNode<'_>, u32)> = None;
+    let mut order: u32 = 0;
+    let mut class_cache: HashMap<&str, u32> = HashMap::new();
+
+    for edge in doc.tree.root().traverse() {
+        match edge {
+            Edge::Open(node) => match node.value() {
+                Node::Element(el) => {
+                    order += 1;
+                    let parent = frames
+                        .last()
+                        .map(|p| (p.flags, p.md, p.rdfa, p.vocab_schema, p.cand));
+                    let mut flags = parent.map_or(0, |p| p.0 & !NOT_INHERITED);
+                    let a = Attrs::read(el);
+                    let tag = el.name();
+                    match tag {
+                        "script" | "style" | "template" | "noscript" | "head" | "select"
+                        | "textarea" => flags |= HIDDEN,
+                        "del" | "s" | "strike" => flags |= STRUCK_TAG,
+                        "nav" | "footer" => flags |= CHROME,
+                        "main" | "article" => flags |= MAIN,
+                        "svg" => flags |= SVG | HIDDEN,
+                        _ => {}
+                    }
+                    if a.hidden {
+                        flags |= HIDDEN;
+                    }
+                    if a.data_strike {
+                        flags |= STRUCK_TAG;
+                    }
+                    if a.aria_hidden {
+                        flags |= ARIA_HIDDEN;
+                    }
+                    if let Some(style) = a.style {
+                        buf.clear();
+                        buf.extend(
+                            style
+                                .chars()
+                                .filter(|c| !c.is_whitespace())
+                                .flat_map(char::to_lowercase),
+                        );
+                        if buf.contains("display:none") || buf.contains("visibility:hidden") {
+                            flags |= HIDDEN;
+                        }
+                        if buf.contains("line-through") {
+                            flags |= STRUCK_TAG;
+                        }
+                    }
+                    let mut own = 0;
+                    // Pages repeat the same class lists (cards, rows); classify each once.
+                    for v in [a.class, a.id].into_iter().flatten() {
+                        own |= *class_cache
+                            .entry(v)
+                            .or_insert_with(|| classify_text(v, &mut buf));
+                    }
+                    if let Some(t) = a.data_price_type {
+                        if t.to_ascii_lowercase().contains("old") {
+                            own |= STRUCK_CLASS;
+                        } else {
+                            own |= SALE;
+                        }
+                    }
+                    // A buy box in an <aside> or <header> is still the product.
+                    let main_here = (own | flags) & MAIN != 0;
+                    if (tag == "aside" || tag == "header") && !main_here {
+                        flags |= CHROME;
+                    }
+                    flags |= own;
+
+                    if tag == "title" && title.is_none() && flags & SVG == 0 {
+                        let t = collapse(&text_all(node, 400));
+                        if !t.is_empty() {
+                            title = Some(t);
+                        }
+                    }
+                    if tag == "h1" && h1.is_none() && flags & (RELATED | CHROME | HIDDEN) == 0 {
+                        h1 = Some((node, order));
+                        let n = frames.len();
+                        if n >= 1 {
+                            frames[n - 1].near_h1 = 2;
+                        }
+                        if n >= 2 {
+                            frames[n - 2].near_h1 = frames[n - 2].near_h1.max(1);
+                        }
+                    }
+
+                    let (md, rdfa, vocab_schema) =
+                        items.open(node, &a, flags, parent.map(|p| (p.1, p.2, p.3)));
+                    if tag == "meta" {
+                        meta.visit(node, &a);
+                    }
+
+                    let mut cand = parent.and_then(|p| p.4);
+                    let itemprop_price = a
+                        .itemprop
+                        .is_some_and(|p| p.split_ascii_whitespace().any(|p| p == "price"));
+                    if (flags & PRICE != 0 || itemprop_price) && flags & (HIDDEN | SR_ONLY) == 0 {
+                        cand = Some(raws.len() as u32);
+                        raws.push(heuristic::Raw {
+                            node,
+                            flags,
+                            order,
+                            hinted: true,
+                            parent_cand: parent.and_then(|p| p.4),
+                            near_h1: near_h1(&frames),
+                            h1_order: h1.map(|h| h.1),
+                        });
+                    }
+                    frames.push(Frame {
+                        flags,
+                        md,
+                        rdfa,
+                        vocab_schema,
+                        cand,
+                        near_h1: 0,
+                    });
+                }
+                Node::Text(t) => {
+                    let Some(top) = frames.last() else { continue };
+                    if top.flags & (HIDDEN | SR_ONLY) != 0 || !looks_priced(t) {
+                        continue;
+                    }
+                    let Some(parent) = node.parent() else {
+                        continue;
+                    };
+                    let own_cand = top
+                        .cand
+                        .is_some_and(|c| raws[c as usize].node.id() == parent.id());
+                    let dup = raws.last().is_some_and(|r| r.node.id() == parent.id());
+                    if !own_cand && !dup {
+                        raws.push(heuristic::Raw {
+                            node: parent,
+                            flags: top.flags,
+                            order,
+                            hinted: false,
+                            parent_cand: top.cand,
+                            near_h1: near_h1(&frames),
+                            h1_order: h1.map(|h| h.1),
+                        });
+                    }
+                }
+                _ => {}
+            },
+            Edge::Close(node) => {
+                if node.value().is_element() {
+                    frames.pop();
+                }
+            }
+        }
+    }
+
+    let mut cands = items.candidates(explain);
+    let items_currency = items.page_currency();
+    let (meta_cands, meta_currency, og_title) = meta.candidates(explain);
+    cands.extend(meta_cands);
+    cands.extend(heuristic::candidates(&raws, explain));
+    let title = title
+        .or_else(|| {
+            h1.map(|(n, _)| collapse(&text_all(n, 400)))
+                .filter(|t| !t.is_empty())
+        })
+        .or(og_title);
+    Scan {
+        title,
+        cands,
+        page_currency: items_currency.or(meta_currency),
+    }
+}
+
+fn near_h1(frames: &[Frame]) -> u8 {
+    frames
+        .iter()
+        .rev()
+        .take(12)
+        .map(|f| f.near_h1)
+        .max()
+        .unwrap_or(0)
+}
+
+/// Does this text node hold digits next to a currency mark?
+fn looks_priced(t: &str) -> bool {
+    if !t.bytes().any(|b| b.is_ascii_digit()) || t.len() > 200 {
+        return false;
+    }
+    const SYMBOLS: &[char] = &[
+        '$', '€', '£', '¥', '₹', '₩', '₽', '₺', '₪', '฿', '₫', '₴', '₦', '₱', '¢',
+    ];
+    if t.contains(SYMBOLS)
+        || t.contains("zł")
+        || t.contains("Kč")
+        || t.contains(" kr")
+        || t.contains("kr ")
+    {
+        return true;
+    }
+    t.split(|c: char| !c.is_ascii_alphabetic())
+        .any(|w| w.len() == 3 && w.bytes().all(|b| b.is_ascii_uppercase()) && iso_code(w).is_some())
+}
+
+/// All text below `node`, unfiltered, up to about `cap` bytes.
+pub(super) fn text_all(node: DomNode<'_>, cap: usize) -> String {
+    let mut s = String::new();
+    for n in node.descendants() {
+        if let Node::Text(t) = n.value() {
+            s.push_str(t);
+            if s.len() > cap {
+                break;
+            }
+        }
+    }
+    s
+}
+
+/// Trims and collapses runs of whitespace (including no-break spaces) to one space.
+pub(super) fn collapse(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for w in s.split(|c: char| c.is_whitespace() || c == '\u{a0}' || c == '\u{202f}') {
+        if w.is_empty() {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        out.push_str(w);
+    }
+    out
+}
+
+/// A short CSS-like path to `id`: up to five levels, stopping at an element id.
+pub(super) fn css_path(doc: &Html, id: NodeId) -> String {
+    let Some(node) = doc.tree.get(id) else {
+        return String::new();
+    };
+    let mut parts = Vec::new();
+    let mut cur = Some(node);
+    while let Some(n) = cur {
+        let Some(el) = n.value().as_element() else {
+            break;
+        };
+        let mut p = el.name().to_owned();
+        if let Some(i) = el.id() {
+            p.push('#');
+            p.push_str(i);
+            parts.push(p);
+            break;
+        }
+        for c in el.classes().take(2) {
+            p.push('.');
+            p.push_str(c);
+        }
+        parts.push(p);
+        if parts.len() == 5 || matches!(el.name(), "body" | "main") {
+            break;
+        }
+        cur = n.parent();
+    }
+    parts.reverse();
+    parts.join(" > ")
+}
+
+/// `<title>` read straight from the text, for the fast path; `None` when the
+/// text needs a real parser (unknown entities) or there is no title.
+pub(super) fn quick_title(html: &str) -> Option<String> {
+    let bytes = html.as_bytes();
+    let mut from = 0;
+    let start = loop {
+        let i = from + bytes[from..].iter().position(|&b| b == b'<')?;
+        let rest = &bytes[i..];
+        if rest.len() > 7
+            && rest[..6].eq_ignore_ascii_case(b"<title")
+            && matches!(rest[6], b'>' | b' ' | b'\t' | b'\n' | b'\r')
+        {
+            break i + rest.iter().position(|&b| b == b'>')? + 1;
+        }
+        if rest.len() > 5
+            && (rest[..5].eq_ignore_ascii_case(b"<body") || rest[..4].eq_ignore_ascii_case(b"<svg"))
+        {
+            return None;
+        }
+        from = i + 1;
+    };
+    let len = bytes[start..]
+        .windows(8)
+        .position(|w| w.eq_ignore_ascii_case(b"</title>"))?;
+    let raw = html.get(start..start + len)?;
+    let t = collapse(&decode_entities(raw)?);
+    (!t.is_empty()).then_some(t)
+}
+
+/// Decodes the entities titles commonly use; `None` on anything else.
+fn decode_entities(s: &str) -> Option<String> {
+    if !s.contains('&') {
+        return Some(s.to_owned());
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = rest.find('&') {
+        out.push_str(&rest[..i]);
+        rest = &rest[i..];
+        let end = rest.find(';')?;
+        let ent = &rest[1..end];
+        let c = match ent {
+            "amp" => '&',
+            "lt" => '<',
+            "gt" => '>',
+            "quot" => '"',
+            "apos" => '\'',
+            "nbsp" => ' ',
+            "ndash" => '–',
+            "mdash" => '—',
+            "euro" => '€',
+            "pound" => '£',
+            _ => {
+                let num = ent.strip_prefix('#')?;
+                let code = match num.strip_prefix(['x', 'X']) {
+                    Some(h) => u32::from_str_radix(h, 16).ok()?,
+                    None => num.parse().ok()?,
+                };
+                char::from_u32(code)?
+            }
+        };
+        out.push(c);
+        rest = &rest[end + 1..];
+    }
+    out.push_str(rest);
+    Some(out)
+}
