@@ -492,6 +492,47 @@ mod tests {
     }
 
     #[test]
+    fn flags_and_subcommands_parse() {
+        use crate::cli::{Cli, Command, Format};
+        use clap::Parser;
+        let parse = |args: &[&str]| {
+            Cli::try_parse_from(std::iter::once("scrape").chain(args.iter().copied()))
+        };
+        let cli = parse(&["--db", "p.db", "--resume", "urls.txt"]).unwrap();
+        let cfg = cli.scrape.to_config(&cli.log, true).unwrap();
+        assert_eq!(
+            (cfg.db.as_deref(), cfg.resume),
+            (Some(Path::new("p.db")), true)
+        );
+        assert!(
+            parse(&["--resume", "urls.txt"]).is_err(),
+            "--resume needs --db"
+        );
+        match parse(&["changes", "--since", "3", "-f", "csv"])
+            .unwrap()
+            .command
+        {
+            Some(Command::Changes(a)) => {
+                assert_eq!(
+                    (a.db.to_str(), a.since.as_deref(), a.format),
+                    (Some(DEFAULT_DB), Some("3"), Format::Csv)
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        match parse(&["history", "http://a.test/", "--db", "x.db"])
+            .unwrap()
+            .command
+        {
+            Some(Command::History(a)) => assert_eq!(
+                (a.url.as_str(), a.db.to_str(), a.format),
+                ("http://a.test/", Some("x.db"), Format::Json)
+            ),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
     fn fingerprint_depends_on_every_byte() {
         let a = fingerprint(&b"http://a.test/\nhttp://b.test/\n"[..]).unwrap();
         let b = fingerprint(&b"http://a.test/\nhttp://c.test/\n"[..]).unwrap();
