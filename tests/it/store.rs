@@ -286,3 +286,53 @@ fn files_that_are_not_scrape_databases_are_refused_untouched() {
     assert!(run.stderr.contains("no database"), "{run}");
     assert!(!missing.exists());
 }
+
+#[test]
+fn a_ctrl_c_run_resumes_and_refetches_its_cancelled_lines() {
+    let shop = BackgroundShop::start(ShopConfig::default()).unwrap();
+    let mut lines: Vec<String> = (1..=4).map(|n| shop.product_url(n)).collect();
+    // Slow enough to be in flight at Ctrl-C, fast enough to resume in seconds.
+    lines.extend((10..20).map(|n| format!("{}?delay_ms=2000", shop.product_url(n))));
+    let l = list(&lines);
+    let db = l.dir.path().join("prices.db");
+    let db_arg = db.to_str().unwrap();
+    let (child, cmd) = spawn(&["-c", "4", "-f", "jsonl", "--db", db_arg, l.path()]);
+    wait_for("4 slow requests in flight", Duration::from_secs(20), || {
+        shop.stats().in_flight >= 4
+    });
+    // SAFETY: sending a signal to our own child process.
+    assert_eq!(
+        unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) },
+        0
+    );
+    let run = Run::from_output(cmd, child.wait_with_output().unwrap());
+    run.code(130);
+    let c = read_only(&db);
+    let (status, cancelled): (String, i64) = c
+        .query_row(
+            "SELECT status, (SELECT count(*) FROM records WHERE error_kind = 'cancelled')
+             FROM runs WHERE id = 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(status, "interrupted", "{run}");
+    assert!(cancelled >= 10, "the slow lines were cancelled{run}");
+    drop(c);
+
+    // Only the cancelled lines are fetched again.
+    let before = shop.stats().requests;
+    let resumed = scrape(
+        &["-q", "-c", "10", "--db", db_arg, "--resume", l.path()],
+        None,
+    );
+    resumed.code(0);
+    assert_eq!(
+        shop.stats().requests - before,
+        cancelled as u64,
+        "{resumed}"
+    );
+    let results = resumed.doc().results;
+    assert_eq!(results.len(), lines.len());
+    assert!(results.iter().all(|r| r.ok), "{resumed}");
+}
