@@ -50,6 +50,9 @@ pub struct Summary {
     pub latency_ms: Latency,
     /// Retries made across all records (attempts beyond the first).
     pub retries: u64,
+    /// Price changes since earlier runs; only with `--db`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub changes: Option<crate::store::ChangeCounts>,
 }
 
 /// Accumulates records as they finish.
@@ -163,6 +166,7 @@ impl Aggregator {
                 max: if h.is_empty() { 0.0 } else { ms(h.max()) },
             },
             retries: self.retries,
+            changes: None,
         }
     }
 }

@@ -21,8 +21,9 @@ use crate::extract::{extract, Candidate, FoundPrice};
 use crate::fetch::decode_html;
 use crate::input::{self, Entry};
 use crate::output::{summary_table, Destination, Record};
-use crate::pipeline::{entries_channel, scrape};
+use crate::pipeline::{entries_channel, scrape, scrape_recorded};
 use crate::price::parse_price_hinted;
+use crate::store;
 
 /// Runs the parsed command line. `strict` in the result tells the caller how
 /// to read the outcome.
@@ -36,6 +37,14 @@ pub async fn run(cli: Cli, cancel: CancellationToken) -> Result<Outcome, RunErro
         Some(Command::Bench(args)) => run_bench(&args, &cli.log, stdin_tty, cancel).await,
         Some(Command::Demo(args)) => run_demo(&args, &cli.log, cancel).await,
         Some(Command::Extract(args)) => run_extract(&args),
+        Some(Command::Changes(a)) => {
+            print_stdout(&store::changes_report(&a.db, a.since.as_deref(), a.format)?)?;
+            Ok(Outcome::default())
+        }
+        Some(Command::History(a)) => {
+            print_stdout(&store::history_report(&a.db, &a.url, a.format)?)?;
+            Ok(Outcome::default())
+        }
     }
 }
 
@@ -50,11 +59,12 @@ pub fn strict(cli: &Cli) -> bool {
 
 async fn run_scrape(cfg: &Config, cancel: CancellationToken) -> Result<Outcome, RunError> {
     let entries = input::spawn_reader(&cfg.input, 1024)?;
+    let recorder = store::start_recording(cfg).await?;
     let dest = match &cfg.output {
         Some(path) => Destination::File(path.clone()),
         None => Destination::Stdout,
     };
-    let report = scrape(cfg, dest, entries, cancel).await?;
+    let report = scrape_recorded(cfg, dest, entries, cancel, recorder).await?;
     if !cfg.quiet && !report.outcome.stdout_closed {
         eprint!("{}", summary_table(&report.summary));
     }
@@ -68,6 +78,11 @@ async fn run_bench(
     cancel: CancellationToken,
 ) -> Result<Outcome, RunError> {
     let cfg = args.scrape.to_config(log, stdin_tty)?;
+    if cfg.db.is_some() {
+        return Err(RunError::Usage(
+            "bench does not store records: drop --db".into(),
+        ));
+    }
     // A benchmark replays the list several times, so it is read into memory
     // once (bench lists are hundreds or thousands of lines, not millions).
     let mut rx = input::spawn_reader(&cfg.input, 1024)?;
@@ -141,6 +156,8 @@ async fn run_demo(
             no_progress: true,
             strict: false,
             parse_on: crate::cli::ParseOn::Blocking,
+            db: None,
+            resume: false,
         },
         log: log.clone(),
     };

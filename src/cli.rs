@@ -37,6 +37,10 @@ pub enum Command {
     Demo(DemoArgs),
     /// Extract the price from a saved HTML page, or parse one price string.
     Extract(ExtractArgs),
+    /// List price changes recorded by `scrape --db` runs.
+    Changes(ChangesArgs),
+    /// Print one URL's price series recorded by `scrape --db` runs.
+    History(HistoryArgs),
 }
 
 /// Logging flags, shared by every subcommand.
@@ -115,6 +119,13 @@ pub struct ScrapeArgs {
         hide = true
     )]
     pub parse_on: ParseOn,
+    /// Store every record in this SQLite database (price history; see README).
+    #[arg(long, value_name = "FILE")]
+    pub db: Option<PathBuf>,
+    /// Continue the latest unfinished --db run over the same list: fetch only
+    /// the lines it has no record for.
+    #[arg(long, requires = "db")]
+    pub resume: bool,
 }
 
 /// Where extraction runs.
@@ -179,6 +190,36 @@ pub struct ExtractArgs {
     pub default_currency: String,
 }
 
+/// `scrape changes`.
+#[derive(Debug, Clone, ClapArgs)]
+pub struct ChangesArgs {
+    /// Database written by `scrape --db`.
+    #[arg(long, value_name = "FILE", default_value = crate::store::DEFAULT_DB)]
+    pub db: PathBuf,
+    /// Compare with the prices as of this run id, or of the last run before
+    /// this date (2026-11-27, 2026-11-27T13:00:00Z) [default: the latest
+    /// finished run against the runs before it].
+    #[arg(long, value_name = "RUN|DATE")]
+    pub since: Option<String>,
+    /// Output format.
+    #[arg(short, long, value_enum, value_name = "FORMAT", default_value = "json")]
+    pub format: Format,
+}
+
+/// `scrape history`.
+#[derive(Debug, Clone, ClapArgs)]
+pub struct HistoryArgs {
+    /// The URL, as listed in the scraped list.
+    #[arg(value_name = "URL")]
+    pub url: String,
+    /// Database written by `scrape --db`.
+    #[arg(long, value_name = "FILE", default_value = crate::store::DEFAULT_DB)]
+    pub db: PathBuf,
+    /// Output format.
+    #[arg(short, long, value_enum, value_name = "FORMAT", default_value = "json")]
+    pub format: Format,
+}
+
 /// Where the URL list comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum InputSource {
@@ -201,6 +242,9 @@ pub struct Config {
     pub quiet: bool,
     pub strict: bool,
     pub parse_on: ParseOn,
+    /// `--db`: the price-history database.
+    pub db: Option<PathBuf>,
+    pub resume: bool,
 }
 
 /// Settings of the HTTP side.
@@ -274,6 +318,8 @@ impl ScrapeArgs {
             quiet: log.quiet,
             strict: self.strict,
             parse_on: self.parse_on,
+            db: self.db.clone(),
+            resume: self.resume,
         })
     }
 }

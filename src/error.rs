@@ -72,6 +72,8 @@ pub enum RunError {
     Usage(String),
     #[error("cannot start demo shop: {0}")]
     Demo(#[source] std::io::Error),
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
 }
 
 /// How a finished run went, as far as the exit code cares.

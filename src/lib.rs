@@ -13,3 +13,4 @@ pub mod output;
 pub mod pipeline;
 pub mod price;
 pub mod shutdown;
+pub mod store;

@@ -315,6 +315,9 @@ pub fn summary_table(s: &Summary) -> String {
             .collect();
         let _ = writeln!(t, "errors: {}", errs.join(", "));
     }
+    if let Some(changes) = &s.changes {
+        t.push_str(&changes.line());
+    }
     if !s.prices.is_empty() {
         let _ = writeln!(
             t,

@@ -20,6 +20,7 @@ use crate::error::{Outcome, RunError};
 use crate::fetch::Fetcher;
 use crate::input::Entry;
 use crate::output::{Destination, RecordWriter, WriteTarget};
+use crate::store::RunRecorder;
 
 /// What a finished run reports.
 #[derive(Debug, Clone)]
@@ -36,6 +37,18 @@ pub async fn scrape(
     entries: mpsc::Receiver<Result<Entry, RunError>>,
     cancel: CancellationToken,
 ) -> Result<RunReport, RunError> {
+    scrape_recorded(cfg, dest, entries, cancel, None).await
+}
+
+/// [`scrape`], also storing every record through `recorder` (`--db`); on
+/// `--resume` the lines it already has are replayed from it, not fetched.
+pub async fn scrape_recorded(
+    cfg: &Config,
+    dest: Destination,
+    entries: mpsc::Receiver<Result<Entry, RunError>>,
+    cancel: CancellationToken,
+    mut recorder: Option<RunRecorder>,
+) -> Result<RunReport, RunError> {
     let fetcher = Fetcher::new(&cfg.fetch, cfg.per_host.get()).map_err(RunError::Client)?;
     // Opened before any request, so an unwritable -o fails the run up front.
     let writer = RecordWriter::new(cfg.format, &dest)?;
@@ -47,6 +60,10 @@ pub async fn scrape(
         parse_on: cfg.parse_on,
     };
     let (tx, rx) = mpsc::channel(engine_cfg.lookahead);
+    let entries = match recorder.as_mut().and_then(RunRecorder::take_resume) {
+        Some(resume) => resume.spawn_filter(entries, tx.clone(), engine_cfg.lookahead)?,
+        None => entries,
+    };
     let progress = progress_bar(cfg.progress && !matches!(dest, Destination::Discard));
     tracing::info!(
         concurrency = engine_cfg.concurrency,
@@ -60,7 +77,7 @@ pub async fn scrape(
     let output = {
         let cancel = cancel.clone();
         tokio::task::spawn_blocking(move || {
-            write_records(rx, writer, aggregator, progress, started, cancel)
+            write_records(rx, writer, aggregator, progress, started, cancel, recorder)
         })
     };
     let engine_result = engine::run(&engine_cfg, fetcher, entries, tx, cancel.clone()).await;
@@ -96,10 +113,15 @@ fn write_records(
     progress: Option<ProgressBar>,
     started: Instant,
     cancel: CancellationToken,
+    recorder: Option<RunRecorder>,
 ) -> Written {
     let mut failure: Option<WriteFailure> = None;
     while let Some(Finished { record, permit }) = rx.blocking_recv() {
         agg.add(&record);
+        if recorder.as_ref().is_some_and(|r| !r.record(&record)) {
+            // The database failed; `finish` below reports why.
+            cancel.cancel();
+        }
         if failure.is_none() {
             if let Err(e) = writer.push(record) {
                 failure = Some(classify(e, &writer.target()));
@@ -119,7 +141,13 @@ fn write_records(
         unpriced: agg.unpriced(),
         ..Outcome::default()
     };
-    let summary = agg.finish(started.elapsed());
+    let mut summary = agg.finish(started.elapsed());
+    if let Some(r) = recorder {
+        match r.finish(cancel.is_cancelled()) {
+            Ok(changes) => summary.changes = Some(changes),
+            Err(e) => failure = failure.or(Some(WriteFailure::Other(e.into()))),
+        }
+    }
     let result = match failure {
         Some(f) => Err(f),
         None => {

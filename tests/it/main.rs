@@ -9,3 +9,4 @@ mod input;
 mod interrupt;
 mod output;
 mod pipeline;
+mod store;
