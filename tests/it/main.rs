@@ -4,6 +4,7 @@
 mod support;
 
 mod caps;
+mod extract_cmd;
 mod faults;
 mod input;
 mod interrupt;
