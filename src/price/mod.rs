@@ -15,9 +15,9 @@
 //!   (`'`, `’`) group thousands; with both `.` and `,` the last one is the
 //!   decimal mark; a repeated mark groups thousands (`1.234.567`, Indian
 //!   `1,23,456`); a lone mark is decimal unless exactly three digits follow
-//!   (`1.234 €` and `$1.234` are both 1234, `12,5` is 12.5) — except for
-//!   three-decimal currencies (`KWD`, `BHD`, `JOD`, `OMR`, `TND`, `LYD`,
-//!   `IQD`) and `0.xxx`. `12,-`/`12,—` is 12; `.75` is 0.75; `35€99` is 35.99.
+//!   (`1.234 €` is 1234, `12,5` is 12.5) — except for three-decimal
+//!   currencies (`KWD`, `BHD`, `JOD`, `OMR`, `TND`, `LYD`, `IQD`), a dollar
+//!   sign (`$1.234` is 1.234) and `0.xxx`. `12,-`/`12,—` is 12; `.75` is 0.75; `35€99` is 35.99.
 //!   Groupings that fit no convention (`15.08.2017`) are not numbers.
 //! - **Which number**: the first one written next to a currency mark; else the
 //!   first number not glued to a word (`X200`); else the first number. Numbers followed by `%` or a unit (`kg`, `ft`, `x`)
@@ -307,11 +307,15 @@ impl Candidate {
                     .is_none_or(|theirs| theirs >= mine)
             })
         });
-        let three_decimals = [before, after]
-            .iter()
-            .flatten()
-            .filter_map(|m| m.mark.iso())
-            .any(|code| THREE_DECIMAL_CODES.contains(&code));
+        // A lone `.ddd` is decimal next to a three-decimal currency (`KD 1.250`)
+        // and next to a dollar sign: `$1.234` is 1.234 (fuel prices, the
+        // project's rule), while `1.234 €` stays 1234.
+        let three_decimals = [before, after].iter().flatten().any(|m| {
+            m.mark
+                .iso()
+                .is_some_and(|code| THREE_DECIMAL_CODES.contains(&code) || code == "USD")
+                || matches!(m.mark, CurrencyMark::Ambiguous { symbol: "$", .. })
+        });
         let amount = number::interpret(
             &token,
             Reading {
