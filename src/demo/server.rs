@@ -136,11 +136,62 @@ pub(super) enum Flow {
     Abort,
 }
 
-/// A running shop on the current tokio runtime; stops when dropped.
-pub struct Shop {
+/// Addresses and counters of a running shop: the part tests and callers use,
+/// whether the shop runs on their runtime ([`Shop`]) or its own ([`BackgroundShop`]).
+pub struct ShopHandle {
     shared: Arc<Shared>,
     addrs: Vec<SocketAddr>,
+}
+
+impl ShopHandle {
+    pub fn addr(&self) -> SocketAddr {
+        self.addrs[0]
+    }
+    pub fn addrs(&self) -> &[SocketAddr] {
+        &self.addrs
+    }
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr())
+    }
+    /// `base_url()` + `path` (which starts with `/`).
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url())
+    }
+    pub fn product_url(&self, n: u64) -> String {
+        format!("{}/product/{n}", self.base_url())
+    }
+    pub fn stats(&self) -> ShopStats {
+        self.shared.stats()
+    }
+    /// Hits on one path, without copying the whole map.
+    pub fn hits(&self, path: &str) -> u64 {
+        self.shared.hits(path)
+    }
+    /// Sets every peak to the current in-flight count (between phases of a test).
+    pub fn reset_peaks(&self) {
+        self.shared.reset_peaks()
+    }
+    /// Product pages from now on use this epoch's prices.
+    pub fn set_price_epoch(&self, epoch: u64) {
+        self.shared.set_epoch(epoch);
+    }
+    /// Messages of handler panics so far (a correct shop has none).
+    pub fn panics(&self) -> Vec<String> {
+        self.shared.panics()
+    }
+}
+
+/// A running shop on the current tokio runtime; stops when dropped.
+pub struct Shop {
+    handle: ShopHandle,
     tasks: TaskTracker,
+}
+
+impl std::ops::Deref for Shop {
+    type Target = ShopHandle;
+    fn deref(&self) -> &ShopHandle {
+        &self.handle
+    }
 }
 
 impl Shop {
@@ -175,41 +226,9 @@ impl Shop {
             ));
         }
         Ok(Shop {
-            shared,
-            addrs,
+            handle: ShopHandle { shared, addrs },
             tasks,
         })
-    }
-    pub fn addr(&self) -> SocketAddr {
-        self.addrs[0]
-    }
-    pub fn addrs(&self) -> &[SocketAddr] {
-        &self.addrs
-    }
-    pub fn base_url(&self) -> String {
-        format!("http://{}", self.addr())
-    }
-    /// `base_url()` + `path` (which starts with `/`).
-    pub fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base_url())
-    }
-    pub fn product_url(&self, n: u64) -> String {
-        format!("{}/product/{n}", self.base_url())
-    }
-    pub fn stats(&self) -> ShopStats {
-        self.shared.stats()
-    }
-    /// Hits on one path, without copying the whole map.
-    pub fn hits(&self, path: &str) -> u64 {
-        self.shared.hits(path)
-    }
-    /// Sets every peak to the current in-flight count (between phases of a test).
-    pub fn reset_peaks(&self) {
-        self.shared.reset_peaks()
-    }
-    /// Product pages from now on use this epoch's prices.
-    pub fn set_price_epoch(&self, epoch: u64) {
-        self.shared.set_epoch(epoch);
     }
     /// Polls until at least `n` requests are in flight; false if `timeout` passes first.
     pub async fn wait_for_in_flight(&self, n: usize, timeout: Duration) -> bool {
@@ -221,10 +240,6 @@ impl Shop {
             tokio::time::sleep(Duration::from_millis(1)).await;
         }
         true
-    }
-    /// Messages of handler panics so far (a correct shop has none).
-    pub fn panics(&self) -> Vec<String> {
-        self.shared.panics()
     }
     /// Stops accepting, cancels every connection and waits for their tasks.
     pub async fn shutdown(self) {
@@ -247,9 +262,15 @@ impl Drop for Shop {
 /// Dropping it stops the shop and joins the thread; it then panics if any
 /// handler panicked (unless the thread is already panicking).
 pub struct BackgroundShop {
-    shared: Arc<Shared>,
-    addrs: Vec<SocketAddr>,
+    handle: ShopHandle,
     thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl std::ops::Deref for BackgroundShop {
+    type Target = ShopHandle;
+    fn deref(&self) -> &ShopHandle {
+        &self.handle
+    }
 }
 
 impl BackgroundShop {
@@ -279,8 +300,7 @@ impl BackgroundShop {
             })?;
         match rx.recv() {
             Ok(Ok((shared, addrs))) => Ok(BackgroundShop {
-                shared,
-                addrs,
+                handle: ShopHandle { shared, addrs },
                 thread: Some(thread),
             }),
             Ok(Err(e)) => {
@@ -293,37 +313,6 @@ impl BackgroundShop {
             }
         }
     }
-    pub fn addr(&self) -> SocketAddr {
-        self.addrs[0]
-    }
-    pub fn addrs(&self) -> &[SocketAddr] {
-        &self.addrs
-    }
-    pub fn base_url(&self) -> String {
-        format!("http://{}", self.addr())
-    }
-    /// `base_url()` + `path` (which starts with `/`).
-    pub fn url(&self, path: &str) -> String {
-        format!("{}{path}", self.base_url())
-    }
-    pub fn product_url(&self, n: u64) -> String {
-        format!("{}/product/{n}", self.base_url())
-    }
-    pub fn stats(&self) -> ShopStats {
-        self.shared.stats()
-    }
-    /// Hits on one path, without copying the whole map.
-    pub fn hits(&self, path: &str) -> u64 {
-        self.shared.hits(path)
-    }
-    /// Sets every peak to the current in-flight count (between phases of a test).
-    pub fn reset_peaks(&self) {
-        self.shared.reset_peaks()
-    }
-    /// Product pages from now on use this epoch's prices.
-    pub fn set_price_epoch(&self, epoch: u64) {
-        self.shared.set_epoch(epoch);
-    }
     /// Polls until at least `n` requests are in flight; false if `timeout` passes first.
     pub fn wait_for_in_flight(&self, n: usize, timeout: Duration) -> bool {
         let deadline = Instant::now() + timeout;
@@ -334,10 +323,6 @@ impl BackgroundShop {
             std::thread::sleep(Duration::from_millis(1));
         }
         true
-    }
-    /// Messages of handler panics so far (a correct shop has none).
-    pub fn panics(&self) -> Vec<String> {
-        self.shared.panics()
     }
 }
 
@@ -697,10 +682,7 @@ mod tests {
         assert_eq!(fast.status, 200);
         // The fast request's in-flight guard drops just after its last byte is
         // written, which may be a moment after the client has read it.
-        let deadline = std::time::Instant::now() + Duration::from_secs(10);
-        while shop.stats().in_flight != 1 && std::time::Instant::now() < deadline {
-            std::thread::sleep(Duration::from_millis(2));
-        }
+        wait_until("the fast request to end", || shop.stats().in_flight == 1);
         assert_eq!(
             shop.stats().in_flight,
             1,
@@ -776,7 +758,8 @@ mod tests {
             assert_eq!(w.join().expect("worker"), 200);
         }
         assert!(shop.stats().peak_in_flight >= 1);
-        assert_eq!(shop.stats().in_flight, 0);
+        // Guards drop just after the last byte is written, maybe after it was read.
+        wait_until("workers' requests to end", || shop.stats().in_flight == 0);
     }
 
     #[test]
@@ -796,7 +779,12 @@ mod tests {
                 hung.push(c);
             }
         }
-        assert!(shop.wait_for_in_flight(6, Duration::from_secs(10)));
+        // All twelve requests seen and only the six hangs still in flight (a
+        // product request's guard drops a moment after its last byte is read).
+        wait_until("twelve requests seen, six hangs in flight", || {
+            let s = shop.stats();
+            s.requests == 12 && s.in_flight == 6
+        });
         let stats = shop.stats();
         let per: Vec<(u64, usize)> = stats
             .per_listener
