@@ -115,28 +115,8 @@ pub(super) async fn respond(
             send(stream, out, req, Head::new(200, "application/json"), body).await
         }
         "/image.png" => send(stream, out, req, Head::new(200, "image/png"), PNG).await,
-        "/bad-charset" => {
-            let page = pages::bad_charset_page();
-            send(
-                stream,
-                out,
-                req,
-                Head::new(200, &page.content_type),
-                &page.body,
-            )
-            .await
-        }
-        "/bom" => {
-            let page = pages::bom_page();
-            send(
-                stream,
-                out,
-                req,
-                Head::new(200, &page.content_type),
-                &page.body,
-            )
-            .await
-        }
+        "/bad-charset" => send_generated(stream, out, req, &pages::bad_charset_page()).await,
+        "/bom" => send_generated(stream, out, req, &pages::bom_page()).await,
         _ => send_status(stream, out, req, 404).await,
     }
 }
@@ -185,6 +165,23 @@ impl<'a> Head<'a> {
         }
         out.extend_from_slice(b"\r\n");
     }
+}
+
+/// A freshly generated (uncached) page with its own content type.
+async fn send_generated(
+    stream: &mut TcpStream,
+    out: &mut Vec<u8>,
+    req: &Request,
+    page: &pages::Page,
+) -> io::Result<Flow> {
+    send(
+        stream,
+        out,
+        req,
+        Head::new(200, &page.content_type),
+        &page.body,
+    )
+    .await
 }
 
 /// Head and body in one write (one syscall, one TCP segment train).
@@ -286,16 +283,7 @@ async fn charset(
     in_header: bool,
 ) -> io::Result<Flow> {
     match pages::charset_page(label, in_header) {
-        Some(page) => {
-            send(
-                stream,
-                out,
-                req,
-                Head::new(200, &page.content_type),
-                &page.body,
-            )
-            .await
-        }
+        Some(page) => send_generated(stream, out, req, &page).await,
         None => send_status(stream, out, req, 404).await,
     }
 }

@@ -47,15 +47,6 @@ pub(super) struct Items<'a> {
     found: Vec<Found<'a>>,
 }
 
-const PRODUCT_TYPES: &[&str] = &[
-    "Product",
-    "ProductGroup",
-    "ProductModel",
-    "IndividualProduct",
-    "SomeProducts",
-    "Vehicle",
-    "Car",
-];
 const RELATED_PROPS: &[&str] = &[
     "isRelatedTo",
     "isSimilarTo",
@@ -71,11 +62,11 @@ fn local(t: &str) -> &str {
 }
 
 fn kind_of(types: &str) -> Kind {
-    if types
-        .split_ascii_whitespace()
-        .map(local)
-        .any(|t| PRODUCT_TYPES.iter().any(|p| p.eq_ignore_ascii_case(t)))
-    {
+    if types.split_ascii_whitespace().map(local).any(|t| {
+        super::PRODUCT_TYPES
+            .iter()
+            .any(|p| p.eq_ignore_ascii_case(t))
+    }) {
         Kind::Product
     } else {
         Kind::Other

@@ -191,15 +191,6 @@ fn has_type(obj: &Map<String, Value>, names: &[&str]) -> bool {
     types(obj).any(|t| names.iter().any(|n| t.eq_ignore_ascii_case(n)))
 }
 
-const PRODUCT_TYPES: &[&str] = &[
-    "Product",
-    "ProductGroup",
-    "ProductModel",
-    "IndividualProduct",
-    "SomeProducts",
-    "Vehicle",
-    "Car",
-];
 const OFFER_TYPES: &[&str] = &["Offer", "AggregateOffer"];
 /// Keys whose values describe other products than the page's own.
 const RELATED_KEYS: &[&str] = &[
@@ -290,7 +281,7 @@ impl<'a> Walk<'a> {
                 }
             }
             Value::Object(o) => {
-                let is_product = has_type(o, PRODUCT_TYPES);
+                let is_product = has_type(o, super::PRODUCT_TYPES);
                 let is_offer = has_type(o, OFFER_TYPES);
                 if is_product || (!is_offer && o.contains_key("offers")) {
                     self.products.push(Product {
