@@ -10,4 +10,5 @@ mod input;
 mod interrupt;
 mod output;
 mod pipeline;
+mod real_pages;
 mod store;
