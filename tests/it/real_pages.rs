@@ -16,7 +16,7 @@ use scrape::extract::{extract, ExtractOptions};
 
 /// Accuracy measured on the code this corpus landed with, rounded down.
 /// Raise it as the extractor improves; issue 8 asks for 95.
-const FLOOR_PERCENT: u32 = 77;
+const FLOOR_PERCENT: u32 = 78;
 
 /// One manifest row: the columns the test needs (the README documents all).
 struct Page {
