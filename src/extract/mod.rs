@@ -313,7 +313,12 @@ pub fn extract(html: &str, url: &Url, opts: &ExtractOptions) -> Extraction {
     }
     let scan = dom::scan(&doc, opts.explain);
     cands.extend(scan.cands);
-    cands.extend(state::candidates(html, url, opts.explain));
+    // Inline state ranks below every structured source: when one already
+    // holds a price, reading the state could change nothing but `--explain`.
+    let structured_wins = best(&cands).is_some_and(|i| cands[i].tier < Tier::State);
+    if opts.explain || !structured_wins {
+        cands.extend(state::candidates(html, url, opts.explain));
+    }
     let rules = resolve_currencies(
         &mut cands,
         html,

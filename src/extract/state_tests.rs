@@ -104,3 +104,11 @@ fn pages_without_markers_yield_nothing() {
     assert!(candidates(page, &url("https://shop.example/"), false).is_empty());
     assert_eq!(state_currency(page), None);
 }
+
+#[test]
+fn multibyte_text_after_a_marker_does_not_split_a_char() {
+    let page = format!("<script>Shopify.currency = {}</script>", "¥".repeat(120));
+    assert_eq!(state_currency(&page), None);
+    let page = format!("ShopifyAnalytics.meta.currency = '{}'", "円".repeat(20));
+    assert_eq!(state_currency(&page), None);
+}
