@@ -3,8 +3,6 @@
 //! (bounded), so it costs next to nothing on pages that need it and nothing
 //! on the fast paths, which never call it.
 
-use super::jsonld::find_ascii_ci;
-
 /// Bytes of the page searched for the head's locale signals: heads are a few
 /// kilobytes; pages that inline megabytes of CSS before `</head>` lose only
 /// this weak signal.
@@ -69,6 +67,14 @@ fn attr<'a>(tag: &'a str, name: &str) -> Option<&'a str> {
         });
     }
     None
+}
+
+/// Case-insensitive search for an ASCII needle. Deliberately not
+/// `jsonld::find_ascii_ci`: sharing that one made LLVM stop specialising it
+/// for the JSON-LD fast path, which got measurably slower.
+fn find_ascii_ci(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len())
+        .position(|w| w.eq_ignore_ascii_case(needle))
 }
 
 /// Letters, digits, `-` and `_`, 2 to 35 chars (BCP 47's longest useful form).
