@@ -43,9 +43,17 @@ pub enum Markup {
     NoPrice,
     /// Body bytes in windows-1252 or iso-8859-1, declared in the header or in `<meta>`.
     LegacyCharset,
+    /// Visible only, `¥12,800` on a `<html lang="ja">` page: the locale alone
+    /// says yen (issue 8).
+    YenLocale,
+    /// Visible only, `¥12,800` on a page with no language whose shop config
+    /// script says `"currency":"JPY"`: the inline state alone says yen.
+    YenState,
+    /// Visible only, written with the `万` multiplier (`1.2万円` is 12,000 JPY).
+    ManYen,
 }
 
-const ALL_MARKUPS: [Markup; 11] = [
+const ALL_MARKUPS: [Markup; 14] = [
     Markup::JsonLd,
     Markup::JsonLdGraph,
     Markup::Microdata,
@@ -57,6 +65,9 @@ const ALL_MARKUPS: [Markup; 11] = [
     Markup::Sale,
     Markup::NoPrice,
     Markup::LegacyCharset,
+    Markup::YenLocale,
+    Markup::YenState,
+    Markup::ManYen,
 ];
 
 /// The price a correct scraper reports for a page.
@@ -104,10 +115,12 @@ pub fn sample_page(markup: Markup, n: u64) -> Page {
 pub fn product_page(n: u64, epoch: u64) -> Page {
     let markup = markup_for(n);
     let currency = currency_for(n, markup);
-    let price = Money {
-        minor: price_minor(n, epoch, currency),
-        currency,
-    };
+    let mut minor = price_minor(n, epoch, currency);
+    if markup == Markup::ManYen {
+        // `万` pages write tenths of 10,000 yen at most: whole thousands.
+        minor = (minor / 1000).max(1) * 1000;
+    }
+    let price = Money { minor, currency };
     let legacy = (markup == Markup::LegacyCharset).then(|| legacy_variant(n));
     let title = match legacy {
         Some(_) => layout::legacy_title(n),
@@ -243,6 +256,7 @@ fn currency_for(n: u64, markup: Markup) -> Currency {
         Markup::SplitSpans => &[Usd, Gbp],
         Markup::Sale => &[Usd, Eur, Gbp],
         Markup::NoPrice => &[Usd],
+        Markup::YenLocale | Markup::YenState | Markup::ManYen => &[Jpy],
         Markup::LegacyCharset => {
             // iso-8859-1 has no euro sign, so those pages are priced in pounds.
             return if legacy_variant(n).label == "iso-8859-1" || mix(n ^ 0x77) % 2 == 0 {
@@ -300,6 +314,23 @@ fn legacy_variant(n: u64) -> LegacyVariant {
     }
 }
 
+/// Yen as Japanese shops write large amounts: `1.2万円` for 12,000 and
+/// `168万円` for 1,680,000; below 10,000 plainly (`3,000円`). `yen` is a
+/// multiple of 1,000.
+fn write_man_yen(out: &mut String, yen: i64) {
+    if yen < 10_000 {
+        write_grouped(out, yen, ",");
+    } else {
+        let _ = write!(out, "{}", yen / 10_000);
+        let tenths = (yen % 10_000) / 1_000;
+        if tenths != 0 {
+            let _ = write!(out, ".{tenths}");
+        }
+        out.push('万');
+    }
+    out.push('円');
+}
+
 // ---------------------------------------------------------------------------
 // HTML
 
@@ -318,13 +349,19 @@ impl Builder<'_> {
         let h = mix(self.n ^ 0x5EED);
         let lang = match (self.markup, self.style) {
             (Markup::LegacyCharset, _) => "fr",
+            (Markup::YenLocale | Markup::ManYen, _) => "ja",
+            (Markup::YenState, _) => "",
             (_, Style::European) => "de",
             _ => "en",
         };
-        let _ = write!(
-            self.html,
-            "<!DOCTYPE html>\n<html lang=\"{lang}\">\n<head>\n"
-        );
+        if lang.is_empty() {
+            self.html.push_str("<!DOCTYPE html>\n<html>\n<head>\n");
+        } else {
+            let _ = write!(
+                self.html,
+                "<!DOCTYPE html>\n<html lang=\"{lang}\">\n<head>\n"
+            );
+        }
         match legacy {
             Some(v) if !v.in_header && v.meta_charset => {
                 let _ = writeln!(self.html, "<meta charset=\"{}\">", v.label);
@@ -349,6 +386,14 @@ impl Builder<'_> {
             n = self.n
         );
         self.head_meta();
+        if self.markup == Markup::YenState {
+            // A storefront's config script, the way many themes expose the
+            // shop currency to their own scripts.
+            self.html.push_str(
+                "<script>window.shopConfig = {\"shop\":\"example-outfitters\",\
+                 \"currency\":\"JPY\",\"moneyFormat\":\"¥{{amount_no_decimals}}\"};</script>\n",
+            );
+        }
         self.html.push_str(layout::STYLE);
         if matches!(self.markup, Markup::JsonLd | Markup::JsonLdGraph)
             || (self.markup == Markup::Sale && h % 2 == 0)
@@ -610,7 +655,11 @@ impl Builder<'_> {
             _ => {
                 self.html
                     .push_str("<div class=\"price-box\"><span class=\"product-price\">");
-                write_display(&mut self.html, p, self.style);
+                if self.markup == Markup::ManYen {
+                    write_man_yen(&mut self.html, p.minor);
+                } else {
+                    write_display(&mut self.html, p, self.style);
+                }
                 self.html.push_str("</span>");
                 if p.currency != Currency::Jpy {
                     self.html

@@ -15,7 +15,9 @@
 //!    URL names, else the first variant; `AggregateOffer` gives `lowPrice`.
 //! 3. `product:price:*` / `og:price:*` meta tags (`meta`).
 //! 4. Structured offers attached to no product (a bare `Offer`).
-//! 5. The visible-text heuristic: the highest score at or above
+//! 5. Inline platform state (`inline-state`, see `state`): Shopify's product
+//!    JSON, WooCommerce variations, Magento's price config, Next.js data.
+//! 6. The visible-text heuristic: the highest score at or above
 //!    [`heuristic::THRESHOLD`] (see that module for the scoring).
 //!
 //! Prices of related products, list/strike-through prices, unit prices and
@@ -24,20 +26,29 @@
 //! # Currency
 //! A structured candidate uses its own `priceCurrency` (inherited from the offer,
 //! the product, or the price specification). A currency mark in a price text is
-//! used when it alone decides; an ambiguous one (`$`) takes the page currency (the
-//! first currency any structured source states), then `default_currency`; else
-//! `None`. The page language is not used.
+//! used when it alone decides (rule `mark`); an ambiguous one (`$`, `¥`, `kr`)
+//! goes through [`CurrencyContext`] in this order: the page's structured data
+//! currency (`structured-data`), the platform's inline state
+//! (`platform-state`), the page locale (`locale`), the host's country TLD
+//! (`host-tld`), `default_currency` (`default`); else `None`. A `$` settled on
+//! a currency that writes `.` for thousands is re-read (`$3.499` in ARS is
+//! 3499). A structured price with no currency at all takes the currency written
+//! next to the same amount in the visible text (`same-amount-in-text`), then
+//! the page's structured currency, then the platform state's. `--explain`
+//! shows the rule as `currency_rule`.
 //!
 //! # Title
 //! `<title>` text, whitespace collapsed; if empty, the first `<h1>`; then `og:title`.
 
+mod context;
 mod dom;
 mod heuristic;
 mod items;
 mod jsonld;
 mod meta;
+mod state;
 
-use crate::price::{parse_price_hinted, CurrencyMark};
+use crate::price::{parse_price_hinted, CurrencyContext, CurrencyMark, CurrencyRule};
 use ego_tree::NodeId;
 use reqwest::Url;
 use rust_decimal::Decimal;
@@ -69,6 +80,8 @@ pub enum PriceSource {
     Meta,
     #[serde(rename = "selector")]
     Selector,
+    #[serde(rename = "inline-state")]
+    InlineState,
     #[serde(rename = "heuristic")]
     Heuristic,
 }
@@ -82,6 +95,7 @@ impl PriceSource {
             PriceSource::Rdfa => "rdfa",
             PriceSource::Meta => "meta",
             PriceSource::Selector => "selector",
+            PriceSource::InlineState => "inline-state",
             PriceSource::Heuristic => "heuristic",
         }
     }
@@ -104,6 +118,8 @@ pub struct Candidate {
     pub source: PriceSource,
     pub amount: Option<Decimal>,
     pub currency: Option<String>,
+    /// Which rule gave `currency`; `None` when it is `None`.
+    pub currency_rule: Option<CurrencyRule>,
     pub text: String,
     /// Where in the document it was found (a CSS-like path or a JSON path).
     pub location: String,
@@ -139,6 +155,7 @@ enum Tier {
     MainProduct,
     Meta,
     Orphan,
+    State,
     Heuristic,
 }
 
@@ -296,31 +313,23 @@ pub fn extract(html: &str, url: &Url, opts: &ExtractOptions) -> Extraction {
     }
     let scan = dom::scan(&doc, opts.explain);
     cands.extend(scan.cands);
-    let page_currency = ld_currency.or(scan.page_currency);
-    let default = opts.default_currency.as_deref();
-    for c in &mut cands {
-        if c.currency.is_none() {
-            c.currency = match c.mark {
-                Some(m) => m.resolve(page_currency, default),
-                // A structured price without any currency takes the page's.
-                None if matches!(
-                    c.source,
-                    PriceSource::Microdata
-                        | PriceSource::Rdfa
-                        | PriceSource::Meta
-                        | PriceSource::JsonLd
-                ) =>
-                {
-                    page_currency
-                }
-                None => None,
-            };
-        }
+    // Inline state ranks below every structured source: when one already
+    // holds a price, reading the state could change nothing but `--explain`.
+    let structured_wins = best(&cands).is_some_and(|i| cands[i].tier < Tier::State);
+    if opts.explain || !structured_wins {
+        cands.extend(state::candidates(html, url, opts.explain));
     }
+    let rules = resolve_currencies(
+        &mut cands,
+        html,
+        url,
+        ld_currency.or(scan.page_currency),
+        opts,
+    );
     let chosen = best(&cands);
     let price = chosen.map(|i| found(&cands[i]));
     let candidates = if opts.explain {
-        explain(&doc, &cands, chosen)
+        explain(&doc, &cands, &rules, chosen)
     } else {
         Vec::new()
     };
@@ -329,6 +338,98 @@ pub fn extract(html: &str, url: &Url, opts: &ExtractOptions) -> Extraction {
         title: scan.title,
         candidates,
     }
+}
+
+/// Gives every candidate without a currency one by the rules in the module
+/// doc, re-reads `$` amounts whose currency writes `.` for thousands, and
+/// returns the rule behind each candidate's currency (by index).
+fn resolve_currencies(
+    cands: &mut [Cand],
+    html: &str,
+    url: &Url,
+    structured: Option<&'static str>,
+    opts: &ExtractOptions,
+) -> Vec<Option<CurrencyRule>> {
+    let mut rules: Vec<Option<CurrencyRule>> = cands
+        .iter()
+        .map(|c| c.currency.map(|_| CurrencyRule::Mark))
+        .collect();
+    if cands
+        .iter()
+        .all(|c| c.currency.is_some() || c.amount.is_none())
+    {
+        return rules;
+    }
+    // Gathered only now: most pages state their currency and never get here.
+    let ctx = CurrencyContext {
+        structured,
+        state: state::state_currency(html),
+        locale: context::page_locale(html),
+        host: url.host_str(),
+        default: opts.default_currency.as_deref(),
+    };
+    // Currencies written next to visible amounts, for structured prices that
+    // state none: the first such amount in document order, outside related
+    // products and shipping lines.
+    let shown: Vec<(Decimal, &'static str)> = cands
+        .iter()
+        .filter(|c| matches!(c.source, PriceSource::Heuristic))
+        .filter(|c| {
+            !matches!(
+                c.veto,
+                Some(Reason::RelatedSection | Reason::RelatedProduct | Reason::Shipping)
+            )
+        })
+        .filter_map(|c| {
+            let iso = c.currency.or_else(|| ctx.resolve(c.mark?).map(|r| r.0))?;
+            Some((c.amount?, iso))
+        })
+        .collect();
+    let same_amount = |amount: Option<Decimal>| {
+        let amount = amount?;
+        shown
+            .iter()
+            .find(|(a, _)| *a == amount)
+            .map(|(_, iso)| (*iso, CurrencyRule::SameAmountInText))
+    };
+    let from_structured = ctx.structured.and_then(crate::price::iso_code);
+    let from_state = ctx.state.and_then(crate::price::iso_code);
+    for (c, rule) in cands.iter_mut().zip(rules.iter_mut()) {
+        if c.currency.is_some() {
+            continue;
+        }
+        let resolved = match (c.mark, c.source) {
+            (Some(m), _) => ctx.resolve(m),
+            (None, PriceSource::InlineState) => from_state
+                .map(|s| (s, CurrencyRule::PlatformState))
+                .or_else(|| from_structured.map(|s| (s, CurrencyRule::StructuredData)))
+                .or_else(|| same_amount(c.amount)),
+            (
+                None,
+                PriceSource::JsonLd
+                | PriceSource::Microdata
+                | PriceSource::Rdfa
+                | PriceSource::Meta,
+            ) => same_amount(c.amount)
+                .or_else(|| from_structured.map(|s| (s, CurrencyRule::StructuredData)))
+                .or_else(|| from_state.map(|s| (s, CurrencyRule::PlatformState))),
+            (None, _) => None,
+        };
+        let Some((iso, why)) = resolved else {
+            continue;
+        };
+        c.currency = Some(iso);
+        *rule = Some(why);
+        // `$3.499` was read as 3.499 (the dollar rule); in a currency that
+        // writes `.` for thousands it is 3499.
+        let dollar = matches!(c.mark, Some(CurrencyMark::Ambiguous { symbol: "$", .. }));
+        if dollar && crate::price::writes_dot_thousands(iso) {
+            if let Some(a) = parse_price_hinted(&c.text, Some(iso), None).amount {
+                c.amount = Some(a);
+            }
+        }
+    }
+    rules
 }
 
 fn best(cands: &[Cand]) -> Option<usize> {
@@ -349,7 +450,12 @@ fn found(c: &Cand) -> FoundPrice {
     }
 }
 
-fn explain(doc: &scraper::Html, cands: &[Cand], chosen: Option<usize>) -> Vec<Candidate> {
+fn explain(
+    doc: &scraper::Html,
+    cands: &[Cand],
+    rules: &[Option<CurrencyRule>],
+    chosen: Option<usize>,
+) -> Vec<Candidate> {
     let winner = chosen.map(|i| &cands[i]);
     cands
         .iter()
@@ -368,6 +474,7 @@ fn explain(doc: &scraper::Html, cands: &[Cand], chosen: Option<usize>) -> Vec<Ca
                     Tier::Orphan => {
                         format!("chosen: {} offer (no product attached)", c.source.as_str())
                     }
+                    Tier::State => "chosen: the shop platform's inline product state".to_owned(),
                     Tier::Heuristic => format!("chosen: highest score {}", -c.rank),
                 }
             } else {
@@ -390,6 +497,7 @@ fn explain(doc: &scraper::Html, cands: &[Cand], chosen: Option<usize>) -> Vec<Ca
                 source: c.source,
                 amount: c.amount,
                 currency: c.currency.map(str::to_owned),
+                currency_rule: rules.get(i).copied().flatten(),
                 text: c.text.clone(),
                 location: match &c.loc {
                     Loc::None => String::new(),
@@ -403,5 +511,7 @@ fn explain(doc: &scraper::Html, cands: &[Cand], chosen: Option<usize>) -> Vec<Ca
         .collect()
 }
 
+#[cfg(test)]
+mod currency_tests;
 #[cfg(test)]
 mod tests;

@@ -70,7 +70,6 @@ const POUND_AR: &[&str] = &["EGP", "SDG"];
 const YUAN_CJK: &[&str] = &["CNY", "TWD", "HKD"];
 const RUPEE_DEVANAGARI: &[&str] = &["INR", "NPR"];
 const RUPEE_TAMIL: &[&str] = &["INR", "LKR"];
-const CORDOBA_DOLLAR: &[&str] = &["CAD", "NIO"];
 const RUBLE_BR: &[&str] = &["BYN", "ETB"];
 const FLORIN: &[&str] = &["AWG", "ANG", "XCG"];
 const BOLIVAR: &[&str] = &["VES", "BOB"];
@@ -122,7 +121,9 @@ const SYMBOLS: &[(&str, Meaning, Guard)] = &[
     ("CA$", Iso("CAD"), Free),
     ("CAD$", Iso("CAD"), Free),
     ("CAN$", Iso("CAD"), Free),
-    ("C$", Amb("C$", CORDOBA_DOLLAR), Free),
+    // `C$` is also the Nicaraguan córdoba, whose shops write `C$` too, but on
+    // the web at large it is the Canadian dollar; `NIO`/`córdobas` decide the rest.
+    ("C$", Iso("CAD"), Free),
     ("A$", Iso("AUD"), Free),
     ("AU$", Iso("AUD"), Free),
     ("AU $", Iso("AUD"), Free),
@@ -159,8 +160,10 @@ const SYMBOLS: &[(&str, Meaning, Guard)] = &[
     ("₩", Iso("KRW"), Free),
     ("원", Iso("KRW"), Free),
     ("₹", Iso("INR"), Free),
-    ("Rs", Amb("Rs", RUPEE), NearDigit),
-    ("Rs.", Amb("Rs", RUPEE), Free),
+    // `Rs`/`Rs.` is the Indian rupee on shop pages; other rupees write
+    // their code or `₨` (still ambiguous).
+    ("Rs", Iso("INR"), NearDigit),
+    ("Rs.", Iso("INR"), Free),
     ("₨", Amb("Rs", RUPEE), Free),
     ("र", Amb("रु", RUPEE_DEVANAGARI), NearDigit),
     ("रु", Amb("रु", RUPEE_DEVANAGARI), Free),
@@ -180,8 +183,10 @@ const SYMBOLS: &[(&str, Meaning, Guard)] = &[
     ("CHf", Iso("CHF"), Free),
     ("SFr", Iso("CHF"), Free),
     ("SFr.", Iso("CHF"), Free),
-    ("Fr.", Amb("Fr", FRANC), Free),
-    ("Fr", Amb("Fr", FRANC), NearDigit),
+    // `Fr.` is the Swiss franc as Swiss shops write it (`Fr. 54.90`,
+    // `13.90 Fr.`); CFA and CFP francs are written `FCFA`, `F CFA`, `XPF`.
+    ("Fr.", Iso("CHF"), Free),
+    ("Fr", Iso("CHF"), NearDigit),
     ("franc", Amb("Fr", FRANC), NearDigit),
     ("francs", Amb("Fr", FRANC), NearDigit),
     ("CFA", Amb("CFA", CFA), Free),
@@ -425,6 +430,10 @@ pub(crate) struct FoundMark {
     pub weak: bool,
 }
 
+fn is_multiplier(c: char) -> bool {
+    matches!(c, '万' | '萬' | '億' | '亿')
+}
+
 fn is_word_char(c: char) -> bool {
     c.is_alphabetic() || c == '\u{0640}'
 }
@@ -464,7 +473,10 @@ pub(crate) fn find_marks(chars: &[char]) -> Vec<FoundMark> {
                 }
                 let starts_word = e.chars.first().is_some_and(|&c| is_word_char(c));
                 let ends_word = e.chars.last().is_some_and(|&c| is_word_char(c));
-                if starts_word && i > 0 && is_word_char(chars[i - 1]) {
+                // `万`/`億` multiply the number before them (`168万円`): they
+                // end the number, not a word.
+                let glued = i > 0 && is_word_char(chars[i - 1]) && !is_multiplier(chars[i - 1]);
+                if starts_word && glued {
                     return false;
                 }
                 if ends_word && chars.get(end).is_some_and(|&c| is_word_char(c)) {

@@ -17,7 +17,10 @@
 //!   `1,23,456`); a lone mark is decimal unless exactly three digits follow
 //!   (`1.234 €` is 1234, `12,5` is 12.5) — except for three-decimal
 //!   currencies (`KWD`, `BHD`, `JOD`, `OMR`, `TND`, `LYD`, `IQD`), a dollar
-//!   sign (`$1.234` is 1.234) and `0.xxx`. `12,-`/`12,—` is 12; `.75` is 0.75; `35€99` is 35.99.
+//!   sign (`$1.234` is 1.234, unless the currency settles on one that writes
+//!   `.` for thousands: `$3.499` in `ARS` is 3499) and `0.xxx`. `12,-`/`12,—`
+//!   is 12; `.75` is 0.75; `35€99` is 35.99. `万`/`億` after a number
+//!   multiply it (`168万円` is 1680000).
 //!   Groupings that fit no convention (`15.08.2017`) are not numbers.
 //! - **Which number**: the first one written next to a currency mark; else the
 //!   first number not glued to a word (`X200`); else the first number. Numbers followed by `%` or a unit (`kg`, `ft`, `x`)
@@ -34,20 +37,27 @@
 //! - **Currency**: the mark next to the chosen number, else the nearest mark
 //!   in the text, else a mark in the hint. An ambiguous mark (`$`, `kr`, `¥`)
 //!   becomes ISO when the text or hint also names one of its candidates
-//!   (`NZD $100.70` → NZD). Unknown stays `None`.
+//!   (`NZD $100.70` → NZD). Unknown stays `None`. Beyond the text,
+//!   [`CurrencyContext`] resolves an ambiguous mark from the page (structured
+//!   data, platform state, locale, host TLD, default) and names the rule.
 //! - **Bounds**: only the first [`MAX_SCAN_CHARS`] characters are read, so
 //!   any input costs linear time and never panics.
 
+mod context;
 mod currency;
 mod number;
 
 #[cfg(test)]
 mod conformance;
 #[cfg(test)]
+mod context_tests;
+#[cfg(test)]
 mod tests;
 
 use rust_decimal::Decimal;
 
+use context::THOUSANDS_DOT_CODES;
+pub use context::{locale_currency, tld_currency, CurrencyContext, CurrencyRule};
 use currency::{find_marks, FoundMark, ISO_CODES, THREE_DECIMAL_CODES};
 use number::{find_tokens, Reading, Token};
 
@@ -156,7 +166,11 @@ pub fn parse_price_hinted(
         Some(c) => ParsedPrice {
             amount: Some(c.amount_in(currency, decimal_separator)),
             currency,
-            amount_text: Some(chars[c.token.start..c.token.end].iter().collect()),
+            amount_text: Some(
+                chars[c.token.start..c.token.end + usize::from(c.multiplier.is_some())]
+                    .iter()
+                    .collect(),
+            ),
         },
         None => ParsedPrice {
             amount: says_free(&chars).then_some(Decimal::ZERO),
@@ -164,6 +178,15 @@ pub fn parse_price_hinted(
             amount_text: None,
         },
     }
+}
+
+/// Whether a lone `.ddd` after `$` is thousands in this currency: it has no
+/// minor unit in practice (`CLP`, `TWD`) or its locales write `.` for
+/// thousands (`ARS`). See docs/price-rules.md.
+pub fn writes_dot_thousands(iso: &str) -> bool {
+    THOUSANDS_DOT_CODES
+        .iter()
+        .any(|c| c.eq_ignore_ascii_case(iso))
 }
 
 /// Normalises an ISO 4217 code from structured data (`"usd"` → `"USD"`);
@@ -263,6 +286,21 @@ struct Candidate {
     before: Option<FoundMark>,
     /// Mark right after the number, or the `€` inside `35€99`.
     after: Option<FoundMark>,
+    /// A lone `.ddd` was read as decimal only because of a `$` next to it:
+    /// re-read as thousands once the currency turns out to be one that
+    /// writes `.` for thousands (`$3.499` in ARS).
+    dollar_read: bool,
+    /// `万` (10⁴) or `億` (10⁸) written right after the number.
+    multiplier: Option<Decimal>,
+}
+
+/// CJK numeral multipliers written after a number (`168万円`, `1.5億`).
+fn multiplier(c: char) -> Option<Decimal> {
+    match c {
+        '万' | '萬' => Some(Decimal::from(10_000)),
+        '億' | '亿' => Some(Decimal::from(100_000_000)),
+        _ => None,
+    }
 }
 
 impl Candidate {
@@ -284,7 +322,8 @@ impl Candidate {
         while j > 0 && matches!(chars[j - 1], ' ' | ':') {
             j -= 1;
         }
-        let mut k = token.end;
+        let mult = chars.get(token.end).copied().and_then(multiplier);
+        let mut k = token.end + usize::from(mult.is_some());
         while k < chars.len() && chars[k] == ' ' {
             k += 1;
         }
@@ -310,12 +349,15 @@ impl Candidate {
         // A lone `.ddd` is decimal next to a three-decimal currency (`KD 1.250`)
         // and next to a dollar sign: `$1.234` is 1.234 (fuel prices, the
         // project's rule), while `1.234 €` stays 1234.
-        let three_decimals = [before, after].iter().flatten().any(|m| {
+        let marks_near = || [before, after].into_iter().flatten();
+        let by_code = marks_near().any(|m| {
             m.mark
                 .iso()
                 .is_some_and(|code| THREE_DECIMAL_CODES.contains(&code) || code == "USD")
-                || matches!(m.mark, CurrencyMark::Ambiguous { symbol: "$", .. })
         });
+        let by_dollar =
+            marks_near().any(|m| matches!(m.mark, CurrencyMark::Ambiguous { symbol: "$", .. }));
+        let three_decimals = by_code || by_dollar;
         let amount = number::interpret(
             &token,
             Reading {
@@ -323,28 +365,41 @@ impl Candidate {
                 three_decimals,
             },
         )?;
+        let amount = match mult {
+            Some(m) => (amount * m).normalize(),
+            None => amount,
+        };
         Some(Candidate {
             token,
             amount,
             before,
             after,
+            dollar_read: by_dollar && !by_code,
+            multiplier: mult,
         })
     }
 
     /// The amount, re-read when the currency came from elsewhere in the text
     /// or the hint and has three minor digits (`1.250` with hint `KWD`).
+    /// Also re-read when a `$` made a lone `.ddd` decimal but the currency
+    /// settled on one that writes `.` for thousands (`$3.499` with `ARS`).
     fn amount_in(&self, currency: Option<CurrencyMark>, forced: Option<char>) -> Decimal {
-        let three_decimals = currency
-            .and_then(|c| c.iso())
-            .is_some_and(|code| THREE_DECIMAL_CODES.contains(&code));
-        if !three_decimals || self.mark().is_some() {
+        let code = currency.and_then(|c| c.iso());
+        let three_decimals = code.is_some_and(|code| THREE_DECIMAL_CODES.contains(&code));
+        let dot_thousands =
+            self.dollar_read && code.is_some_and(|code| THOUSANDS_DOT_CODES.contains(&code));
+        if !dot_thousands && (!three_decimals || self.mark().is_some()) {
             return self.amount;
         }
         let reading = Reading {
             forced,
-            three_decimals,
+            three_decimals: three_decimals && !dot_thousands,
         };
-        number::interpret(&self.token, reading).unwrap_or(self.amount)
+        let amount = number::interpret(&self.token, reading).unwrap_or(self.amount);
+        match self.multiplier {
+            Some(m) => (amount * m).normalize(),
+            None => amount,
+        }
     }
 
     fn anchored(&self) -> bool {

@@ -88,3 +88,56 @@ fn explain_lists_candidates_and_says_which_won() {
         }
     }
 }
+
+#[test]
+fn explain_names_the_rule_behind_each_currency() {
+    let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/extract");
+    let cases = [
+        // (fixture, --url, currency, rule)
+        (
+            "currency_lang_yen.html",
+            "http://localhost/",
+            "JPY",
+            "locale",
+        ),
+        (
+            "currency_state_yen.html",
+            "http://localhost/",
+            "JPY",
+            "platform-state",
+        ),
+        (
+            "currency_dollar.html",
+            "https://mates.example.com.ar/p",
+            "ARS",
+            "host-tld",
+        ),
+        (
+            "jsonld_no_currency.html",
+            "http://localhost/",
+            "GBP",
+            "same-amount-in-text",
+        ),
+        ("jsonld_basic.html", "http://localhost/", "EUR", "mark"),
+    ];
+    for (name, url, currency, rule) in cases {
+        let path = format!("{fixtures}/{name}");
+        let run = scrape(&["extract", "--explain", "--url", url, &path], None);
+        run.code(0);
+        let v: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+        assert_eq!(v["price"]["currency"], currency, "{name}{run}");
+        let chosen = v["candidates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["chosen"] == true)
+            .cloned()
+            .unwrap_or_default();
+        assert_eq!(chosen["currency_rule"], rule, "{name}{run}");
+        // The record keeps its DESIGN fields only.
+        let price = v["price"].as_object().unwrap();
+        let mut keys: Vec<&str> = price.keys().map(String::as_str).collect();
+        keys.sort_unstable();
+        assert_eq!(keys, ["amount", "currency", "source", "text"], "{name}");
+    }
+}
