@@ -24,7 +24,7 @@
 
 use super::dom::{classify_text, collapse, flag, DomNode};
 use super::{Cand, Loc, PriceSource, Reason, Tier};
-use crate::price::parse_price;
+use crate::price::{iso_code, parse_price};
 use ego_tree::iter::Edge;
 use rust_decimal::Decimal;
 use scraper::Node;
@@ -159,23 +159,32 @@ fn number_groups(t: &str) -> usize {
     groups
 }
 
-/// The text a reader sees in a price element.
-pub(super) fn price_text(node: DomNode<'_>) -> String {
-    let t = gather(node, true);
+/// The text a reader sees in a price element, and the text of the
+/// screen-reader copies inside it (`a-offscreen`, `sr-only`, ...), collapsed.
+pub(super) fn price_texts(node: DomNode<'_>) -> (String, String) {
+    let (t, sr) = gather(node, true);
     let t = if t.bytes().any(|b| b.is_ascii_digit()) {
         t
     } else {
-        gather(node, false)
+        gather(node, false).0
     };
-    join_split_separators(&collapse(&t))
+    (join_split_separators(&collapse(&t)), collapse(&sr))
+}
+
+/// The text a reader sees in a price element.
+pub(super) fn price_text(node: DomNode<'_>) -> String {
+    price_texts(node).0
 }
 
 /// Collects text below `node`, skipping hidden and struck-through parts, and one
 /// of the two copies a screen-reader pattern carries: the `.sr-only` copy when
-/// `skip_sr`, else the `aria-hidden` one.
-fn gather(node: DomNode<'_>, skip_sr: bool) -> String {
+/// `skip_sr` (its text goes to the second string instead), else the
+/// `aria-hidden` one.
+fn gather(node: DomNode<'_>, skip_sr: bool) -> (String, String) {
     let mut out = String::new();
+    let mut sr = String::new();
     let mut skip: Option<ego_tree::NodeId> = None;
+    let mut in_sr: Option<ego_tree::NodeId> = None;
     let mut pending_sep = false;
     let mut buf = String::new();
     for edge in node.traverse() {
@@ -203,11 +212,16 @@ fn gather(node: DomNode<'_>, skip_sr: bool) -> String {
                                 _ => {}
                             }
                         }
-                        if f & flag::STRUCK_CLASS != 0 || (skip_sr && f & flag::SR_ONLY != 0) {
+                        if f & flag::STRUCK_CLASS != 0 {
                             skipped = true;
                         }
                         if skipped {
                             skip = Some(n.id());
+                        } else if skip_sr && f & flag::SR_ONLY != 0 {
+                            if in_sr.is_none() {
+                                in_sr = Some(n.id());
+                                sr.push(' ');
+                            }
                         } else if name == "sup" || f & flag::FRACTION != 0 {
                             pending_sep = true;
                         } else if matches!(name, "br" | "div" | "p" | "li") {
@@ -216,6 +230,12 @@ fn gather(node: DomNode<'_>, skip_sr: bool) -> String {
                     }
                     Node::Text(t) => {
                         let s: &str = t;
+                        if in_sr.is_some() {
+                            if sr.len() <= 4 * MAX_PRICE_TEXT {
+                                sr.push_str(s);
+                            }
+                            continue;
+                        }
                         if pending_sep && !s.trim().is_empty() {
                             if out.ends_with(|c: char| c.is_ascii_digit())
                                 && s.starts_with(|c: char| c.is_ascii_digit())
@@ -240,10 +260,13 @@ fn gather(node: DomNode<'_>, skip_sr: bool) -> String {
                 if skip == Some(n.id()) {
                     skip = None;
                 }
+                if in_sr == Some(n.id()) {
+                    in_sr = None;
+                }
             }
         }
     }
-    out
+    (out, sr)
 }
 
 /// `"12 , 99"` (spans separated by whitespace) becomes `"12,99"`.
@@ -342,10 +365,7 @@ fn context(node: DomNode<'_>) -> (String, String) {
 }
 
 /// Phrases around a price that make it something else than the price.
-fn context_veto(node: DomNode<'_>) -> Option<Reason> {
-    let (before, after) = context(node);
-    let before = before.to_lowercase();
-    let after = after.to_lowercase();
+fn context_veto(before: &str, after: &str) -> Option<Reason> {
     let any = |t: &str, list: &[&str]| list.iter().any(|p| t.contains(p));
     if any(&before, INSTALMENT) || any(&after, INSTALMENT) {
         Some(Reason::Instalment)
@@ -360,6 +380,190 @@ fn context_veto(node: DomNode<'_>) -> Option<Reason> {
     }
 }
 
+/// The screen-reader copy when it is the one complete price (Amazon's
+/// `a-offscreen` beside split `whole` / `fraction` spans): it must read as one
+/// amount with a currency, and the visible text must not already say the same.
+fn pick_text(visible: String, sr: &str) -> String {
+    if sr.is_empty() || sr.len() > MAX_PRICE_TEXT || number_groups(sr) != 1 {
+        return visible;
+    }
+    // "Current price is: $42.00." keeps only the price.
+    let sr = sr.rsplit(": ").next().unwrap_or(sr).trim_end_matches('.');
+    let s = parse_price(sr);
+    if s.amount.is_none() || s.currency.is_none() {
+        return visible;
+    }
+    let v = parse_price(&visible);
+    if v.currency.is_some() && v.amount == s.amount {
+        visible
+    } else {
+        sr.to_owned()
+    }
+}
+
+/// The machine-readable amount a theme renders its price from: Magento's
+/// `data-price-amount`, `data-price`, or `content` (PrestaShop, many themes).
+/// Only a plain decimal (`1299`, `24.9`) counts.
+fn attr_amount(node: DomNode<'_>) -> Option<Decimal> {
+    let el = node.value().as_element()?;
+    ["data-price-amount", "data-price", "content"]
+        .iter()
+        .find_map(|k| el.attr(k))
+        .map(str::trim)
+        .filter(|t| {
+            !t.is_empty()
+                && t.len() <= 20
+                && t.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+                && t.bytes().filter(|&b| b == b'.').count() <= 1
+        })
+        .and_then(|t| t.parse().ok())
+}
+
+/// Labels that make the number after them an identifier, lower case.
+const ID_LABELS: &[&str] = &[
+    "sku",
+    "art.-nr",
+    "art-nr",
+    "art. nr",
+    "artnr",
+    "artikelnummer",
+    "artikel-nr",
+    "artikelnr",
+    "bestellnummer",
+    "bestell-nr",
+    "hersteller-nr",
+    "herstellernummer",
+    "model",
+    "modell",
+    "model no",
+    "model number",
+    "modelo",
+    "modèle",
+    "ean",
+    "ean13",
+    "gtin",
+    "mpn",
+    "upc",
+    "isbn",
+    "asin",
+    "item",
+    "item no",
+    "item number",
+    "part no",
+    "part number",
+    "ref",
+    "réf",
+    "referencia",
+    "reference",
+    "référence",
+    "riferimento",
+    "codice",
+    "code",
+    "barcode",
+    "style",
+    "tel",
+    "phone",
+    "telefon",
+    "téléphone",
+    "fax",
+    "order",
+    "order no",
+    "plz",
+    "zip",
+    "postcode",
+    "postal code",
+    "nr",
+    "no",
+    "n°",
+    "nº",
+];
+
+/// An identifier rather than a price: a label right before the number
+/// (`Artikelnummer: `, `SKU `, `Item #`) or digits glued to letters or hyphens
+/// (`KES-55037-C`, `AB1234`). `before` is the lower-cased text before the element.
+fn identifier_veto(text: &str, before: &str) -> Option<Reason> {
+    let first_digit = text.find(|c: char| c.is_ascii_digit())?;
+    let mut prefix = String::with_capacity(before.len() + first_digit + 1);
+    prefix.push_str(before);
+    prefix.push(' ');
+    prefix.push_str(&text[..first_digit].to_lowercase());
+    let p = prefix.trim_end_matches(|c: char| {
+        c.is_whitespace() || matches!(c, ':' | '#' | '.' | '-' | '№' | '°' | '\u{a0}')
+    });
+    let labelled = ID_LABELS.iter().any(|l| {
+        p.strip_suffix(l)
+            .is_some_and(|rest| !rest.ends_with(|c: char| c.is_alphanumeric()))
+    });
+    if labelled || text.split_whitespace().any(glued_identifier) {
+        Some(Reason::Identifier)
+    } else {
+        None
+    }
+}
+
+/// Letters written straight against the digits that are no currency mark
+/// (`EUR12` and `12kr` are prices; `KES-55037-C`, `X200`, `55037-C` are not).
+fn glued_identifier(token: &str) -> bool {
+    if !token.bytes().any(|b| b.is_ascii_digit()) {
+        return false;
+    }
+    let b = token.as_bytes();
+    // A hyphen between an alphanumeric and a digit, or a digit and a letter.
+    let hyphen = b.windows(3).any(|w| {
+        w[1] == b'-'
+            && w[0].is_ascii_alphanumeric()
+            && w[2].is_ascii_alphanumeric()
+            && (w[0].is_ascii_digit() || w[2].is_ascii_digit())
+    });
+    if hyphen {
+        return true;
+    }
+    let glued = b.windows(2).any(|w| {
+        (w[0].is_ascii_alphabetic() && w[1].is_ascii_digit())
+            || (w[0].is_ascii_digit() && w[1].is_ascii_alphabetic())
+    });
+    if !glued {
+        return false;
+    }
+    let letters: String = token.chars().filter(char::is_ascii_alphabetic).collect();
+    !CURRENCY_LETTERS
+        .iter()
+        .any(|c| c.eq_ignore_ascii_case(&letters))
+        && iso_code(&letters.to_ascii_uppercase()).is_none()
+}
+
+/// Latin-letter currency marks that shops write against the digits.
+const CURRENCY_LETTERS: &[&str] = &[
+    "rs", "fr", "sfr", "kr", "ft", "rm", "rp", "lei", "kn", "r", "tl", "dh", "yen", "eur", "usd",
+];
+
+/// A short text in the product area saying the product has no price.
+pub(super) fn says_no_price(text: &str) -> bool {
+    const PHRASES: &[&str] = &[
+        "price on request",
+        "price upon request",
+        "price on application",
+        "call for price",
+        "call for pricing",
+        "request a quote",
+        "preis auf anfrage",
+        "preis a. a.",
+        "prix sur demande",
+        "precio a consultar",
+        "precio bajo consulta",
+        "prezzo su richiesta",
+        "prijs op aanvraag",
+        "sold out",
+        "ausverkauft",
+        "épuisé",
+        "agotado",
+        "esaurito",
+        "uitverkocht",
+    ];
+    let t = text.trim().to_lowercase();
+    PHRASES.iter().any(|p| t.contains(p))
+}
+
 fn has_fraction(t: &str) -> bool {
     let b = t.as_bytes();
     b.windows(3).enumerate().any(|(i, w)| {
@@ -371,24 +575,38 @@ fn has_fraction(t: &str) -> bool {
 }
 
 /// Scores the walk's raw candidates; see the module doc for the rules.
-pub(super) fn candidates(raws: &[Raw<'_>], explain: bool) -> Vec<Cand> {
+pub(super) fn candidates(raws: &[Raw<'_>], no_price_page: bool, explain: bool) -> Vec<Cand> {
     let mut out: Vec<Option<Cand>> = Vec::with_capacity(raws.len());
+    // Whether the amount came from a `data-price-amount`-like attribute.
+    let mut from_attr: Vec<bool> = Vec::with_capacity(raws.len());
     for r in raws {
-        let text = price_text(r.node);
+        from_attr.push(false);
+        let (visible, sr) = price_texts(r.node);
+        let text = pick_text(visible, &sr);
         if text.len() > MAX_PRICE_TEXT || number_groups(&text) != 1 {
             out.push(None);
             continue;
         }
-        let parsed = parse_price(&text);
-        let mut veto = flag_veto(r.flags)
-            .or_else(|| phrase_veto(&text))
-            .or_else(|| {
-                if parsed.amount.is_some() {
-                    context_veto(r.node)
-                } else {
-                    None
+        let mut parsed = parse_price(&text);
+        if r.hinted {
+            // Digits as written win when both say the same number.
+            if let Some(a) = attr_amount(r.node).filter(|&a| parsed.amount != Some(a)) {
+                parsed.amount = Some(a);
+                if let Some(f) = from_attr.last_mut() {
+                    *f = true;
                 }
-            });
+            }
+        }
+        let mut veto = flag_veto(r.flags).or_else(|| phrase_veto(&text));
+        if parsed.amount.is_some() && veto.is_none() {
+            let (before, after) = context(r.node);
+            let before = before.to_lowercase();
+            veto = identifier_veto(&text, &before)
+                .or_else(|| context_veto(&before, &after.to_lowercase()));
+        }
+        if no_price_page {
+            veto = veto.or(Some(Reason::PriceOnRequest));
+        }
         if !r.hinted && parsed.currency.is_none() {
             veto = veto.or(Some(Reason::NoCurrencyOrHint));
         }
@@ -473,7 +691,17 @@ pub(super) fn candidates(raws: &[Raw<'_>], explain: bool) -> Vec<Cand> {
         ) else {
             continue;
         };
-        let same = out[pi].as_ref().map(|c| c.amount) == out[i].as_ref().map(|c| c.amount);
+        // Equal amounts are one price shown twice, unless only the outer text
+        // carries the currency (`₹` + `15,349.` + `00`): then it is the whole.
+        // The same text read from an element and its wrapper is one price too,
+        // whichever of them holds a machine-readable amount.
+        let same = match (out[pi].as_ref(), out[i].as_ref()) {
+            (Some(o), Some(n)) => {
+                (o.amount == n.amount && (n.mark.is_some() || o.mark.is_none()))
+                    || (from_attr[pi] != from_attr[i] && o.text.ends_with(n.text.as_str()))
+            }
+            _ => false,
+        };
         let (target, why) = if same {
             (pi, Reason::DuplicateOfInner)
         } else {
@@ -483,10 +711,19 @@ pub(super) fn candidates(raws: &[Raw<'_>], explain: bool) -> Vec<Cand> {
             c.veto = Some(why);
         }
         if same {
-            // The inner element inherits the outer's better score.
-            let outer_rank = out[pi].as_ref().map_or(0, |c| c.rank);
+            // The inner element inherits the outer's better score, and its
+            // attribute amount.
+            let (outer_rank, outer_amount) =
+                out[pi].as_ref().map_or((0, None), |c| (c.rank, c.amount));
+            let take_amount = from_attr[pi] && !from_attr[i];
             if let Some(c) = out[i].as_mut() {
                 c.rank = c.rank.min(outer_rank);
+                if take_amount {
+                    c.amount = outer_amount;
+                }
+            }
+            if take_amount {
+                from_attr[i] = true;
             }
         }
     }

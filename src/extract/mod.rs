@@ -161,6 +161,8 @@ enum Reason {
     DuplicateOfInner,
     BelowThreshold,
     NoCurrencyOrHint,
+    Identifier,
+    PriceOnRequest,
 }
 
 impl fmt::Display for Reason {
@@ -182,6 +184,8 @@ impl fmt::Display for Reason {
             Reason::DuplicateOfInner => "same price as an inner element",
             Reason::BelowThreshold => "score below threshold",
             Reason::NoCurrencyOrHint => "no currency mark and no price hint",
+            Reason::Identifier => "an identifier (SKU, article, model, phone number), not a price",
+            Reason::PriceOnRequest => "the product says price on request / sold out",
         })
     }
 }
