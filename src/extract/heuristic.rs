@@ -22,6 +22,7 @@
 //! sections, instalments ("4 payments of", "/mo"), shipping, savings, unit prices,
 //! a price that is part of a larger one, and any score below [`THRESHOLD`].
 
+use super::buybox::vis;
 use super::dom::{classify_text, collapse, flag, DomNode};
 use super::{Cand, Loc, PriceSource, Reason, Tier};
 use crate::price::{iso_code, parse_price};
@@ -564,6 +565,22 @@ pub(super) fn says_no_price(text: &str) -> bool {
     PHRASES.iter().any(|p| t.contains(p))
 }
 
+/// Where a visible price stands, for the structured-vs-buy-box rule.
+fn visible_bits(f: u32, near_h1: u8) -> u8 {
+    let mut v = 0;
+    if (f & flag::MAIN != 0 || near_h1 > 0) && f & (flag::CARD | flag::RELATED | flag::CHROME) == 0
+    {
+        v |= vis::BUY_BOX;
+    }
+    if f & (flag::STRUCK_TAG | flag::STRUCK_CLASS) != 0 {
+        v |= vis::STRUCK;
+    }
+    if f & flag::SALE != 0 {
+        v |= vis::SALE;
+    }
+    v
+}
+
 fn has_fraction(t: &str) -> bool {
     let b = t.as_bytes();
     b.windows(3).enumerate().any(|(i, w)| {
@@ -664,6 +681,7 @@ pub(super) fn candidates(raws: &[Raw<'_>], no_price_page: bool, explain: bool) -
             tier: Tier::Heuristic,
             rank: -score,
             veto,
+            visible: visible_bits(f, r.near_h1),
         }));
     }
     // A price element inside another: the outer one's text is the whole price
@@ -767,6 +785,7 @@ pub(super) fn selector_candidates(
                 } else {
                     None
                 },
+                visible: 0,
             }
         })
         .collect()

@@ -31,6 +31,7 @@
 //! # Title
 //! `<title>` text, whitespace collapsed; if empty, the first `<h1>`; then `og:title`.
 
+mod buybox;
 mod dom;
 mod heuristic;
 mod items;
@@ -163,6 +164,8 @@ enum Reason {
     NoCurrencyOrHint,
     Identifier,
     PriceOnRequest,
+    StructuredIsRegular,
+    StructuredNotSold,
 }
 
 impl fmt::Display for Reason {
@@ -186,6 +189,12 @@ impl fmt::Display for Reason {
             Reason::NoCurrencyOrHint => "no currency mark and no price hint",
             Reason::Identifier => "an identifier (SKU, article, model, phone number), not a price",
             Reason::PriceOnRequest => "the product says price on request / sold out",
+            Reason::StructuredIsRegular => {
+                "structured price is the struck-through regular price; the buy box sells at another"
+            }
+            Reason::StructuredNotSold => {
+                "structured price is not shown; the buy box sells at a marked sale price"
+            }
         })
     }
 }
@@ -211,6 +220,8 @@ struct Cand {
     /// Lower wins within a tier and source (offer order, or minus the score).
     rank: i32,
     veto: Option<Reason>,
+    /// [`buybox::vis`] bits of a visible candidate; 0 for other sources.
+    visible: u8,
 }
 
 impl Cand {
@@ -249,13 +260,15 @@ fn structured_amount(raw: &str, currency: Option<&str>) -> (Option<Decimal>, Opt
 /// Extracts the product price and title from a decoded HTML page.
 pub fn extract(html: &str, url: &Url, opts: &ExtractOptions) -> Extraction {
     let (mut cands, ld_currency) = jsonld::candidates(html, url, opts.explain);
+    // Computed once for both paths, so the fast paths and the DOM agree.
+    let buy_box_marked = buybox::marked(html);
 
     // Fast path: JSON-LD of the main product outranks every DOM source, so when
     // it settles price and currency the HTML need not be parsed at all.
     if opts.selector.is_none() && !opts.explain {
         if let Some(best) = best(&cands) {
             let c = &cands[best];
-            if c.tier == Tier::MainProduct && c.currency.is_some() {
+            if c.tier == Tier::MainProduct && c.currency.is_some() && !buy_box_marked {
                 if let Some(title) = dom::quick_title(html) {
                     let price = Some(found(c));
                     return Extraction {
@@ -271,6 +284,7 @@ pub fn extract(html: &str, url: &Url, opts: &ExtractOptions) -> Extraction {
     // Same for meta tags when no microdata or RDFa could outrank them.
     if opts.selector.is_none()
         && !opts.explain
+        && !buy_box_marked
         && cands
             .iter()
             .all(|c| c.veto.is_some() || c.tier > Tier::Meta)
@@ -321,7 +335,12 @@ pub fn extract(html: &str, url: &Url, opts: &ExtractOptions) -> Extraction {
             };
         }
     }
-    let chosen = best(&cands);
+    let mut chosen = best(&cands);
+    if buy_box_marked {
+        if let Some(b) = buybox::overrule(&mut cands, chosen) {
+            chosen = Some(b);
+        }
+    }
     let price = chosen.map(|i| found(&cands[i]));
     let candidates = if opts.explain {
         explain(&doc, &cands, chosen)
@@ -355,6 +374,12 @@ fn found(c: &Cand) -> FoundPrice {
 
 fn explain(doc: &scraper::Html, cands: &[Cand], chosen: Option<usize>) -> Vec<Candidate> {
     let winner = chosen.map(|i| &cands[i]);
+    let winner_over = cands.iter().find(|c| {
+        matches!(
+            c.veto,
+            Some(Reason::StructuredIsRegular | Reason::StructuredNotSold)
+        )
+    });
     cands
         .iter()
         .enumerate()
@@ -372,7 +397,14 @@ fn explain(doc: &scraper::Html, cands: &[Cand], chosen: Option<usize>) -> Vec<Ca
                     Tier::Orphan => {
                         format!("chosen: {} offer (no product attached)", c.source.as_str())
                     }
-                    Tier::Heuristic => format!("chosen: highest score {}", -c.rank),
+                    Tier::Heuristic => match winner_over {
+                        Some(s) => format!(
+                            "chosen: buy-box price (score {}) over the structured price {}",
+                            -c.rank,
+                            s.amount.map(|a| a.to_string()).unwrap_or_default()
+                        ),
+                        None => format!("chosen: highest score {}", -c.rank),
+                    },
                 }
             } else {
                 match winner {

@@ -1,0 +1,155 @@
+//! Structured data against the buy box: when the page sells at another price.
+//!
+//! Structured data and meta tags often carry the regular, pre-tax or stale
+//! price while the page sells at another one next to the `<h1>` and the
+//! add-to-cart button. The buy-box price replaces the structured one only on
+//! evidence, all of it required:
+//!
+//! 1. the markup right after the page's first `<h1>` (the first
+//!    [`WINDOW`] bytes) marks a sale or a struck-through / regular price
+//!    (`<del>`, `<s>`, `line-through`, `old-price`, `special-price`, `sale`, ...),
+//!    checked on the raw text so the JSON-LD fast path can skip the DOM
+//!    whenever this is false;
+//! 2. the main product's best visible price (in the product block or next to
+//!    the `<h1>`, not struck through, not a card or related product) is a
+//!    different amount, in the same currency or none;
+//! 3. the structured amount is shown in the product block only struck
+//!    through / as a regular price, or not at all while the buy-box price is
+//!    marked sale / now.
+//!
+//! Otherwise structured data wins, as before.
+
+use super::{Cand, PriceSource, Reason, Tier};
+use aho_corasick::AhoCorasick;
+use std::sync::OnceLock;
+
+/// How much markup after the `<h1>` counts as the buy box.
+pub const WINDOW: usize = 12 * 1024;
+
+/// Bits of [`Cand::visible`] set by the heuristic.
+pub(super) mod vis {
+    /// In the main product block or next to its `<h1>`.
+    pub const BUY_BOX: u8 = 1;
+    /// Struck through, or classed old / was / regular / compare-at.
+    pub const STRUCK: u8 = 1 << 1;
+    /// Classed sale / special / now / final.
+    pub const SALE: u8 = 1 << 2;
+}
+
+const MARKERS: &[&str] = &[
+    "<del",
+    "<s>",
+    "<s ",
+    "<strike",
+    "line-through",
+    "data-a-strike",
+    "old-price",
+    "old_price",
+    "oldprice",
+    "price-old",
+    "price--old",
+    "was-price",
+    "price-was",
+    "compare",
+    "regular",
+    "list-price",
+    "listprice",
+    "original-price",
+    "strike",
+    "crossed",
+    "special-price",
+    "special_price",
+    "specialprice",
+    "sale",
+    "price--now",
+    "price-now",
+    "now-price",
+    "promo",
+    "discount",
+    "reduced",
+];
+
+/// Rule 1: does the markup after the first `<h1>` mark a sale or an old price?
+pub(super) fn marked(html: &str) -> bool {
+    static H1: OnceLock<Option<AhoCorasick>> = OnceLock::new();
+    static MARK: OnceLock<Option<AhoCorasick>> = OnceLock::new();
+    let h1 = H1.get_or_init(|| {
+        AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(["<h1"])
+            .ok()
+    });
+    let mark = MARK.get_or_init(|| {
+        AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(MARKERS)
+            .ok()
+    });
+    let (Some(h1), Some(mark)) = (h1, mark) else {
+        return false;
+    };
+    let bytes = html.as_bytes();
+    let Some(start) = h1.find(bytes).map(|m| m.start()) else {
+        return false;
+    };
+    let end = (start + WINDOW).min(bytes.len());
+    mark.is_match(&bytes[start..end])
+}
+
+/// Rules 2 and 3 over the candidates; `chosen` is the structured winner.
+/// Returns the buy-box candidate to choose instead, after vetoing the winner.
+pub(super) fn overrule(cands: &mut [Cand], chosen: Option<usize>) -> Option<usize> {
+    let w = chosen?;
+    let s = &cands[w];
+    if !matches!(s.tier, Tier::MainProduct | Tier::Meta) {
+        return None;
+    }
+    let amount = s.amount?;
+    let currency = s.currency;
+    let visible = |c: &&Cand| c.source == PriceSource::Heuristic && c.visible & vis::BUY_BOX != 0;
+    let (b, _) = cands
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| visible(c) && c.veto.is_none() && c.visible & vis::STRUCK == 0)
+        .min_by_key(|(i, c)| (c.rank, *i))?;
+    let buy = &cands[b];
+    if buy.amount == Some(amount) || buy.amount.is_none() {
+        return None;
+    }
+    if buy.currency.is_some() && currency.is_some() && buy.currency != currency {
+        return None;
+    }
+    let shown = |struck: bool| {
+        cands.iter().filter(visible).any(|c| {
+            c.amount == Some(amount)
+                && (c.visible & vis::STRUCK != 0 || c.veto == Some(Reason::StruckThrough))
+                    == struck
+                && !matches!(
+                    c.veto,
+                    Some(
+                        Reason::Instalment
+                            | Reason::Shipping
+                            | Reason::Savings
+                            | Reason::UnitPrice
+                            | Reason::Identifier
+                            | Reason::RelatedSection
+                    )
+                )
+        })
+    };
+    if shown(false) {
+        return None;
+    }
+    let why = if shown(true) {
+        Reason::StructuredIsRegular
+    } else if buy.visible & vis::SALE != 0 {
+        Reason::StructuredNotSold
+    } else {
+        return None;
+    };
+    cands[w].veto = Some(why);
+    if cands[b].currency.is_none() {
+        cands[b].currency = currency;
+    }
+    Some(b)
+}
