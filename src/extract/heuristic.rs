@@ -482,7 +482,7 @@ const ID_LABELS: &[&str] = &[
 /// An identifier rather than a price: a label right before the number
 /// (`Artikelnummer: `, `SKU `, `Item #`) or digits glued to letters or hyphens
 /// (`KES-55037-C`, `AB1234`). `before` is the lower-cased text before the element.
-fn identifier_veto(text: &str, before: &str) -> Option<Reason> {
+pub(super) fn identifier_veto(text: &str, before: &str) -> Option<Reason> {
     let first_digit = text.find(|c: char| c.is_ascii_digit())?;
     let mut prefix = String::with_capacity(before.len() + first_digit + 1);
     prefix.push_str(before);

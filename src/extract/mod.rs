@@ -441,3 +441,5 @@ fn explain(doc: &scraper::Html, cands: &[Cand], chosen: Option<usize>) -> Vec<Ca
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_visible;
