@@ -3,7 +3,12 @@
 //! Candidates are elements with a price hint (class/id/itemprop containing
 //! "price", "amount", "cost") and elements whose own text shows digits next to a
 //! currency mark. Each gets the text a reader sees (struck-through parts and
-//! screen-reader copies left out, split whole/fraction spans joined), then a score:
+//! screen-reader copies left out, split whole/fraction spans and `<sup>` cents
+//! joined); the screen-reader copy (`a-offscreen`, `sr-only`) is read instead
+//! when it is one complete price with a currency and the visible text is not.
+//! A plain number in `data-price-amount`, `data-price` or `content` on a price
+//! element gives the amount when the text reads another (`$3.499` → 3499).
+//! Then a score:
 //!
 //! | signal | points |
 //! |---|---|
@@ -20,7 +25,9 @@
 //!
 //! Never chosen: `<del>`/`<s>`/`<strike>`/line-through, related-products
 //! sections, instalments ("4 payments of", "/mo"), shipping, savings, unit prices,
-//! a price that is part of a larger one, and any score below [`THRESHOLD`].
+//! identifiers (SKU, EAN, model, phone: by label or glued shape), anything on a
+//! "price on request" / "sold out" page, a price that is part of a larger one,
+//! and any score below [`THRESHOLD`].
 
 use super::buybox::vis;
 use super::dom::{classify_text, collapse, flag, DomNode};

@@ -21,6 +21,20 @@
 //! Prices of related products, list/strike-through prices, unit prices and
 //! zero amounts are never chosen.
 //!
+//! **Structured data against the buy box** (`buybox`): a winner from 2 or 3
+//! gives way to the main product's visible buy-box price when the markup after
+//! the `<h1>` marks a sale or an old price, the buy box shows a different
+//! amount (same currency or none), and the structured amount appears in the
+//! product block only struck through / as the regular price, or not at all
+//! while the buy-box price is marked sale. `--explain` then says "structured
+//! price is the struck-through regular price; ..." on the structured candidate
+//! and "chosen: buy-box price ... over the structured price N" on the winner.
+//!
+//! A page whose product area says "price on request" / "Preis auf Anfrage" /
+//! "sold out" / "ausverkauft" gets no visible-text price, and identifiers
+//! (a SKU / EAN / model / phone label before the number, or digits glued to
+//! letters or hyphens as in `KES-55037-C`) are never prices.
+//!
 //! # Currency
 //! A structured candidate uses its own `priceCurrency` (inherited from the offer,
 //! the product, or the price specification). A currency mark in a price text is
