@@ -131,7 +131,8 @@ pub fn product_page(n: u64, epoch: u64) -> Page {
         html: String::with_capacity(160 * 1024),
     };
     b.page(legacy);
-    let expected = (!matches!(markup, Markup::NoPrice | Markup::NoPriceSku)).then(|| price.expected());
+    let expected =
+        (!matches!(markup, Markup::NoPrice | Markup::NoPriceSku)).then(|| price.expected());
     let (body, content_type) = match legacy {
         Some(v) => {
             let (bytes, _, _) = encoding_rs::WINDOWS_1252.encode(&b.html);

@@ -122,8 +122,7 @@ pub(super) fn overrule(cands: &mut [Cand], chosen: Option<usize>) -> Option<usiz
     let shown = |struck: bool| {
         cands.iter().filter(visible).any(|c| {
             c.amount == Some(amount)
-                && (c.visible & vis::STRUCK != 0 || c.veto == Some(Reason::StruckThrough))
-                    == struck
+                && (c.visible & vis::STRUCK != 0 || c.veto == Some(Reason::StruckThrough)) == struck
                 && !matches!(
                     c.veto,
                     Some(

@@ -375,13 +375,13 @@ fn context(node: DomNode<'_>) -> (String, String) {
 /// Phrases around a price that make it something else than the price.
 fn context_veto(before: &str, after: &str) -> Option<Reason> {
     let any = |t: &str, list: &[&str]| list.iter().any(|p| t.contains(p));
-    if any(&before, INSTALMENT) || any(&after, INSTALMENT) {
+    if any(before, INSTALMENT) || any(after, INSTALMENT) {
         Some(Reason::Instalment)
-    } else if any(&before, SHIPPING) {
+    } else if any(before, SHIPPING) {
         Some(Reason::Shipping)
-    } else if any(&before, SAVINGS) {
+    } else if any(before, SAVINGS) {
         Some(Reason::Savings)
-    } else if any(&after, UNIT) || after.starts_with("/l") || after.starts_with("/ l") {
+    } else if any(after, UNIT) || after.starts_with("/l") || after.starts_with("/ l") {
         Some(Reason::UnitPrice)
     } else {
         None

@@ -46,7 +46,9 @@ fn assert_price(e: &Extraction, amount: &str, currency: Option<&str>, text: &str
 fn reason_of<'a>(e: &'a Extraction, source: PriceSource, amount: &str) -> Vec<&'a str> {
     e.candidates
         .iter()
-        .filter(|c| c.source == source && c.amount.map(|a| a.to_string()).as_deref() == Some(amount))
+        .filter(|c| {
+            c.source == source && c.amount.map(|a| a.to_string()).as_deref() == Some(amount)
+        })
         .map(|c| c.reason.as_str())
         .collect()
 }
@@ -67,8 +69,18 @@ fn amazon_split_price_keeps_currency_and_cents() {
 
 #[test]
 fn amazon_split_price_symbol_after_and_screen_reader_copy() {
-    assert_price(&run("amazon_split_eur.html"), "148.00", Some("EUR"), "148,00€");
-    assert_price(&run("amazon_split_gbp.html"), "42.00", Some("GBP"), "£42.00");
+    assert_price(
+        &run("amazon_split_eur.html"),
+        "148.00",
+        Some("EUR"),
+        "148,00€",
+    );
+    assert_price(
+        &run("amazon_split_gbp.html"),
+        "42.00",
+        Some("GBP"),
+        "£42.00",
+    );
 }
 
 #[test]
@@ -88,7 +100,10 @@ fn superscript_cents_join() {
         <div class="product-price">$19<sup>99</sup></div></main></body></html>"#;
     let url = Url::parse("https://shop.example/p").expect("valid");
     let e = extract(html, &url, &ExtractOptions::default());
-    assert_eq!(e.price.map(|p| p.amount.to_string()).as_deref(), Some("19.99"));
+    assert_eq!(
+        e.price.map(|p| p.amount.to_string()).as_deref(),
+        Some("19.99")
+    );
 }
 
 #[test]
@@ -115,12 +130,22 @@ fn woocommerce_bdi_sale_price() {
 
 #[test]
 fn shopify_dawn_sale_price() {
-    assert_price(&run("shopify_dawn_sale.html"), "48.00", Some("USD"), "$48.00 USD");
+    assert_price(
+        &run("shopify_dawn_sale.html"),
+        "48.00",
+        Some("USD"),
+        "$48.00 USD",
+    );
 }
 
 #[test]
 fn prestashop_content_attribute_agrees_with_text() {
-    assert_price(&run("prestashop_content.html"), "11.90", Some("EUR"), "11,90 €");
+    assert_price(
+        &run("prestashop_content.html"),
+        "11.90",
+        Some("EUR"),
+        "11,90 €",
+    );
 }
 
 #[test]
