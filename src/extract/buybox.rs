@@ -7,9 +7,9 @@
 //!
 //! 1. the markup right after the page's first `<h1>` (the first
 //!    [`WINDOW`] bytes) marks a sale or a struck-through / regular price
-//!    (`<del>`, `<s>`, `line-through`, `old-price`, `special-price`, `sale`, ...),
-//!    checked on the raw text so the JSON-LD fast path can skip the DOM
-//!    whenever this is false;
+//!    (`<del>`, `<s>`, `line-through`, `old-price`, `special-price`, `sale`, ...
+//!    inside a tag, not in running text), checked on the raw text so the
+//!    JSON-LD fast path can skip the DOM whenever this is false;
 //! 2. the main product's best visible price (in the product block or next to
 //!    the `<h1>`, not struck through, not a card or related product) is a
 //!    different amount, in the same currency or none;
@@ -92,8 +92,14 @@ pub(super) fn marked(html: &str) -> bool {
     let Some(start) = h1.find(bytes).map(|m| m.start()) else {
         return false;
     };
-    let end = (start + WINDOW).min(bytes.len());
-    mark.is_match(&bytes[start..end])
+    let window = &bytes[start..(start + WINDOW).min(bytes.len())];
+    // Only inside a tag (a class, an attribute, the tag name): "compared it"
+    // or "before the sale" in a review is no buy-box markup.
+    mark.find_iter(window).any(|m| {
+        let head = &window[..m.start()];
+        window[m.start()] == b'<'
+            || memchr::memrchr2(b'<', b'>', head).is_some_and(|i| head[i] == b'<')
+    })
 }
 
 /// Rules 2 and 3 over the candidates; `chosen` is the structured winner.

@@ -287,3 +287,19 @@ fn unmarked_buy_box_never_overrules_structured_data() {
     assert_price(&e, "199.00", Some("EUR"), "199.00");
     assert!(!buybox::marked(html));
 }
+
+#[test]
+fn demo_pages_without_a_sale_keep_the_structured_fast_path() {
+    // The buy-box check reads only tags after the <h1>: review text such as
+    // "compared it" or "before the sale" must not send every page to the DOM.
+    for n in 0..300 {
+        let page = crate::demo::product_page(n, 0);
+        if matches!(page.markup, crate::demo::Markup::Sale) {
+            continue;
+        }
+        let html = String::from_utf8_lossy(&page.body);
+        assert!(!buybox::marked(&html), "page {n} ({:?})", page.markup);
+    }
+    let sale = crate::demo::sample_page(crate::demo::Markup::Sale, 1);
+    assert!(buybox::marked(&String::from_utf8_lossy(&sale.body)));
+}
