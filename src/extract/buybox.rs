@@ -20,11 +20,11 @@
 //! Otherwise structured data wins, as before.
 
 use super::{Cand, PriceSource, Reason, Tier};
-use aho_corasick::AhoCorasick;
+use memchr::memmem::Finder;
 use std::sync::OnceLock;
 
 /// How much markup after the `<h1>` counts as the buy box.
-pub const WINDOW: usize = 12 * 1024;
+pub const WINDOW: usize = 8 * 1024;
 
 /// Bits of [`Cand::visible`] set by the heuristic.
 pub(super) mod vis {
@@ -36,69 +36,57 @@ pub(super) mod vis {
     pub const SALE: u8 = 1 << 2;
 }
 
+/// Sale and old-price words, matched inside tags (class names, attributes):
+/// `old` covers `old-price`, `price--old` and Magento's `oldPrice`; `strike`
+/// covers `<strike>`, `data-a-strike`, `strikethrough`. Few and short, as
+/// each is one pass over the window.
 const MARKERS: &[&str] = &[
-    "<del",
-    "<s>",
-    "<s ",
-    "<strike",
+    "strike",
     "line-through",
-    "data-a-strike",
-    "old-price",
-    "old_price",
-    "oldprice",
-    "price-old",
-    "price--old",
-    "was-price",
-    "price-was",
+    "old",
+    "was",
     "compare",
     "regular",
-    "list-price",
-    "listprice",
-    "original-price",
-    "strike",
-    "crossed",
-    "special-price",
-    "special_price",
-    "specialprice",
+    "special",
     "sale",
-    "price--now",
-    "price-now",
-    "now-price",
-    "promo",
     "discount",
-    "reduced",
 ];
 
+/// Struck-through tags, found anywhere in the window.
+const TAGS: &[&str] = &["<del", "<s>", "<s "];
+
 /// Rule 1: does the markup after the first `<h1>` mark a sale or an old price?
+///
+/// One SIMD substring search per marker over [`WINDOW`] bytes (a few
+/// microseconds); markers are lower case as class names are in practice.
 pub(super) fn marked(html: &str) -> bool {
-    static H1: OnceLock<Option<AhoCorasick>> = OnceLock::new();
-    static MARK: OnceLock<Option<AhoCorasick>> = OnceLock::new();
-    let h1 = H1.get_or_init(|| {
-        AhoCorasick::builder()
-            .ascii_case_insensitive(true)
-            .build(["<h1"])
-            .ok()
+    static FINDERS: OnceLock<(Vec<Finder<'static>>, Vec<Finder<'static>>)> = OnceLock::new();
+    let (tags, markers) = FINDERS.get_or_init(|| {
+        (
+            TAGS.iter().map(|t| Finder::new(t.as_bytes())).collect(),
+            MARKERS.iter().map(|t| Finder::new(t.as_bytes())).collect(),
+        )
     });
-    let mark = MARK.get_or_init(|| {
-        AhoCorasick::builder()
-            .ascii_case_insensitive(true)
-            .build(MARKERS)
-            .ok()
-    });
-    let (Some(h1), Some(mark)) = (h1, mark) else {
-        return false;
-    };
     let bytes = html.as_bytes();
-    let Some(start) = h1.find(bytes).map(|m| m.start()) else {
-        return false;
+    let start = match (
+        memchr::memmem::find(bytes, b"<h1"),
+        memchr::memmem::find(bytes, b"<H1"),
+    ) {
+        (Some(a), Some(b)) => a.min(b),
+        (Some(a), None) | (None, Some(a)) => a,
+        (None, None) => return false,
     };
     let window = &bytes[start..(start + WINDOW).min(bytes.len())];
-    // Only inside a tag (a class, an attribute, the tag name): "compared it"
-    // or "before the sale" in a review is no buy-box markup.
-    mark.find_iter(window).any(|m| {
-        let head = &window[..m.start()];
-        window[m.start()] == b'<'
-            || memchr::memrchr2(b'<', b'>', head).is_some_and(|i| head[i] == b'<')
+    if tags.iter().any(|f| f.find(window).is_some()) {
+        return true;
+    }
+    // Only inside a tag (a class, an attribute): "compared it" or "before
+    // the sale" in a review is no buy-box markup.
+    markers.iter().any(|f| {
+        f.find_iter(window).any(|at| {
+            let head = &window[..at];
+            memchr::memrchr2(b'<', b'>', head).is_some_and(|i| head[i] == b'<')
+        })
     })
 }
 
