@@ -472,7 +472,7 @@ pub(super) fn scan(doc: &Html, explain: bool) -> Scan {
                         && (7..=48).contains(&t.len())
                         && top.flags & (RELATED | CHROME | CARD) == 0
                         && !t.bytes().any(|b| b.is_ascii_digit())
-                        && heuristic::says_no_price(t)
+                        && super::ident::says_no_price(t)
                     {
                         no_price = true;
                     }

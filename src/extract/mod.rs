@@ -48,6 +48,7 @@
 mod buybox;
 mod dom;
 mod heuristic;
+mod ident;
 mod items;
 mod jsonld;
 mod meta;

@@ -202,7 +202,7 @@ fn identifier_shapes_and_labels() {
         ("4711 EUR", "modell:"),
     ] {
         assert_eq!(
-            heuristic::identifier_veto(text, before),
+            ident::identifier_veto(text, before),
             Some(Reason::Identifier),
             "{text:?} after {before:?}"
         );
@@ -218,7 +218,7 @@ fn identifier_shapes_and_labels() {
         ("$24.99", "model sale"),
     ] {
         assert_eq!(
-            heuristic::identifier_veto(text, before),
+            ident::identifier_veto(text, before),
             None,
             "{text:?} after {before:?}"
         );
@@ -235,10 +235,10 @@ fn no_price_phrases() {
         "Prix sur demande",
         "Call for price",
     ] {
-        assert!(heuristic::says_no_price(t), "{t}");
+        assert!(ident::says_no_price(t), "{t}");
     }
     for t in ["In stock", "Add to cart", "Free returns"] {
-        assert!(!heuristic::says_no_price(t), "{t}");
+        assert!(!ident::says_no_price(t), "{t}");
     }
 }
 
