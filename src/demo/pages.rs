@@ -51,9 +51,15 @@ pub enum Markup {
     YenState,
     /// Visible only, written with the `万` multiplier (`1.2万円` is 12,000 JPY).
     ManYen,
+    /// Amazon-style `a-price`: a screen-reader copy (`a-offscreen`) beside
+    /// split symbol / whole / decimal / fraction spans; fractions mostly non-zero.
+    AmazonSplit,
+    /// No price ("Preis auf Anfrage") next to an `Artikelnummer` / EAN that a
+    /// naive scraper reads as a price (`KES-55037-C`).
+    NoPriceSku,
 }
 
-const ALL_MARKUPS: [Markup; 14] = [
+const ALL_MARKUPS: [Markup; 16] = [
     Markup::JsonLd,
     Markup::JsonLdGraph,
     Markup::Microdata,
@@ -68,6 +74,8 @@ const ALL_MARKUPS: [Markup; 14] = [
     Markup::YenLocale,
     Markup::YenState,
     Markup::ManYen,
+    Markup::AmazonSplit,
+    Markup::NoPriceSku,
 ];
 
 /// The price a correct scraper reports for a page.
@@ -136,7 +144,8 @@ pub fn product_page(n: u64, epoch: u64) -> Page {
         html: String::with_capacity(160 * 1024),
     };
     b.page(legacy);
-    let expected = (markup != Markup::NoPrice).then(|| price.expected());
+    let expected =
+        (!matches!(markup, Markup::NoPrice | Markup::NoPriceSku)).then(|| price.expected());
     let (body, content_type) = match legacy {
         Some(v) => {
             let (bytes, _, _) = encoding_rs::WINDOWS_1252.encode(&b.html);
@@ -257,6 +266,8 @@ fn currency_for(n: u64, markup: Markup) -> Currency {
         Markup::Sale => &[Usd, Eur, Gbp],
         Markup::NoPrice => &[Usd],
         Markup::YenLocale | Markup::YenState | Markup::ManYen => &[Jpy],
+        Markup::AmazonSplit => &[Usd, Gbp, Eur],
+        Markup::NoPriceSku => &[Eur],
         Markup::LegacyCharset => {
             // iso-8859-1 has no euro sign, so those pages are priced in pounds.
             return if legacy_variant(n).label == "iso-8859-1" || mix(n ^ 0x77) % 2 == 0 {
@@ -645,6 +656,20 @@ impl Builder<'_> {
                 self.html
                     .push_str("</span> <span class=\"badge\">Save 20%</span></div>\n");
             }
+            Markup::AmazonSplit => self.amazon_price(p),
+            Markup::NoPriceSku => {
+                let _ = writeln!(
+                    self.html,
+                    "<div class=\"product-detail-ordernumber\"><span class=\"label\">Artikelnummer:</span> \
+                     <span class=\"ordernumber\">KES-{n}-C</span></div>\n\
+                     <p class=\"ean\">EAN: {ean}</p>\n\
+                     <div class=\"product-detail-price-container\"><p class=\"product-detail-price\">Preis auf Anfrage</p></div>\n\
+                     <p>Beratung unter Tel. 0800 {tel} oder per E-Mail. Artikelnummer: KES-{n}-C</p>",
+                    n = 10_000 + self.n % 90_000,
+                    ean = 4_006_381_000_000 + self.n % 1_000_000,
+                    tel = 100_000 + h % 900_000,
+                );
+            }
             Markup::NoPrice => {
                 self.html.push_str(
                     "<div class=\"availability out-of-stock\"><p>Currently unavailable.</p>\
@@ -668,7 +693,10 @@ impl Builder<'_> {
                 self.html.push_str("</div>\n");
             }
         }
-        if self.markup != Markup::NoPrice && h % 2 == 1 && p.currency.decimals() == 2 {
+        if !matches!(self.markup, Markup::NoPrice | Markup::NoPriceSku)
+            && h % 2 == 1
+            && p.currency.decimals() == 2
+        {
             // An instalment offer right after the price: another amount nearby.
             let quarter = Money {
                 minor: (p.minor + 3) / 4,
@@ -688,6 +716,43 @@ impl Builder<'_> {
              <li>Ships in 1-2 business days</li></ul>\n</div>\n",
             n = self.n
         );
+    }
+
+    /// Amazon's `a-price`: the complete price for screen readers, then the
+    /// visible split spans (symbol after the amount for euros, as on amazon.de).
+    fn amazon_price(&mut self, p: Money) {
+        let (sym, group, dec) = match p.currency {
+            Currency::Eur => ("€", ".", ","),
+            Currency::Gbp => ("£", ",", "."),
+            _ => ("$", ",", "."),
+        };
+        self.html.push_str(
+            "<div id=\"corePrice_feature_div\"><span class=\"a-price aok-align-center priceToPay\" \
+             data-a-size=\"xl\"><span class=\"a-offscreen\">",
+        );
+        if p.currency == Currency::Eur {
+            write_grouped(&mut self.html, p.minor / 100, group);
+            let _ = write!(self.html, "{dec}{:02}\u{a0}{sym}", p.minor % 100);
+        } else {
+            self.html.push_str(sym);
+            write_grouped(&mut self.html, p.minor / 100, group);
+            let _ = write!(self.html, "{dec}{:02}", p.minor % 100);
+        }
+        self.html.push_str("</span><span aria-hidden=\"true\">");
+        if p.currency != Currency::Eur {
+            let _ = write!(self.html, "<span class=\"a-price-symbol\">{sym}</span>");
+        }
+        self.html.push_str("<span class=\"a-price-whole\">");
+        write_grouped(&mut self.html, p.minor / 100, group);
+        let _ = write!(
+            self.html,
+            "<span class=\"a-price-decimal\">{dec}</span></span><span class=\"a-price-fraction\">{:02}</span>",
+            p.minor % 100
+        );
+        if p.currency == Currency::Eur {
+            let _ = write!(self.html, "<span class=\"a-price-symbol\">{sym}</span>");
+        }
+        self.html.push_str("</span></span></div>\n");
     }
 
     fn description(&mut self, h: u64) {
@@ -830,7 +895,7 @@ mod tests {
                 _ => String::from_utf8(p.body.clone()).expect("utf-8 page"),
             };
             let Some(e) = &p.expected else {
-                assert_eq!(p.markup, Markup::NoPrice);
+                assert!(matches!(p.markup, Markup::NoPrice | Markup::NoPriceSku));
                 continue;
             };
             let plain = e.amount.to_string();

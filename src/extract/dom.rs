@@ -219,7 +219,10 @@ pub(super) fn classify_text(value: &str, buf: &mut String) -> u32 {
         ) {
             f |= INSTALMENT;
         }
-        if contains_any(sq, &["shipping", "delivery", "postage", "freight"]) {
+        // WooCommerce tags every product wrapper `shipping-taxable`.
+        if contains_any(sq, &["shipping", "delivery", "postage", "freight"])
+            && !sq.contains("taxable")
+        {
             f |= SHIPPING;
         }
         if part(&["save", "saving", "savings", "discount"]) || sq.contains("yousave") {
@@ -343,6 +346,7 @@ pub(super) fn scan(doc: &Html, explain: bool) -> Scan {
     let mut h1: Option<(DomNode<'_>, u32)> = None;
     let mut order: u32 = 0;
     let mut class_cache: HashMap<&str, u32> = HashMap::new();
+    let mut no_price = false;
 
     for edge in doc.tree.root().traverse() {
         match edge {
@@ -459,7 +463,20 @@ pub(super) fn scan(doc: &Html, explain: bool) -> Scan {
                 }
                 Node::Text(t) => {
                     let Some(top) = frames.last() else { continue };
-                    if top.flags & (HIDDEN | SR_ONLY) != 0 || !looks_priced(t) {
+                    if top.flags & (HIDDEN | SR_ONLY) != 0 {
+                        continue;
+                    }
+                    // "Preis auf Anfrage", "Sold out": short, digit-free, in the
+                    // product's own area (not a card, menu or related strip).
+                    if !no_price
+                        && (7..=48).contains(&t.len())
+                        && top.flags & (RELATED | CHROME | CARD) == 0
+                        && !t.bytes().any(|b| b.is_ascii_digit())
+                        && super::ident::says_no_price(t)
+                    {
+                        no_price = true;
+                    }
+                    if !looks_priced(t) {
                         continue;
                     }
                     let Some(parent) = node.parent() else {
@@ -495,7 +512,7 @@ pub(super) fn scan(doc: &Html, explain: bool) -> Scan {
     let items_currency = items.page_currency();
     let (meta_cands, meta_currency, og_title) = meta.candidates(explain);
     cands.extend(meta_cands);
-    cands.extend(heuristic::candidates(&raws, explain));
+    cands.extend(heuristic::candidates(&raws, no_price, explain));
     let title = title
         .or_else(|| {
             h1.map(|(n, _)| collapse(&text_all(n, 400)))

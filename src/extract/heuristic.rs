@@ -3,7 +3,12 @@
 //! Candidates are elements with a price hint (class/id/itemprop containing
 //! "price", "amount", "cost") and elements whose own text shows digits next to a
 //! currency mark. Each gets the text a reader sees (struck-through parts and
-//! screen-reader copies left out, split whole/fraction spans joined), then a score:
+//! screen-reader copies left out, split whole/fraction spans and `<sup>` cents
+//! joined); the screen-reader copy (`a-offscreen`, `sr-only`) is read instead
+//! when it is one complete price with a currency and the visible text is not.
+//! A plain number in `data-price-amount`, `data-price` or `content` on a price
+//! element gives the amount when the text reads another (`$3.499` → 3499).
+//! Then a score:
 //!
 //! | signal | points |
 //! |---|---|
@@ -20,9 +25,13 @@
 //!
 //! Never chosen: `<del>`/`<s>`/`<strike>`/line-through, related-products
 //! sections, instalments ("4 payments of", "/mo"), shipping, savings, unit prices,
-//! a price that is part of a larger one, and any score below [`THRESHOLD`].
+//! identifiers (SKU, EAN, model, phone: by label or glued shape), anything on a
+//! "price on request" / "sold out" page, a price that is part of a larger one,
+//! and any score below [`THRESHOLD`].
 
+use super::buybox::vis;
 use super::dom::{classify_text, collapse, flag, DomNode};
+use super::ident::identifier_veto;
 use super::{Cand, Loc, PriceSource, Reason, Tier};
 use crate::price::parse_price;
 use ego_tree::iter::Edge;
@@ -159,23 +168,32 @@ fn number_groups(t: &str) -> usize {
     groups
 }
 
-/// The text a reader sees in a price element.
-pub(super) fn price_text(node: DomNode<'_>) -> String {
-    let t = gather(node, true);
+/// The text a reader sees in a price element, and the text of the
+/// screen-reader copies inside it (`a-offscreen`, `sr-only`, ...), collapsed.
+pub(super) fn price_texts(node: DomNode<'_>) -> (String, String) {
+    let (t, sr) = gather(node, true);
     let t = if t.bytes().any(|b| b.is_ascii_digit()) {
         t
     } else {
-        gather(node, false)
+        gather(node, false).0
     };
-    join_split_separators(&collapse(&t))
+    (join_split_separators(&collapse(&t)), collapse(&sr))
+}
+
+/// The text a reader sees in a price element.
+pub(super) fn price_text(node: DomNode<'_>) -> String {
+    price_texts(node).0
 }
 
 /// Collects text below `node`, skipping hidden and struck-through parts, and one
 /// of the two copies a screen-reader pattern carries: the `.sr-only` copy when
-/// `skip_sr`, else the `aria-hidden` one.
-fn gather(node: DomNode<'_>, skip_sr: bool) -> String {
+/// `skip_sr` (its text goes to the second string instead), else the
+/// `aria-hidden` one.
+fn gather(node: DomNode<'_>, skip_sr: bool) -> (String, String) {
     let mut out = String::new();
+    let mut sr = String::new();
     let mut skip: Option<ego_tree::NodeId> = None;
+    let mut in_sr: Option<ego_tree::NodeId> = None;
     let mut pending_sep = false;
     let mut buf = String::new();
     for edge in node.traverse() {
@@ -203,11 +221,16 @@ fn gather(node: DomNode<'_>, skip_sr: bool) -> String {
                                 _ => {}
                             }
                         }
-                        if f & flag::STRUCK_CLASS != 0 || (skip_sr && f & flag::SR_ONLY != 0) {
+                        if f & flag::STRUCK_CLASS != 0 {
                             skipped = true;
                         }
                         if skipped {
                             skip = Some(n.id());
+                        } else if skip_sr && f & flag::SR_ONLY != 0 {
+                            if in_sr.is_none() {
+                                in_sr = Some(n.id());
+                                sr.push(' ');
+                            }
                         } else if name == "sup" || f & flag::FRACTION != 0 {
                             pending_sep = true;
                         } else if matches!(name, "br" | "div" | "p" | "li") {
@@ -216,6 +239,12 @@ fn gather(node: DomNode<'_>, skip_sr: bool) -> String {
                     }
                     Node::Text(t) => {
                         let s: &str = t;
+                        if in_sr.is_some() {
+                            if sr.len() <= 4 * MAX_PRICE_TEXT {
+                                sr.push_str(s);
+                            }
+                            continue;
+                        }
                         if pending_sep && !s.trim().is_empty() {
                             if out.ends_with(|c: char| c.is_ascii_digit())
                                 && s.starts_with(|c: char| c.is_ascii_digit())
@@ -240,10 +269,13 @@ fn gather(node: DomNode<'_>, skip_sr: bool) -> String {
                 if skip == Some(n.id()) {
                     skip = None;
                 }
+                if in_sr == Some(n.id()) {
+                    in_sr = None;
+                }
             }
         }
     }
-    out
+    (out, sr)
 }
 
 /// `"12 , 99"` (spans separated by whitespace) becomes `"12,99"`.
@@ -342,22 +374,74 @@ fn context(node: DomNode<'_>) -> (String, String) {
 }
 
 /// Phrases around a price that make it something else than the price.
-fn context_veto(node: DomNode<'_>) -> Option<Reason> {
-    let (before, after) = context(node);
-    let before = before.to_lowercase();
-    let after = after.to_lowercase();
+fn context_veto(before: &str, after: &str) -> Option<Reason> {
     let any = |t: &str, list: &[&str]| list.iter().any(|p| t.contains(p));
-    if any(&before, INSTALMENT) || any(&after, INSTALMENT) {
+    if any(before, INSTALMENT) || any(after, INSTALMENT) {
         Some(Reason::Instalment)
-    } else if any(&before, SHIPPING) {
+    } else if any(before, SHIPPING) {
         Some(Reason::Shipping)
-    } else if any(&before, SAVINGS) {
+    } else if any(before, SAVINGS) {
         Some(Reason::Savings)
-    } else if any(&after, UNIT) || after.starts_with("/l") || after.starts_with("/ l") {
+    } else if any(after, UNIT) || after.starts_with("/l") || after.starts_with("/ l") {
         Some(Reason::UnitPrice)
     } else {
         None
     }
+}
+
+/// The screen-reader copy when it is the one complete price (Amazon's
+/// `a-offscreen` beside split `whole` / `fraction` spans): it must read as one
+/// amount with a currency, and the visible text must not already say the same.
+fn pick_text(visible: String, sr: &str) -> String {
+    if sr.is_empty() || sr.len() > MAX_PRICE_TEXT || number_groups(sr) != 1 {
+        return visible;
+    }
+    // "Current price is: $42.00." keeps only the price.
+    let sr = sr.rsplit(": ").next().unwrap_or(sr).trim_end_matches('.');
+    let s = parse_price(sr);
+    if s.amount.is_none() || s.currency.is_none() {
+        return visible;
+    }
+    let v = parse_price(&visible);
+    if v.currency.is_some() && v.amount == s.amount {
+        visible
+    } else {
+        sr.to_owned()
+    }
+}
+
+/// The machine-readable amount a theme renders its price from: Magento's
+/// `data-price-amount`, `data-price`, or `content` (PrestaShop, many themes).
+/// Only a plain decimal (`1299`, `24.9`) counts.
+fn attr_amount(node: DomNode<'_>) -> Option<Decimal> {
+    let el = node.value().as_element()?;
+    ["data-price-amount", "data-price", "content"]
+        .iter()
+        .find_map(|k| el.attr(k))
+        .map(str::trim)
+        .filter(|t| {
+            !t.is_empty()
+                && t.len() <= 20
+                && t.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+                && t.bytes().filter(|&b| b == b'.').count() <= 1
+        })
+        .and_then(|t| t.parse().ok())
+}
+
+/// Where a visible price stands, for the structured-vs-buy-box rule.
+fn visible_bits(f: u32, near_h1: u8) -> u8 {
+    let mut v = 0;
+    if (f & flag::MAIN != 0 || near_h1 > 0) && f & (flag::CARD | flag::RELATED | flag::CHROME) == 0
+    {
+        v |= vis::BUY_BOX;
+    }
+    if f & (flag::STRUCK_TAG | flag::STRUCK_CLASS) != 0 {
+        v |= vis::STRUCK;
+    }
+    if f & flag::SALE != 0 {
+        v |= vis::SALE;
+    }
+    v
 }
 
 fn has_fraction(t: &str) -> bool {
@@ -371,24 +455,38 @@ fn has_fraction(t: &str) -> bool {
 }
 
 /// Scores the walk's raw candidates; see the module doc for the rules.
-pub(super) fn candidates(raws: &[Raw<'_>], explain: bool) -> Vec<Cand> {
+pub(super) fn candidates(raws: &[Raw<'_>], no_price_page: bool, explain: bool) -> Vec<Cand> {
     let mut out: Vec<Option<Cand>> = Vec::with_capacity(raws.len());
+    // Whether the amount came from a `data-price-amount`-like attribute.
+    let mut from_attr: Vec<bool> = Vec::with_capacity(raws.len());
     for r in raws {
-        let text = price_text(r.node);
+        from_attr.push(false);
+        let (visible, sr) = price_texts(r.node);
+        let text = pick_text(visible, &sr);
         if text.len() > MAX_PRICE_TEXT || number_groups(&text) != 1 {
             out.push(None);
             continue;
         }
-        let parsed = parse_price(&text);
-        let mut veto = flag_veto(r.flags)
-            .or_else(|| phrase_veto(&text))
-            .or_else(|| {
-                if parsed.amount.is_some() {
-                    context_veto(r.node)
-                } else {
-                    None
+        let mut parsed = parse_price(&text);
+        if r.hinted {
+            // Digits as written win when both say the same number.
+            if let Some(a) = attr_amount(r.node).filter(|&a| parsed.amount != Some(a)) {
+                parsed.amount = Some(a);
+                if let Some(f) = from_attr.last_mut() {
+                    *f = true;
                 }
-            });
+            }
+        }
+        let mut veto = flag_veto(r.flags).or_else(|| phrase_veto(&text));
+        if parsed.amount.is_some() && veto.is_none() {
+            let (before, after) = context(r.node);
+            let before = before.to_lowercase();
+            veto = identifier_veto(&text, &before)
+                .or_else(|| context_veto(&before, &after.to_lowercase()));
+        }
+        if no_price_page {
+            veto = veto.or(Some(Reason::PriceOnRequest));
+        }
         if !r.hinted && parsed.currency.is_none() {
             veto = veto.or(Some(Reason::NoCurrencyOrHint));
         }
@@ -446,6 +544,7 @@ pub(super) fn candidates(raws: &[Raw<'_>], explain: bool) -> Vec<Cand> {
             tier: Tier::Heuristic,
             rank: -score,
             veto,
+            visible: visible_bits(f, r.near_h1),
         }));
     }
     // A price element inside another: the outer one's text is the whole price
@@ -473,7 +572,17 @@ pub(super) fn candidates(raws: &[Raw<'_>], explain: bool) -> Vec<Cand> {
         ) else {
             continue;
         };
-        let same = out[pi].as_ref().map(|c| c.amount) == out[i].as_ref().map(|c| c.amount);
+        // Equal amounts are one price shown twice, unless only the outer text
+        // carries the currency (`₹` + `15,349.` + `00`): then it is the whole.
+        // The same text read from an element and its wrapper is one price too,
+        // whichever of them holds a machine-readable amount.
+        let same = match (out[pi].as_ref(), out[i].as_ref()) {
+            (Some(o), Some(n)) => {
+                (o.amount == n.amount && (n.mark.is_some() || o.mark.is_none()))
+                    || (from_attr[pi] != from_attr[i] && o.text.ends_with(n.text.as_str()))
+            }
+            _ => false,
+        };
         let (target, why) = if same {
             (pi, Reason::DuplicateOfInner)
         } else {
@@ -483,10 +592,19 @@ pub(super) fn candidates(raws: &[Raw<'_>], explain: bool) -> Vec<Cand> {
             c.veto = Some(why);
         }
         if same {
-            // The inner element inherits the outer's better score.
-            let outer_rank = out[pi].as_ref().map_or(0, |c| c.rank);
+            // The inner element inherits the outer's better score, and its
+            // attribute amount.
+            let (outer_rank, outer_amount) =
+                out[pi].as_ref().map_or((0, None), |c| (c.rank, c.amount));
+            let take_amount = from_attr[pi] && !from_attr[i];
             if let Some(c) = out[i].as_mut() {
                 c.rank = c.rank.min(outer_rank);
+                if take_amount {
+                    c.amount = outer_amount;
+                }
+            }
+            if take_amount {
+                from_attr[i] = true;
             }
         }
     }
@@ -530,6 +648,7 @@ pub(super) fn selector_candidates(
                 } else {
                     None
                 },
+                visible: 0,
             }
         })
         .collect()

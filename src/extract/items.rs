@@ -278,6 +278,7 @@ impl<'a> Items<'a> {
                 tier,
                 rank: i as i32 * 2 + lowprice_later,
                 veto,
+                visible: 0,
             });
         }
         out

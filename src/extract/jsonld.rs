@@ -397,6 +397,7 @@ impl<'a> Collect<'_, 'a> {
             tier,
             rank,
             veto,
+            visible: 0,
         });
     }
 

@@ -195,6 +195,7 @@ impl<'a> Meta<'a> {
                     tier: Tier::Meta,
                     rank: i as i32 + if *f == Family::Sale { 0 } else { 1000 },
                     veto,
+                    visible: 0,
                 }
             })
             .collect();

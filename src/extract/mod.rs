@@ -23,6 +23,20 @@
 //! Prices of related products, list/strike-through prices, unit prices and
 //! zero amounts are never chosen.
 //!
+//! **Structured data against the buy box** (`buybox`): a winner from 2 or 3
+//! gives way to the main product's visible buy-box price when the markup after
+//! the `<h1>` marks a sale or an old price, the buy box shows a different
+//! amount (same currency or none), and the structured amount appears in the
+//! product block only struck through / as the regular price, or not at all
+//! while the buy-box price is marked sale. `--explain` then says "structured
+//! price is the struck-through regular price; ..." on the structured candidate
+//! and "chosen: buy-box price ... over the structured price N" on the winner.
+//!
+//! A page whose product area says "price on request" / "Preis auf Anfrage" /
+//! "sold out" / "ausverkauft" gets no visible-text price, and identifiers
+//! (a SKU / EAN / model / phone label before the number, or digits glued to
+//! letters or hyphens as in `KES-55037-C`) are never prices.
+//!
 //! # Currency
 //! A structured candidate uses its own `priceCurrency` (inherited from the offer,
 //! the product, or the price specification). A currency mark in a price text is
@@ -40,9 +54,11 @@
 //! # Title
 //! `<title>` text, whitespace collapsed; if empty, the first `<h1>`; then `og:title`.
 
+mod buybox;
 mod context;
 mod dom;
 mod heuristic;
+mod ident;
 mod items;
 mod jsonld;
 mod meta;
@@ -178,6 +194,10 @@ enum Reason {
     DuplicateOfInner,
     BelowThreshold,
     NoCurrencyOrHint,
+    Identifier,
+    PriceOnRequest,
+    StructuredIsRegular,
+    StructuredNotSold,
 }
 
 impl fmt::Display for Reason {
@@ -199,6 +219,14 @@ impl fmt::Display for Reason {
             Reason::DuplicateOfInner => "same price as an inner element",
             Reason::BelowThreshold => "score below threshold",
             Reason::NoCurrencyOrHint => "no currency mark and no price hint",
+            Reason::Identifier => "an identifier (SKU, article, model, phone number), not a price",
+            Reason::PriceOnRequest => "the product says price on request / sold out",
+            Reason::StructuredIsRegular => {
+                "structured price is the struck-through regular price; the buy box sells at another"
+            }
+            Reason::StructuredNotSold => {
+                "structured price is not shown; the buy box sells at a marked sale price"
+            }
         })
     }
 }
@@ -224,6 +252,8 @@ struct Cand {
     /// Lower wins within a tier and source (offer order, or minus the score).
     rank: i32,
     veto: Option<Reason>,
+    /// [`buybox::vis`] bits of a visible candidate; 0 for other sources.
+    visible: u8,
 }
 
 impl Cand {
@@ -262,13 +292,15 @@ fn structured_amount(raw: &str, currency: Option<&str>) -> (Option<Decimal>, Opt
 /// Extracts the product price and title from a decoded HTML page.
 pub fn extract(html: &str, url: &Url, opts: &ExtractOptions) -> Extraction {
     let (mut cands, ld_currency) = jsonld::candidates(html, url, opts.explain);
+    // Computed once for both paths, so the fast paths and the DOM agree.
+    let buy_box_marked = buybox::marked(html);
 
     // Fast path: JSON-LD of the main product outranks every DOM source, so when
     // it settles price and currency the HTML need not be parsed at all.
     if opts.selector.is_none() && !opts.explain {
         if let Some(best) = best(&cands) {
             let c = &cands[best];
-            if c.tier == Tier::MainProduct && c.currency.is_some() {
+            if c.tier == Tier::MainProduct && c.currency.is_some() && !buy_box_marked {
                 if let Some(title) = dom::quick_title(html) {
                     let price = Some(found(c));
                     return Extraction {
@@ -284,6 +316,7 @@ pub fn extract(html: &str, url: &Url, opts: &ExtractOptions) -> Extraction {
     // Same for meta tags when no microdata or RDFa could outrank them.
     if opts.selector.is_none()
         && !opts.explain
+        && !buy_box_marked
         && cands
             .iter()
             .all(|c| c.veto.is_some() || c.tier > Tier::Meta)
@@ -326,7 +359,12 @@ pub fn extract(html: &str, url: &Url, opts: &ExtractOptions) -> Extraction {
         ld_currency.or(scan.page_currency),
         opts,
     );
-    let chosen = best(&cands);
+    let mut chosen = best(&cands);
+    if buy_box_marked {
+        if let Some(b) = buybox::overrule(&mut cands, chosen) {
+            chosen = Some(b);
+        }
+    }
     let price = chosen.map(|i| found(&cands[i]));
     let candidates = if opts.explain {
         explain(&doc, &cands, &rules, chosen)
@@ -457,6 +495,12 @@ fn explain(
     chosen: Option<usize>,
 ) -> Vec<Candidate> {
     let winner = chosen.map(|i| &cands[i]);
+    let winner_over = cands.iter().find(|c| {
+        matches!(
+            c.veto,
+            Some(Reason::StructuredIsRegular | Reason::StructuredNotSold)
+        )
+    });
     cands
         .iter()
         .enumerate()
@@ -475,7 +519,14 @@ fn explain(
                         format!("chosen: {} offer (no product attached)", c.source.as_str())
                     }
                     Tier::State => "chosen: the shop platform's inline product state".to_owned(),
-                    Tier::Heuristic => format!("chosen: highest score {}", -c.rank),
+                    Tier::Heuristic => match winner_over {
+                        Some(s) => format!(
+                            "chosen: buy-box price (score {}) over the structured price {}",
+                            -c.rank,
+                            s.amount.map(|a| a.to_string()).unwrap_or_default()
+                        ),
+                        None => format!("chosen: highest score {}", -c.rank),
+                    },
                 }
             } else {
                 match winner {
@@ -515,3 +566,5 @@ fn explain(
 mod currency_tests;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_visible;

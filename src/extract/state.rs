@@ -120,6 +120,7 @@ pub(super) fn candidates(html: &str, url: &Url, explain: bool) -> Vec<Cand> {
             tier: Tier::State,
             rank: i32::try_from(i).unwrap_or(i32::MAX),
             veto: (f.amount <= Decimal::ZERO).then_some(Reason::ZeroPrice),
+            visible: 0,
         })
         .collect()
 }

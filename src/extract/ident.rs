@@ -1,0 +1,155 @@
+//! Numbers that are not prices, and pages that say they have none.
+//!
+//! SKU, article, model, EAN, order and phone numbers are told by the label
+//! before them (`Artikelnummer:`, `SKU`, `Item #`, `Réf.`, `Tel.`) or by their
+//! shape (digits glued to letters or hyphens: `KES-55037-C`). "Price on
+//! request", "Preis auf Anfrage", "sold out" in the product area mean the page
+//! has no visible price at all.
+
+use super::Reason;
+use crate::price::iso_code;
+
+/// Labels that make the number after them an identifier, lower case.
+const ID_LABELS: &[&str] = &[
+    "sku",
+    "art.-nr",
+    "art-nr",
+    "art. nr",
+    "artnr",
+    "artikelnummer",
+    "artikel-nr",
+    "artikelnr",
+    "bestellnummer",
+    "bestell-nr",
+    "hersteller-nr",
+    "herstellernummer",
+    "model",
+    "modell",
+    "model no",
+    "model number",
+    "modelo",
+    "modèle",
+    "ean",
+    "ean13",
+    "gtin",
+    "mpn",
+    "upc",
+    "isbn",
+    "asin",
+    "item",
+    "item no",
+    "item number",
+    "part no",
+    "part number",
+    "ref",
+    "réf",
+    "referencia",
+    "reference",
+    "référence",
+    "riferimento",
+    "codice",
+    "code",
+    "barcode",
+    "style",
+    "tel",
+    "phone",
+    "telefon",
+    "téléphone",
+    "fax",
+    "order",
+    "order no",
+    "plz",
+    "zip",
+    "postcode",
+    "postal code",
+    "nr",
+    "no",
+    "n°",
+    "nº",
+];
+
+/// An identifier rather than a price: a label right before the number
+/// (`Artikelnummer: `, `SKU `, `Item #`) or digits glued to letters or hyphens
+/// (`KES-55037-C`, `AB1234`). `before` is the lower-cased text before the element.
+pub(super) fn identifier_veto(text: &str, before: &str) -> Option<Reason> {
+    let first_digit = text.find(|c: char| c.is_ascii_digit())?;
+    let mut prefix = String::with_capacity(before.len() + first_digit + 1);
+    prefix.push_str(before);
+    prefix.push(' ');
+    prefix.push_str(&text[..first_digit].to_lowercase());
+    let p = prefix.trim_end_matches(|c: char| {
+        c.is_whitespace() || matches!(c, ':' | '#' | '.' | '-' | '№' | '°' | '\u{a0}')
+    });
+    let labelled = ID_LABELS.iter().any(|l| {
+        p.strip_suffix(l)
+            .is_some_and(|rest| !rest.ends_with(|c: char| c.is_alphanumeric()))
+    });
+    if labelled || text.split_whitespace().any(glued_identifier) {
+        Some(Reason::Identifier)
+    } else {
+        None
+    }
+}
+
+/// Letters written straight against the digits that are no currency mark
+/// (`EUR12` and `12kr` are prices; `KES-55037-C`, `X200`, `55037-C` are not).
+fn glued_identifier(token: &str) -> bool {
+    if !token.bytes().any(|b| b.is_ascii_digit()) {
+        return false;
+    }
+    let b = token.as_bytes();
+    // A hyphen between an alphanumeric and a digit, or a digit and a letter.
+    let hyphen = b.windows(3).any(|w| {
+        w[1] == b'-'
+            && w[0].is_ascii_alphanumeric()
+            && w[2].is_ascii_alphanumeric()
+            && (w[0].is_ascii_digit() || w[2].is_ascii_digit())
+    });
+    if hyphen {
+        return true;
+    }
+    let glued = b.windows(2).any(|w| {
+        (w[0].is_ascii_alphabetic() && w[1].is_ascii_digit())
+            || (w[0].is_ascii_digit() && w[1].is_ascii_alphabetic())
+    });
+    if !glued {
+        return false;
+    }
+    let letters: String = token.chars().filter(char::is_ascii_alphabetic).collect();
+    !CURRENCY_LETTERS
+        .iter()
+        .any(|c| c.eq_ignore_ascii_case(&letters))
+        && iso_code(&letters.to_ascii_uppercase()).is_none()
+}
+
+/// Latin-letter currency marks that shops write against the digits.
+const CURRENCY_LETTERS: &[&str] = &[
+    "rs", "fr", "sfr", "kr", "ft", "rm", "rp", "lei", "kn", "r", "tl", "dh", "yen", "eur", "usd",
+];
+
+/// A short text in the product area saying the product has no price.
+pub(super) fn says_no_price(text: &str) -> bool {
+    const PHRASES: &[&str] = &[
+        "price on request",
+        "price upon request",
+        "price on application",
+        "call for price",
+        "call for pricing",
+        "request a quote",
+        "preis auf anfrage",
+        "preis a. a.",
+        "prix sur demande",
+        "precio a consultar",
+        "precio bajo consulta",
+        "prezzo su richiesta",
+        "prijs op aanvraag",
+        "sold out",
+        "ausverkauft",
+        "épuisé",
+        "agotado",
+        "esaurito",
+        "uitverkocht",
+    ];
+    let t = text.trim().to_lowercase();
+    PHRASES.iter().any(|p| t.contains(p))
+}

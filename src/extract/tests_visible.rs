@@ -1,0 +1,305 @@
+//! Visible-price fixtures modelled on real shops' markup (Amazon, Magento,
+//! WooCommerce, Shopify Dawn, PrestaShop): split and attributed prices,
+//! identifiers that are not prices, no-price pages, and structured data
+//! against the buy box.
+
+use super::*;
+
+fn fixture(name: &str) -> String {
+    let path = format!(
+        "{}/tests/fixtures/extract/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {path}: {e}"))
+}
+
+fn run_opts(name: &str, opts: &ExtractOptions) -> Extraction {
+    let url = Url::parse("https://shop.example/p").expect("test url is valid");
+    let plain = extract(&fixture(name), &url, opts);
+    let explained = extract(
+        &fixture(name),
+        &url,
+        &ExtractOptions {
+            explain: true,
+            ..opts.clone()
+        },
+    );
+    assert_eq!(plain.price, explained.price, "{name}: explain disagrees");
+    explained
+}
+
+fn run(name: &str) -> Extraction {
+    run_opts(name, &ExtractOptions::default())
+}
+
+#[track_caller]
+fn assert_price(e: &Extraction, amount: &str, currency: Option<&str>, text: &str) {
+    let p = e
+        .price
+        .as_ref()
+        .unwrap_or_else(|| panic!("no price found: {:#?}", e.candidates));
+    assert_eq!(p.amount.to_string(), amount, "{p:?}");
+    assert_eq!(p.currency.as_deref(), currency, "{p:?}");
+    assert_eq!(p.text, text, "{p:?}");
+}
+
+fn reason_of<'a>(e: &'a Extraction, source: PriceSource, amount: &str) -> Vec<&'a str> {
+    e.candidates
+        .iter()
+        .filter(|c| {
+            c.source == source && c.amount.map(|a| a.to_string()).as_deref() == Some(amount)
+        })
+        .map(|c| c.reason.as_str())
+        .collect()
+}
+
+#[test]
+fn amazon_split_price_keeps_currency_and_cents() {
+    let e = run("amazon_split_inr.html");
+    assert_price(&e, "15349.49", Some("INR"), "₹15,349.49");
+    // The whole-part span alone ("15,349.") is part of the larger price.
+    assert!(
+        e.candidates
+            .iter()
+            .any(|c| c.text == "15,349." && c.reason == "part of an enclosing price"),
+        "{:#?}",
+        e.candidates
+    );
+}
+
+#[test]
+fn amazon_split_price_symbol_after_and_screen_reader_copy() {
+    assert_price(
+        &run("amazon_split_eur.html"),
+        "148.00",
+        Some("EUR"),
+        "148,00€",
+    );
+    assert_price(
+        &run("amazon_split_gbp.html"),
+        "42.00",
+        Some("GBP"),
+        "£42.00",
+    );
+}
+
+#[test]
+fn screen_reader_copy_is_read_when_the_visible_copy_is_incomplete() {
+    let html = r#"<html><body><main><h1>Kettle</h1>
+        <span class="a-price"><span class="a-offscreen">$24.49</span>
+        <span aria-hidden="true"><span class="a-price-whole">24</span></span></span>
+        </main></body></html>"#;
+    let url = Url::parse("https://shop.example/p").expect("valid");
+    let e = extract(html, &url, &ExtractOptions::default());
+    assert_price(&e, "24.49", None, "$24.49");
+}
+
+#[test]
+fn superscript_cents_join() {
+    let html = r#"<html><body><main><h1>Lamp</h1>
+        <div class="product-price">$19<sup>99</sup></div></main></body></html>"#;
+    let url = Url::parse("https://shop.example/p").expect("valid");
+    let e = extract(html, &url, &ExtractOptions::default());
+    assert_eq!(
+        e.price.map(|p| p.amount.to_string()).as_deref(),
+        Some("19.99")
+    );
+}
+
+#[test]
+fn magento_data_price_amount_settles_the_amount() {
+    let opts = ExtractOptions {
+        default_currency: Some("USD".into()),
+        ..Default::default()
+    };
+    let e = run_opts("magento_price_amount.html", &opts);
+    // "$3.499" alone would read as three dollars; the attribute says 3499.
+    assert_price(&e, "3499", Some("USD"), "$3.499");
+}
+
+#[test]
+fn woocommerce_bdi_sale_price() {
+    let opts = ExtractOptions {
+        default_currency: Some("USD".into()),
+        ..Default::default()
+    };
+    let e = run_opts("woocommerce_bdi.html", &opts);
+    assert_price(&e, "42.00", Some("USD"), "$42.00");
+    assert!(reason_of(&e, PriceSource::Heuristic, "50.00").contains(&"struck-through old price"));
+}
+
+#[test]
+fn shopify_dawn_sale_price() {
+    assert_price(
+        &run("shopify_dawn_sale.html"),
+        "48.00",
+        Some("USD"),
+        "$48.00 USD",
+    );
+}
+
+#[test]
+fn prestashop_content_attribute_agrees_with_text() {
+    assert_price(
+        &run("prestashop_content.html"),
+        "11.90",
+        Some("EUR"),
+        "11,90 €",
+    );
+}
+
+#[test]
+fn price_on_request_page_gives_no_price_and_article_number_is_no_price() {
+    let e = run("price_on_request_de.html");
+    assert_eq!(e.price, None, "{:#?}", e.candidates);
+    let ids: Vec<_> = e
+        .candidates
+        .iter()
+        .filter(|c| c.text.contains("55037"))
+        .collect();
+    assert!(!ids.is_empty(), "{:#?}", e.candidates);
+    for c in ids {
+        assert!(
+            c.reason.starts_with("an identifier") || c.reason.contains("price on request"),
+            "{c:?}"
+        );
+    }
+}
+
+#[test]
+fn sold_out_page_gives_no_price() {
+    let e = run_opts(
+        "sold_out_sku.html",
+        &ExtractOptions {
+            default_currency: Some("USD".into()),
+            ..Default::default()
+        },
+    );
+    assert_eq!(e.price, None, "{:#?}", e.candidates);
+}
+
+#[test]
+fn identifiers_next_to_a_price_are_not_prices() {
+    let e = run("identifiers_with_price.html");
+    assert_price(&e, "129.00", Some("EUR"), "129,00 €");
+    assert_eq!(
+        reason_of(&e, PriceSource::Heuristic, "80045"),
+        ["an identifier (SKU, article, model, phone number), not a price"]
+    );
+}
+
+#[test]
+fn identifier_shapes_and_labels() {
+    for (text, before) in [
+        ("KES-55037-C", ""),
+        ("55037 KES", "artikelnummer:"),
+        ("4006381333931", "ean"),
+        ("12345 EUR", "art.-nr."),
+        ("AB1234", ""),
+        ("1234 USD", "item #"),
+        ("0800 123 USD", "tel."),
+        ("99 CHF", "réf."),
+        ("4711 EUR", "modell:"),
+    ] {
+        assert_eq!(
+            ident::identifier_veto(text, before),
+            Some(Reason::Identifier),
+            "{text:?} after {before:?}"
+        );
+    }
+    for (text, before) in [
+        ("EUR12.00", ""),
+        ("12,99 €", "preis:"),
+        ("$15.00", "item #"),
+        ("1.299,-", ""),
+        ("CHF12", ""),
+        ("Rs.599", ""),
+        ("12kr", ""),
+        ("$24.99", "model sale"),
+    ] {
+        assert_eq!(
+            ident::identifier_veto(text, before),
+            None,
+            "{text:?} after {before:?}"
+        );
+    }
+}
+
+#[test]
+fn no_price_phrases() {
+    for t in [
+        "Preis auf Anfrage",
+        "Price on request",
+        "  Sold out ",
+        "AUSVERKAUFT",
+        "Prix sur demande",
+        "Call for price",
+    ] {
+        assert!(ident::says_no_price(t), "{t}");
+    }
+    for t in ["In stock", "Add to cart", "Free returns"] {
+        assert!(!ident::says_no_price(t), "{t}");
+    }
+}
+
+#[test]
+fn structured_regular_price_loses_to_buy_box_sale_price() {
+    let e = run("sd_sale_regular_price.html");
+    assert_price(&e, "44.99", Some("USD"), "$44.99");
+    assert_eq!(
+        reason_of(&e, PriceSource::JsonLd, "59.99"),
+        ["structured price is the struck-through regular price; the buy box sells at another"]
+    );
+    let chosen = e.candidates.iter().find(|c| c.chosen).expect("chosen");
+    assert!(
+        chosen.reason.starts_with("chosen: buy-box price") && chosen.reason.ends_with("59.99"),
+        "{chosen:?}"
+    );
+}
+
+#[test]
+fn stale_structured_price_loses_to_marked_sale_buy_box() {
+    let e = run("sd_stale_price.html");
+    assert_price(&e, "44.00", Some("EUR"), "44,00 €");
+    assert_eq!(
+        reason_of(&e, PriceSource::JsonLd, "49.00"),
+        ["structured price is not shown; the buy box sells at a marked sale price"]
+    );
+}
+
+#[test]
+fn structured_price_agreeing_with_buy_box_wins() {
+    let e = run("sd_agrees_with_buy_box.html");
+    assert_price(&e, "39.00", Some("GBP"), "39.00");
+    assert_eq!(e.price.map(|p| p.source), Some(PriceSource::JsonLd));
+}
+
+#[test]
+fn unmarked_buy_box_never_overrules_structured_data() {
+    // A different visible amount but no sale or old-price markup after the
+    // <h1>: structured data wins (a pre-tax buy box, a variant).
+    let html = r#"<html><head><title>Desk</title><script type="application/ld+json">
+        {"@type":"Product","name":"Desk","offers":{"price":"199.00","priceCurrency":"EUR"}}
+        </script></head><body><main><h1>Desk</h1>
+        <span class="product-price">238,81 €</span></main></body></html>"#;
+    let url = Url::parse("https://shop.example/p").expect("valid");
+    let e = extract(html, &url, &ExtractOptions::default());
+    assert_price(&e, "199.00", Some("EUR"), "199.00");
+    assert!(!buybox::marked(html));
+}
+
+#[test]
+fn demo_pages_without_a_sale_keep_the_structured_fast_path() {
+    // The buy-box check reads only tags after the <h1>: review text such as
+    // "compared it" or "before the sale" must not send every page to the DOM.
+    for n in 0..300 {
+        let page = crate::demo::product_page(n, 0);
+        if matches!(page.markup, crate::demo::Markup::Sale) {
+            continue;
+        }
+        let html = String::from_utf8_lossy(&page.body);
+        assert!(!buybox::marked(&html), "page {n} ({:?})", page.markup);
+    }
+    let sale = crate::demo::sample_page(crate::demo::Markup::Sale, 1);
+    assert!(buybox::marked(&String::from_utf8_lossy(&sale.body)));
+}
