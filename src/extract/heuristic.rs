@@ -12,7 +12,7 @@
 //!
 //! | signal | points |
 //! |---|---|
-//! | price hint on the element itself | +30 |
+//! | price hint on the element itself, or a `Price:` label before the amount | +30 |
 //! | currency mark in the text / two-digit fraction | +10 / +5 |
 //! | sale / current / final price hint | +15 |
 //! | inside `main`, `article`, `#product`, a product-detail block | +15 |
@@ -24,7 +24,8 @@
 //! | in nav, header, footer, aside, cart | −60 |
 //!
 //! Never chosen: `<del>`/`<s>`/`<strike>`/line-through, related-products
-//! sections, instalments ("4 payments of", "/mo"), shipping, savings, unit prices,
+//! sections, instalments ("4 payments of", "/mo"), shipping (but "£579.99 Free
+//! Delivery" is the price: "free" + a shipping word after the amount), savings, unit prices,
 //! identifiers (SKU, EAN, model, phone: by label or glued shape), anything on a
 //! "price on request" / "sold out" page, a price that is part of a larger one,
 //! and any score below [`THRESHOLD`].
@@ -111,12 +112,66 @@ const UNIT: &[&str] = &[
     "/m²",
 ];
 
+/// Labels that name the number after them as the price (`<b>Price:</b> £60`).
+/// Only a whole label counts: "Total price:" of a bundle is not one.
+const PRICE_LABELS: &[&str] = &[
+    "price:",
+    "price",
+    "our price:",
+    "sale price:",
+    "price now:",
+    "now:",
+    "preis:",
+    "unser preis:",
+    "prix:",
+    "precio:",
+    "prezzo:",
+    "prijs:",
+    "pris:",
+    "cena:",
+];
+
+/// Whether the element's own text starts with a price label, or the inline
+/// text just before it is one: old hand-written shops put `Price:` in a
+/// sibling `<b>` with no class to hint at it.
+fn labelled(text: &str, before: &str) -> bool {
+    let t = text.to_lowercase();
+    let starts = PRICE_LABELS.iter().any(|l| {
+        l.ends_with(':')
+            && t.strip_prefix(l)
+                .is_some_and(|rest| rest.trim_start().starts_with(|c: char| !c.is_alphabetic()))
+    });
+    starts || PRICE_LABELS.contains(&before.trim())
+}
+
+/// "£579.99 Free Delivery": a shipping word that only follows the amount,
+/// right after "free", says the price includes delivery; it is no shipping
+/// cost. "Free delivery over £50" (the phrase first) stays a threshold.
+fn free_shipping_after(t: &str) -> bool {
+    let Some(first_digit) = t.find(|c: char| c.is_ascii_digit()) else {
+        return false;
+    };
+    let mut any = false;
+    for word in SHIPPING {
+        for (at, _) in t.match_indices(word) {
+            let free = t[..at].trim_end().ends_with("free")
+                || t[at + word.len()..].trim_start().starts_with("gratuit")
+                || t[at + word.len()..].trim_start().starts_with("gratis");
+            if at < first_digit || !free {
+                return false;
+            }
+            any = true;
+        }
+    }
+    any
+}
+
 fn phrase_veto(text: &str) -> Option<Reason> {
     let t = text.to_lowercase();
     let has = |list: &[&str]| list.iter().any(|p| t.contains(p));
     if has(INSTALMENT) {
         Some(Reason::Instalment)
-    } else if has(SHIPPING) {
+    } else if has(SHIPPING) && !free_shipping_after(&t) {
         Some(Reason::Shipping)
     } else if has(SAVINGS) {
         Some(Reason::Savings)
@@ -478,9 +533,11 @@ pub(super) fn candidates(raws: &[Raw<'_>], no_price_page: bool, explain: bool) -
             }
         }
         let mut veto = flag_veto(r.flags).or_else(|| phrase_veto(&text));
+        let mut label = false;
         if parsed.amount.is_some() && veto.is_none() {
             let (before, after) = context(r.node);
             let before = before.to_lowercase();
+            label = !r.hinted && labelled(&text, &before);
             veto = identifier_veto(&text, &before)
                 .or_else(|| context_veto(&before, &after.to_lowercase()));
         }
@@ -496,7 +553,7 @@ pub(super) fn candidates(raws: &[Raw<'_>], no_price_page: bool, explain: bool) -
             _ => None,
         });
         let mut score = 0;
-        if r.hinted {
+        if r.hinted || label {
             score += 30;
         }
         if parsed.currency.is_some() {

@@ -303,3 +303,34 @@ fn demo_pages_without_a_sale_keep_the_structured_fast_path() {
     let sale = crate::demo::sample_page(crate::demo::Markup::Sale, 1);
     assert!(buybox::marked(&String::from_utf8_lossy(&sale.body)));
 }
+
+#[test]
+fn price_label_in_a_sibling_element_is_a_price_hint() {
+    // Hand-written shops: `<b>Price:</b>&nbsp;£345` with no class anywhere.
+    let e = run("visible_price_label.html");
+    assert_price(&e, "345", Some("GBP"), "Price: £345");
+    // The delivery line and the teaser link stay out.
+    assert_eq!(
+        reason_of(&e, PriceSource::Heuristic, "25"),
+        ["shipping or delivery cost"]
+    );
+    assert!(!labelled_total("Total price: $17.01"));
+}
+
+/// A "Total price:" label is no price label (a bundle's or a cart's total).
+fn labelled_total(text: &str) -> bool {
+    let html = format!("<html><body><p><font>{text}</font></p></body></html>");
+    let url = Url::parse("https://shop.example/p").expect("test url is valid");
+    extract(&html, &url, &ExtractOptions::default()).price.is_some()
+}
+
+#[test]
+fn free_delivery_after_the_price_is_no_shipping_cost() {
+    let e = run("visible_free_delivery.html");
+    assert_price(&e, "579.99", Some("GBP"), "£579.99");
+    // "Free delivery on orders over £50": the phrase comes first, a threshold.
+    assert_eq!(
+        reason_of(&e, PriceSource::Heuristic, "50"),
+        ["shipping or delivery cost"]
+    );
+}
