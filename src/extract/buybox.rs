@@ -125,6 +125,7 @@ pub(super) fn overrule(cands: &mut [Cand], chosen: Option<usize>) -> Option<usiz
                             | Reason::Savings
                             | Reason::UnitPrice
                             | Reason::Identifier
+                            | Reason::Total
                             | Reason::RelatedSection
                     )
                 )

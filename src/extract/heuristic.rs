@@ -26,7 +26,8 @@
 //! Never chosen: `<del>`/`<s>`/`<strike>`/line-through, related-products
 //! sections, instalments ("4 payments of", "/mo"), shipping (but "£579.99 Free
 //! Delivery" is the price: "free" + a shipping word after the amount), savings, unit prices,
-//! identifiers (SKU, EAN, model, phone: by label or glued shape), anything on a
+//! identifiers (SKU, EAN, model, phone: by label or glued shape), a sum labelled
+//! "Total price:" (a bundle or cart total), anything on a
 //! "price on request" / "sold out" page, a price that is part of a larger one,
 //! and any score below [`THRESHOLD`].
 
@@ -428,11 +429,29 @@ fn context(node: DomNode<'_>) -> (String, String) {
     (b, a)
 }
 
+/// Labels of a sum over several items: a bundle ("Buy the set: Total
+/// price"), frequently-bought-together, or a cart line. Never the product's
+/// own price.
+const TOTAL_LABELS: &[&str] = &[
+    "total price:",
+    "total price",
+    "total:",
+    "subtotal:",
+    "gesamtpreis:",
+    "gesamt:",
+    "prix total :",
+    "prix total:",
+    "precio total:",
+];
+
 /// Phrases around a price that make it something else than the price.
 fn context_veto(before: &str, after: &str) -> Option<Reason> {
     let any = |t: &str, list: &[&str]| list.iter().any(|p| t.contains(p));
+    let b = before.trim_end();
     if any(before, INSTALMENT) || any(after, INSTALMENT) {
         Some(Reason::Instalment)
+    } else if TOTAL_LABELS.iter().any(|l| b.ends_with(l)) {
+        Some(Reason::Total)
     } else if any(before, SHIPPING) {
         Some(Reason::Shipping)
     } else if any(before, SAVINGS) {

@@ -198,6 +198,7 @@ enum Reason {
     PriceOnRequest,
     StructuredIsRegular,
     StructuredNotSold,
+    Total,
 }
 
 impl fmt::Display for Reason {
@@ -227,6 +228,7 @@ impl fmt::Display for Reason {
             Reason::StructuredNotSold => {
                 "structured price is not shown; the buy box sells at a marked sale price"
             }
+            Reason::Total => "a total over several items (bundle or cart), not the product's price",
         })
     }
 }

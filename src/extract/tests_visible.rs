@@ -334,3 +334,14 @@ fn free_delivery_after_the_price_is_no_shipping_cost() {
         ["shipping or delivery cost"]
     );
 }
+
+#[test]
+fn bundle_total_is_not_the_price() {
+    // A series' "Total Price:" sits in the buy box next to the single item's.
+    let e = run("visible_bundle_total.html");
+    assert_price(&e, "10.99", Some("USD"), "$10.99");
+    assert_eq!(
+        reason_of(&e, PriceSource::Heuristic, "32.97"),
+        ["a total over several items (bundle or cart), not the product's price"]
+    );
+}
