@@ -18,6 +18,11 @@
 //!    marked sale / now.
 //!
 //! Otherwise structured data wins, as before.
+//!
+//! Separately, [`overrule_net`]: a structured amount that the buy box shows
+//! only labelled as before tax (`zzgl. MwSt`, `excl. VAT`, `HT`, `netto`, or
+//! classed `price-excluding-tax`) gives way to the buy box's higher price
+//! with tax. The labels count towards rule 1's gate anywhere in the window.
 
 use super::{Cand, PriceSource, Reason, Tier};
 use memchr::memmem::Finder;
@@ -34,6 +39,8 @@ pub(super) mod vis {
     pub const STRUCK: u8 = 1 << 1;
     /// Classed sale / special / now / final.
     pub const SALE: u8 = 1 << 2;
+    /// Labelled or classed as the price before tax (`zzgl. MwSt`, `excl. VAT`).
+    pub const NET: u8 = 1 << 3;
 }
 
 /// Sale and old-price words, matched inside tags (class names, attributes):
@@ -52,8 +59,10 @@ const MARKERS: &[&str] = &[
     "discount",
 ];
 
-/// Struck-through tags, found anywhere in the window.
-const TAGS: &[&str] = &["<del", "<s>", "<s "];
+/// Struck-through tags, and the before-tax labels of a shop that shows both
+/// prices (`zzgl. MwSt`, `excl. VAT`, `Excl.`, `netto`), found anywhere in the
+/// window: the labels are running text, not markup.
+const TAGS: &[&str] = &["<del", "<s>", "<s ", "zzgl", "xcl", "xkl", "netto"];
 
 /// Rule 1: does the markup after the first `<h1>` mark a sale or an old price?
 ///
@@ -88,6 +97,52 @@ pub(super) fn marked(html: &str) -> bool {
             memchr::memrchr2(b'<', b'>', head).is_some_and(|i| head[i] == b'<')
         })
     })
+}
+
+/// The tax rule: a shop that shows a price before tax and one with tax sells
+/// at the one with tax. When the structured winner's amount is shown in the
+/// buy box only labelled as net (`zzgl. MwSt 4,92 €`, `4,92 € excl. VAT`),
+/// the best higher buy-box amount not so labelled, in the same currency or
+/// none, wins. Returns it after vetoing the winner.
+pub(super) fn overrule_net(cands: &mut [Cand], chosen: Option<usize>) -> Option<usize> {
+    let w = chosen?;
+    let s = &cands[w];
+    if !matches!(s.tier, Tier::MainProduct | Tier::Meta) {
+        return None;
+    }
+    let (amount, currency) = (s.amount?, s.currency);
+    let in_box = |c: &Cand| {
+        c.source == PriceSource::Heuristic
+            && c.visible & vis::BUY_BOX != 0
+            && c.visible & vis::STRUCK == 0
+            && !matches!(c.veto, Some(Reason::RelatedSection | Reason::Shipping))
+    };
+    let same = |c: &Cand| c.amount == Some(amount);
+    if !cands
+        .iter()
+        .any(|c| in_box(c) && same(c) && c.visible & vis::NET != 0)
+        || cands
+            .iter()
+            .any(|c| in_box(c) && same(c) && c.visible & vis::NET == 0 && c.veto.is_none())
+    {
+        return None;
+    }
+    let (b, _) = cands
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| {
+            in_box(c)
+                && c.veto.is_none()
+                && c.visible & vis::NET == 0
+                && c.amount.is_some_and(|a| a > amount)
+                && (c.currency.is_none() || currency.is_none() || c.currency == currency)
+        })
+        .min_by_key(|(i, c)| (c.rank, *i))?;
+    cands[w].veto = Some(Reason::StructuredIsNet);
+    if cands[b].currency.is_none() {
+        cands[b].currency = currency;
+    }
+    Some(b)
 }
 
 /// Rules 2 and 3 over the candidates; `chosen` is the structured winner.

@@ -36,6 +36,8 @@ pub(super) mod flag {
     /// Not inherited: the fraction part of a split price (`price__cents`).
     pub const FRACTION: u32 = 1 << 16;
     pub const NOT_INHERITED: u32 = PRICE | FRACTION;
+    /// Classed as the price before tax (Magento's `price-excluding-tax`).
+    pub const NET: u32 = 1 << 17;
 }
 use flag::*;
 
@@ -245,6 +247,26 @@ pub(super) fn classify_text(value: &str, buf: &mut String) -> u32 {
             ],
         ) {
             f |= SALE;
+        }
+        // Pre-tax price wrappers; the cheap test first, as class tokens
+        // rarely hold any of these.
+        if (sq.contains("tax") || sq.contains("vat") || sq.contains("net"))
+            && contains_any(
+                sq,
+                &[
+                    "excludingtax",
+                    "excltax",
+                    "exkltax",
+                    "extax",
+                    "exclvat",
+                    "exvat",
+                    "withouttax",
+                    "pricenet",
+                    "netprice",
+                ],
+            )
+        {
+            f |= NET;
         }
         if contains_any(
             sq,

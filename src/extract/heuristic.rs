@@ -502,9 +502,35 @@ fn attr_amount(node: DomNode<'_>) -> Option<Decimal> {
         .and_then(|t| t.parse().ok())
 }
 
+/// Labels that mark the amount after them as the price before tax.
+const NET_LABELS: &[&str] = &[
+    "zzgl",
+    "exkl",
+    "excl",
+    "ex. vat",
+    "ex vat",
+    "ex. tax",
+    "netto",
+    "hors taxe",
+    " ht",
+    "sin iva",
+    "iva esclusa",
+];
+
+/// Whether the text or the label before it says "before tax" (`zzgl. MwSt`,
+/// `excl. VAT`, `HT`, `netto`); a trailing ` HT` counts in the text too.
+fn says_net(text: &str, before: &str) -> bool {
+    let t = text.to_lowercase();
+    let b = format!(" {before}");
+    NET_LABELS.iter().any(|l| b.contains(l) || t.contains(l)) || t.ends_with(" ht")
+}
+
 /// Where a visible price stands, for the structured-vs-buy-box rule.
 fn visible_bits(f: u32, near_h1: u8) -> u8 {
     let mut v = 0;
+    if f & flag::NET != 0 {
+        v |= vis::NET;
+    }
     if (f & flag::MAIN != 0 || near_h1 > 0) && f & (flag::CARD | flag::RELATED | flag::CHROME) == 0
     {
         v |= vis::BUY_BOX;
@@ -553,10 +579,12 @@ pub(super) fn candidates(raws: &[Raw<'_>], no_price_page: bool, explain: bool) -
         }
         let mut veto = flag_veto(r.flags).or_else(|| phrase_veto(&text));
         let mut label = false;
+        let mut net = false;
         if parsed.amount.is_some() && veto.is_none() {
             let (before, after) = context(r.node);
             let before = before.to_lowercase();
             label = !r.hinted && labelled(&text, &before);
+            net = says_net(&text, &before);
             veto = identifier_veto(&text, &before)
                 .or_else(|| context_veto(&before, &after.to_lowercase()));
         }
@@ -620,7 +648,7 @@ pub(super) fn candidates(raws: &[Raw<'_>], no_price_page: bool, explain: bool) -
             tier: Tier::Heuristic,
             rank: -score,
             veto,
-            visible: visible_bits(f, r.near_h1),
+            visible: visible_bits(f, r.near_h1) | if net { vis::NET } else { 0 },
         }));
     }
     // A price element inside another: the outer one's text is the whole price

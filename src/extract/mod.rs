@@ -32,6 +32,11 @@
 //! price is the struck-through regular price; ..." on the structured candidate
 //! and "chosen: buy-box price ... over the structured price N" on the winner.
 //!
+//! **Net against gross** (`buybox::overrule_net`): a structured amount the
+//! buy box shows only labelled before tax (`zzgl. MwSt`, `excl. VAT`, `HT`,
+//! `netto`, `price-excluding-tax`) gives way to the buy box's higher price
+//! with tax: that is what the customer pays.
+//!
 //! A page whose product area says "price on request" / "Preis auf Anfrage" /
 //! "sold out" / "ausverkauft" gets no visible-text price, and identifiers
 //! (a SKU / EAN / model / phone label before the number, or digits glued to
@@ -198,6 +203,7 @@ enum Reason {
     PriceOnRequest,
     StructuredIsRegular,
     StructuredNotSold,
+    StructuredIsNet,
     Total,
 }
 
@@ -229,6 +235,9 @@ impl fmt::Display for Reason {
                 "structured price is not shown; the buy box sells at a marked sale price"
             }
             Reason::Total => "a total over several items (bundle or cart), not the product's price",
+            Reason::StructuredIsNet => {
+                "structured price is the buy box's price before tax; the buy box sells with tax"
+            }
         })
     }
 }
@@ -363,7 +372,9 @@ pub fn extract(html: &str, url: &Url, opts: &ExtractOptions) -> Extraction {
     );
     let mut chosen = best(&cands);
     if buy_box_marked {
-        if let Some(b) = buybox::overrule(&mut cands, chosen) {
+        if let Some(b) = buybox::overrule_net(&mut cands, chosen)
+            .or_else(|| buybox::overrule(&mut cands, chosen))
+        {
             chosen = Some(b);
         }
     }
@@ -500,7 +511,7 @@ fn explain(
     let winner_over = cands.iter().find(|c| {
         matches!(
             c.veto,
-            Some(Reason::StructuredIsRegular | Reason::StructuredNotSold)
+            Some(Reason::StructuredIsRegular | Reason::StructuredNotSold | Reason::StructuredIsNet)
         )
     });
     cands

@@ -336,6 +336,41 @@ fn free_delivery_after_the_price_is_no_shipping_cost() {
 }
 
 #[test]
+fn structured_net_price_loses_to_buy_box_price_with_tax() {
+    // Magento-style price box with both prices; JSON-LD carries the net one.
+    let e = run("sd_net_price.html");
+    assert_price(&e, "9.90", Some("EUR"), "9,90 €");
+    assert_eq!(
+        reason_of(&e, PriceSource::JsonLd, "8.32"),
+        ["structured price is the buy box's price before tax; the buy box sells with tax"]
+    );
+    // The accessory's gross price is in a related section, never the price.
+    let accessory = reason_of(&e, PriceSource::Heuristic, "4.00");
+    assert!(!accessory.is_empty());
+    assert!(
+        accessory
+            .iter()
+            .all(|r| *r == "inside a related-products section"),
+        "{accessory:?}"
+    );
+}
+
+#[test]
+fn structured_price_agreeing_with_a_gross_buy_box_wins() {
+    // Both prices shown, structured data has the one with tax: it stays.
+    let html = std::fs::read_to_string(format!(
+        "{}/tests/fixtures/extract/sd_net_price.html",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .expect("fixture")
+    .replace("\"price\":\"8.32\"", "\"price\":\"9.90\"");
+    let url = Url::parse("https://shop.example/p").expect("test url is valid");
+    let e = extract(&html, &url, &ExtractOptions::default());
+    assert_price(&e, "9.90", Some("EUR"), "9.90");
+    assert_eq!(e.price.map(|p| p.source), Some(PriceSource::JsonLd));
+}
+
+#[test]
 fn bundle_total_is_not_the_price() {
     // A series' "Total Price:" sits in the buy box next to the single item's.
     let e = run("visible_bundle_total.html");
