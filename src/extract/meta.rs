@@ -2,9 +2,13 @@
 //! `og:price:*` and `product:sale_price:*`, in `property` or `name`; also `og:title`.
 //!
 //! Fed `<meta>` elements by the `dom` walk. A sale price outranks the plain one;
-//! otherwise document order decides. [`quick`] reads the same tags straight from
+//! otherwise document order decides. A regular-price tag
+//! (`og:price:standard_amount`, `product:original_price:amount`) is never
+//! the price, but it tells [`overrule_regular`] that a structured price equal
+//! to it is the regular one. [`quick`] reads the same tags straight from
 //! the text for pages that need no DOM.
 
+use super::buybox::vis;
 use super::dom::{Attrs, DomNode};
 use super::{structured_amount, Cand, Loc, PriceSource, Reason, Tier};
 use crate::extract::FoundPrice;
@@ -16,7 +20,19 @@ enum Family {
     Sale,
     Product,
     Og,
+    /// The regular price the page sells below: `og:price:standard_amount`,
+    /// `product:original_price:amount`. Never a price itself.
+    Regular,
 }
+
+/// Meta keys naming the regular price; the quick path leaves pages that have
+/// one, or a sale price, to the full rules (see [`overrule_regular`]).
+const REGULAR_KEYS: &[&str] = &[
+    "og:price:standard_amount",
+    "product:price:standard_amount",
+    "product:original_price:amount",
+    "og:original_price:amount",
+];
 
 enum Tag {
     Title,
@@ -34,6 +50,8 @@ fn classify(key: &str) -> Option<Tag> {
     };
     if key.eq_ignore_ascii_case("og:title") {
         Some(Tag::Title)
+    } else if REGULAR_KEYS.iter().any(|k| key.eq_ignore_ascii_case(k)) {
+        Some(Tag::Amount(Family::Regular))
     } else if let Some(f) = key.strip_suffix(":amount").and_then(family) {
         Some(Tag::Amount(f))
     } else {
@@ -68,6 +86,7 @@ pub(super) fn quick(html: &str) -> Option<FoundPrice> {
         }
         if let (Some(k), Some(c)) = (key, content) {
             match classify(k) {
+                Some(Tag::Amount(Family::Regular)) => {}
                 Some(Tag::Amount(f)) => amounts.push((f, c)),
                 Some(Tag::Currency(f)) => currencies.push((f, c)),
                 _ => {}
@@ -97,6 +116,54 @@ pub(super) fn quick(html: &str) -> Option<FoundPrice> {
         text: (*raw).to_owned(),
         source: PriceSource::Meta,
     })
+}
+
+/// Whether the page's head holds a sale-price or regular-price meta tag, so
+/// the JSON-LD fast path must leave it to [`overrule_regular`]. Two SIMD
+/// searches over the head only.
+pub(super) fn says_sale_or_regular(html: &str) -> bool {
+    let bytes = html.as_bytes();
+    let head = memchr::memmem::find(bytes, b"<body").map_or(bytes, |e| &bytes[..e]);
+    memchr::memmem::find(head, b"sale_price").is_some()
+        || memchr::memmem::find(head, b"_amount").is_some_and(|_| {
+            REGULAR_KEYS
+                .iter()
+                .any(|k| memchr::memmem::find(head, k.as_bytes()).is_some())
+        })
+}
+
+/// The meta rule: a structured main-product price gives way to a lower
+/// meta price when the page marks that one as the sale price
+/// (`product:sale_price:amount`) or marks the structured amount itself as
+/// the regular one (`og:price:standard_amount` equal to it). Shops that
+/// render prices client-side often keep the sale only there. Returns the
+/// meta candidate to choose, after vetoing the winner.
+pub(super) fn overrule_regular(cands: &mut [Cand], chosen: Option<usize>) -> Option<usize> {
+    let w = chosen?;
+    let s = &cands[w];
+    if s.tier != Tier::MainProduct {
+        return None;
+    }
+    let (amount, currency) = (s.amount?, s.currency);
+    let regular = cands.iter().any(|c| {
+        c.source == PriceSource::Meta && c.veto == Some(Reason::ListPrice) && c.amount == Some(amount)
+    });
+    let (m, _) = cands
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| {
+            c.source == PriceSource::Meta
+                && c.veto.is_none()
+                && c.amount.is_some_and(|a| a < amount)
+                && (regular || c.visible & vis::SALE != 0)
+                && (c.currency.is_none() || currency.is_none() || c.currency == currency)
+        })
+        .min_by_key(|(i, c)| (c.rank, *i))?;
+    cands[w].veto = Some(Reason::StructuredAboveMetaSale);
+    if cands[m].currency.is_none() {
+        cands[m].currency = currency;
+    }
+    Some(m)
 }
 
 /// `name="value"` pairs of a tag's inside; values quoted, single-quoted or bare.
@@ -177,6 +244,7 @@ impl<'a> Meta<'a> {
                 let veto = match amount {
                     None => Some(Reason::NoAmount),
                     Some(a) if a <= Decimal::ZERO => Some(Reason::ZeroPrice),
+                    _ if *f == Family::Regular => Some(Reason::ListPrice),
                     _ => None,
                 };
                 Cand {
@@ -195,7 +263,7 @@ impl<'a> Meta<'a> {
                     tier: Tier::Meta,
                     rank: i as i32 + if *f == Family::Sale { 0 } else { 1000 },
                     veto,
-                    visible: 0,
+                    visible: if *f == Family::Sale { vis::SALE } else { 0 },
                 }
             })
             .collect();

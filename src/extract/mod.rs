@@ -32,6 +32,11 @@
 //! price is the struck-through regular price; ..." on the structured candidate
 //! and "chosen: buy-box price ... over the structured price N" on the winner.
 //!
+//! **Structured data against a sale meta tag** (`meta::overrule_regular`): a
+//! main-product price gives way to a lower `product:sale_price:amount`, or to
+//! a lower `product:price:amount` when `og:price:standard_amount` (or
+//! `product:original_price:amount`) names the structured amount as regular.
+//!
 //! **Net against gross** (`buybox::overrule_net`): a structured amount the
 //! buy box shows only labelled before tax (`zzgl. MwSt`, `excl. VAT`, `HT`,
 //! `netto`, `price-excluding-tax`) gives way to the buy box's higher price
@@ -204,6 +209,7 @@ enum Reason {
     StructuredIsRegular,
     StructuredNotSold,
     StructuredIsNet,
+    StructuredAboveMetaSale,
     Total,
 }
 
@@ -235,6 +241,9 @@ impl fmt::Display for Reason {
                 "structured price is not shown; the buy box sells at a marked sale price"
             }
             Reason::Total => "a total over several items (bundle or cart), not the product's price",
+            Reason::StructuredAboveMetaSale => {
+                "structured price is the regular price; a meta tag gives the sale price"
+            }
             Reason::StructuredIsNet => {
                 "structured price is the buy box's price before tax; the buy box sells with tax"
             }
@@ -311,7 +320,11 @@ pub fn extract(html: &str, url: &Url, opts: &ExtractOptions) -> Extraction {
     if opts.selector.is_none() && !opts.explain {
         if let Some(best) = best(&cands) {
             let c = &cands[best];
-            if c.tier == Tier::MainProduct && c.currency.is_some() && !buy_box_marked {
+            if c.tier == Tier::MainProduct
+                && c.currency.is_some()
+                && !buy_box_marked
+                && !meta::says_sale_or_regular(html)
+            {
                 if let Some(title) = dom::quick_title(html) {
                     let price = Some(found(c));
                     return Extraction {
@@ -371,6 +384,9 @@ pub fn extract(html: &str, url: &Url, opts: &ExtractOptions) -> Extraction {
         opts,
     );
     let mut chosen = best(&cands);
+    if let Some(m) = meta::overrule_regular(&mut cands, chosen) {
+        chosen = Some(m);
+    }
     if buy_box_marked {
         if let Some(b) = buybox::overrule_net(&mut cands, chosen)
             .or_else(|| buybox::overrule(&mut cands, chosen))

@@ -371,6 +371,37 @@ fn structured_price_agreeing_with_a_gross_buy_box_wins() {
 }
 
 #[test]
+fn meta_sale_price_beats_structured_regular_price() {
+    // `og:price:standard_amount` names the JSON-LD amount as the regular one;
+    // `product:price:amount` is what the page sells at.
+    let e = run("meta_sale_over_regular.html");
+    assert_price(&e, "39.20", Some("USD"), "39.20");
+    assert_eq!(e.price.as_ref().map(|p| p.source), Some(PriceSource::Meta));
+    assert_eq!(
+        reason_of(&e, PriceSource::JsonLd, "49.00"),
+        ["structured price is the regular price; a meta tag gives the sale price"]
+    );
+    assert_eq!(
+        reason_of(&e, PriceSource::Meta, "49.00"),
+        ["list / strike-through reference price"]
+    );
+}
+
+#[test]
+fn meta_price_without_a_regular_mark_never_overrules_structured_data() {
+    // A lower meta price alone (stale, another variant) is not evidence.
+    let html = std::fs::read_to_string(format!(
+        "{}/tests/fixtures/extract/meta_sale_over_regular.html",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .expect("fixture")
+    .replace("<meta content='49.00' property='og:price:standard_amount'>", "");
+    let url = Url::parse("https://shop.example/p").expect("test url is valid");
+    let e = extract(&html, &url, &ExtractOptions::default());
+    assert_price(&e, "49.00", Some("USD"), "49.00");
+}
+
+#[test]
 fn bundle_total_is_not_the_price() {
     // A series' "Total Price:" sits in the buy box next to the single item's.
     let e = run("visible_bundle_total.html");
