@@ -146,7 +146,9 @@ pub(super) fn overrule_regular(cands: &mut [Cand], chosen: Option<usize>) -> Opt
     }
     let (amount, currency) = (s.amount?, s.currency);
     let regular = cands.iter().any(|c| {
-        c.source == PriceSource::Meta && c.veto == Some(Reason::ListPrice) && c.amount == Some(amount)
+        c.source == PriceSource::Meta
+            && c.veto == Some(Reason::ListPrice)
+            && c.amount == Some(amount)
     });
     let (m, _) = cands
         .iter()

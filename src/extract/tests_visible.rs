@@ -321,7 +321,9 @@ fn price_label_in_a_sibling_element_is_a_price_hint() {
 fn labelled_total(text: &str) -> bool {
     let html = format!("<html><body><p><font>{text}</font></p></body></html>");
     let url = Url::parse("https://shop.example/p").expect("test url is valid");
-    extract(&html, &url, &ExtractOptions::default()).price.is_some()
+    extract(&html, &url, &ExtractOptions::default())
+        .price
+        .is_some()
 }
 
 #[test]
@@ -395,7 +397,10 @@ fn meta_price_without_a_regular_mark_never_overrules_structured_data() {
         env!("CARGO_MANIFEST_DIR")
     ))
     .expect("fixture")
-    .replace("<meta content='49.00' property='og:price:standard_amount'>", "");
+    .replace(
+        "<meta content='49.00' property='og:price:standard_amount'>",
+        "",
+    );
     let url = Url::parse("https://shop.example/p").expect("test url is valid");
     let e = extract(&html, &url, &ExtractOptions::default());
     assert_price(&e, "49.00", Some("USD"), "49.00");
