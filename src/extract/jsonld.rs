@@ -59,7 +59,9 @@ pub(super) fn find_ascii_ci(hay: &[u8], needle: &[u8]) -> Option<usize> {
     );
     let mut i = anchor;
     while i < hay.len() {
-        let rel = hay[i..].iter().position(|&b| b == lo || b == up)?;
+        // SIMD search, so the speed does not hang on how the compiler
+        // happens to vectorise a byte loop in this codegen unit.
+        let rel = memchr::memchr2(lo, up, &hay[i..])?;
         let at = i + rel;
         if let Some(start) = at.checked_sub(anchor) {
             if hay.len() - start >= needle.len() && starts_with_ci(&hay[start..], needle) {
