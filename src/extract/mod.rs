@@ -72,7 +72,9 @@ mod ident;
 mod items;
 mod jsonld;
 mod meta;
+mod phrases;
 mod state;
+mod visible_text;
 
 use crate::price::{parse_price_hinted, CurrencyContext, CurrencyMark, CurrencyRule};
 use ego_tree::NodeId;
