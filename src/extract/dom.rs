@@ -3,8 +3,8 @@
 //! hands it to `items` (microdata, RDFa), `meta` and `heuristic`.
 //!
 //! Class and id vocabulary lives in `classes`. Also owns the DOM helpers those
-//! share: text collection, the title, and the
-//! short CSS-like path used for `--explain` locations.
+//! share: text collection, the title, and the short CSS-like path used for
+//! `--explain` locations.
 
 use super::{heuristic, items::Items, meta::Meta, Cand};
 use crate::price::iso_code;
