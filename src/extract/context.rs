@@ -70,7 +70,7 @@ fn attr<'a>(tag: &'a str, name: &str) -> Option<&'a str> {
 }
 
 /// Case-insensitive search for an ASCII needle. Deliberately not
-/// `jsonld::find_ascii_ci`: sharing that one made LLVM stop specialising it
+/// `jsonld::scan::find_ascii_ci`: sharing that one made LLVM stop specialising it
 /// for the JSON-LD fast path, which got measurably slower.
 fn find_ascii_ci(hay: &[u8], needle: &[u8]) -> Option<usize> {
     hay.windows(needle.len())

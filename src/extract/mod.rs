@@ -65,6 +65,7 @@
 //! `<title>` text, whitespace collapsed; if empty, the first `<h1>`; then `og:title`.
 
 mod buybox;
+mod classes;
 mod context;
 mod dom;
 mod heuristic;

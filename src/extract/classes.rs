@@ -1,0 +1,274 @@
+//! What an element's class and id tokens say about it: the [`flag`] bits
+//! (struck, related section, chrome, main block, screen-reader copy, sale,
+//! card, net, ...) and the vocabulary behind each. Read once per distinct
+//! class list by the `dom` walk; the walk and `heuristic` decide what the
+//! bits mean for a price.
+
+/// Flags describing an element and, through inheritance, its descendants.
+pub(super) mod flag {
+    pub const STRUCK_TAG: u32 = 1;
+    pub const STRUCK_CLASS: u32 = 1 << 1;
+    pub const RELATED: u32 = 1 << 2;
+    pub const CHROME: u32 = 1 << 3;
+    pub const MAIN: u32 = 1 << 4;
+    pub const HIDDEN: u32 = 1 << 5;
+    pub const SR_ONLY: u32 = 1 << 6;
+    pub const INSTALMENT: u32 = 1 << 7;
+    pub const SHIPPING: u32 = 1 << 8;
+    pub const SAVINGS: u32 = 1 << 9;
+    pub const SALE: u32 = 1 << 10;
+    pub const CARD: u32 = 1 << 11;
+    pub const SVG: u32 = 1 << 12;
+    pub const UNIT: u32 = 1 << 13;
+    pub const ARIA_HIDDEN: u32 = 1 << 14;
+    /// Not inherited: this element itself carries a price hint.
+    pub const PRICE: u32 = 1 << 15;
+    /// Not inherited: the fraction part of a split price (`price__cents`).
+    pub const FRACTION: u32 = 1 << 16;
+    pub const NOT_INHERITED: u32 = PRICE | FRACTION;
+    /// Classed as the price before tax (Magento's `price-excluding-tax`).
+    pub const NET: u32 = 1 << 17;
+}
+use flag::*;
+
+fn contains_any(hay: &str, needles: &[&str]) -> bool {
+    needles.iter().any(|n| hay.contains(n))
+}
+
+/// Flags implied by class and id tokens. `buf` is reused to avoid allocation.
+pub(super) fn classify_text(value: &str, buf: &mut String) -> u32 {
+    let mut f = 0;
+    for token in value.split_ascii_whitespace() {
+        buf.clear();
+        buf.extend(
+            token
+                .chars()
+                .filter(|c| c.is_alphanumeric())
+                .flat_map(char::to_lowercase),
+        );
+        let sq = buf.as_str();
+        let part = |names: &[&str]| {
+            token
+                .split(['-', '_'])
+                .any(|p| names.iter().any(|n| p.eq_ignore_ascii_case(n)))
+        };
+        if sq.contains("price") || part(&["amount", "cost"]) {
+            f |= PRICE;
+        }
+        if part(&[
+            "was",
+            "old",
+            "regular",
+            "compare",
+            "rrp",
+            "msrp",
+            "uvp",
+            "original",
+            "strike",
+            "crossed",
+            "strikethrough",
+        ]) || contains_any(
+            sq,
+            &[
+                "oldprice",
+                "wasprice",
+                "listprice",
+                "compareat",
+                "compareprice",
+                "regularprice",
+                "strikethrough",
+                "crossedout",
+                "originalprice",
+                "beforeprice",
+                "pricewas",
+                "priceold",
+                "pricelist",
+                "pricecompare",
+                "priceregular",
+                "pricebefore",
+                "priceoriginal",
+                "pricestrike",
+            ],
+        ) {
+            f |= STRUCK_CLASS;
+        }
+        if contains_any(
+            sq,
+            &[
+                "related",
+                "recommend",
+                "similar",
+                "carousel",
+                "upsell",
+                "crosssell",
+                "alsobought",
+                "alsoviewed",
+                "alsolike",
+                "recentlyviewed",
+                "youmay",
+                "productgrid",
+                "productsgrid",
+                "productlist",
+                "productslist",
+                "suggest",
+                "boughttogether",
+                "crossell",
+            ],
+        ) {
+            f |= RELATED;
+        }
+        if sq == "cart"
+            || contains_any(
+                sq,
+                &[
+                    "minicart",
+                    "cartdrawer",
+                    "carttotal",
+                    "cartcount",
+                    "cartsummary",
+                    "headercart",
+                    "basket",
+                    "sitefooter",
+                    "pagefooter",
+                    "siteheader",
+                    "navbar",
+                    "breadcrumb",
+                    "megamenu",
+                ],
+            )
+        {
+            f |= CHROME;
+        }
+        if contains_any(
+            sq,
+            &[
+                "installment",
+                "instalment",
+                "monthly",
+                "financing",
+                "permonth",
+                "klarna",
+                "afterpay",
+                "affirm",
+                "sezzle",
+                "paylater",
+            ],
+        ) {
+            f |= INSTALMENT;
+        }
+        // WooCommerce tags every product wrapper `shipping-taxable`.
+        if contains_any(sq, &["shipping", "delivery", "postage", "freight"])
+            && !sq.contains("taxable")
+        {
+            f |= SHIPPING;
+        }
+        if part(&["save", "saving", "savings", "discount"]) || sq.contains("yousave") {
+            f |= SAVINGS;
+        }
+        if part(&[
+            "sale", "special", "final", "current", "now", "offer", "deal", "promo", "actual",
+            "selling",
+        ]) || contains_any(
+            sq,
+            &[
+                "saleprice",
+                "finalprice",
+                "specialprice",
+                "currentprice",
+                "pricenow",
+                "ourprice",
+                "offerprice",
+                "discounted",
+            ],
+        ) {
+            f |= SALE;
+        }
+        // Pre-tax price wrappers; the cheap test first, as class tokens
+        // rarely hold any of these.
+        if (sq.contains("tax") || sq.contains("vat") || sq.contains("net"))
+            && contains_any(
+                sq,
+                &[
+                    "excludingtax",
+                    "excltax",
+                    "exkltax",
+                    "extax",
+                    "exclvat",
+                    "exvat",
+                    "withouttax",
+                    "pricenet",
+                    "netprice",
+                ],
+            )
+        {
+            f |= NET;
+        }
+        if contains_any(
+            sq,
+            &[
+                "unitprice",
+                "perunit",
+                "baseprice",
+                "priceperkg",
+                "referenceprice",
+                "grundpreis",
+            ],
+        ) {
+            f |= UNIT;
+        }
+        if contains_any(
+            sq,
+            &[
+                "sronly",
+                "visuallyhidden",
+                "screenreader",
+                "offscreen",
+                "hiddenvisually",
+                "assistive",
+                "readeronly",
+            ],
+        ) {
+            f |= SR_ONLY;
+        }
+        if sq == "product"
+            || part(&["pdp"])
+            || contains_any(
+                sq,
+                &[
+                    "productdetail",
+                    "productinfo",
+                    "productmain",
+                    "productpage",
+                    "productview",
+                    "productsingle",
+                    "singleproduct",
+                    "buybox",
+                    "productsummary",
+                    "productessential",
+                    "productcontent",
+                    "producthero",
+                ],
+            )
+        {
+            f |= MAIN;
+        }
+        if contains_any(sq, &["fraction", "cents", "decimal", "pence"]) {
+            f |= FRACTION;
+        }
+        if contains_any(
+            sq,
+            &[
+                "productcard",
+                "producttile",
+                "productitem",
+                "griditem",
+                "productthumb",
+                "productsnippet",
+                "minicard",
+            ],
+        ) {
+            f |= CARD;
+        }
+    }
+    f
+}
