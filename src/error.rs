@@ -23,6 +23,8 @@ pub enum ErrorKind {
     NotHtml,
     Body,
     Cancelled,
+    /// A bug in scrape (a panic while handling the page), not the page's fault.
+    Internal,
 }
 
 impl ErrorKind {
@@ -41,6 +43,7 @@ impl ErrorKind {
             ErrorKind::NotHtml => "not_html",
             ErrorKind::Body => "body",
             ErrorKind::Cancelled => "cancelled",
+            ErrorKind::Internal => "internal",
         }
     }
 }
@@ -139,6 +142,7 @@ mod tests {
             ErrorKind::InvalidUrl,
             ErrorKind::HttpStatus,
             ErrorKind::TooManyRedirects,
+            ErrorKind::Internal,
         ] {
             let json = serde_json::to_string(&kind).unwrap();
             assert_eq!(json, format!("\"{}\"", kind.as_str()));

@@ -21,16 +21,25 @@ use crate::error::ErrorKind;
 /// At most this many redirects are followed (DESIGN.md).
 pub const MAX_REDIRECTS: usize = 10;
 
-/// A fetched HTML page, decoded to text.
+/// A fetched HTML page, body still in bytes: decoding is CPU work on the
+/// whole body, so it is left to whoever parses the page (on the blocking
+/// pool when parsing is), not done on the async worker that received it.
 #[derive(Debug, Clone)]
 pub struct Page {
     pub final_url: Url,
     pub status: u16,
-    pub html: String,
-    /// Name of the charset the body was decoded with.
-    pub charset: &'static str,
-    /// Some bytes were invalid for that charset and were replaced.
-    pub lossy: bool,
+    pub body: Vec<u8>,
+    /// The `charset` of the `Content-Type` header, if any.
+    pub header_charset: Option<String>,
+}
+
+impl Page {
+    /// The body as text, the name of the charset used, and whether invalid
+    /// bytes were replaced (see [`decode_html`]).
+    pub fn decode(&self) -> (String, &'static str, bool) {
+        let (html, encoding, lossy) = decode_html(&self.body, self.header_charset.as_deref());
+        (html, encoding.name(), lossy)
+    }
 }
 
 /// Why an attempt failed. Each variant maps to exactly one contract kind.
@@ -242,13 +251,11 @@ impl Fetcher {
             }
             body.extend_from_slice(&chunk);
         }
-        let (html, encoding, lossy) = decode_html(&body, header_charset.as_deref());
         Ok(Page {
             final_url: resp.url().clone(),
             status: status.as_u16(),
-            html,
-            charset: encoding.name(),
-            lossy,
+            body,
+            header_charset,
         })
     }
 }

@@ -12,5 +12,6 @@ pub mod input;
 pub mod output;
 pub mod pipeline;
 pub mod price;
+pub mod progress;
 pub mod shutdown;
 pub mod store;

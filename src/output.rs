@@ -10,6 +10,7 @@ use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
+use tokio::sync::OwnedSemaphorePermit;
 
 use crate::aggregate::Summary;
 use crate::cli::Format;
@@ -94,9 +95,43 @@ pub struct RecordWriter {
     format: Format,
     out: Box<dyn Write + Send>,
     temp: Option<(tempfile::TempPath, PathBuf)>,
-    pending: BTreeMap<u64, Record>,
+    /// Records that arrived before an earlier index, each with the lookahead
+    /// permit it came with: the permit goes back only once the record is
+    /// written, so this map can never hold more than the lookahead.
+    pending: BTreeMap<u64, (Record, Option<OwnedSemaphorePermit>)>,
     next: u64,
     written: u64,
+    /// Flush after every jsonl record: only for stdout, which someone may be
+    /// reading live (`| jq`); a file is read when finished, so it is buffered.
+    live: bool,
+    /// One CSV encoder for the whole run (its quoting state is per row anyway);
+    /// rows go through its buffer into `out`.
+    csv: csv::Writer<RowBuf>,
+    row: RowBuf,
+}
+
+/// The CSV encoder's output buffer, shared so each row can be moved on to
+/// `out` and the buffer reused (`csv::Writer` lends no `&mut` to its writer).
+#[derive(Clone, Default)]
+struct RowBuf(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl Write for RowBuf {
+    fn write(&mut self, b: &[u8]) -> io::Result<usize> {
+        self.bytes().extend_from_slice(b);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl RowBuf {
+    fn bytes(&self) -> std::sync::MutexGuard<'_, Vec<u8>> {
+        // Only the output thread touches it; a poisoned lock still holds bytes.
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
 }
 
 impl RecordWriter {
@@ -128,6 +163,7 @@ impl RecordWriter {
                 )
             }
         };
+        let row = RowBuf::default();
         let mut w = RecordWriter {
             format,
             out,
@@ -135,6 +171,9 @@ impl RecordWriter {
             pending: BTreeMap::new(),
             next: 0,
             written: 0,
+            live: matches!(dest, Destination::Stdout),
+            csv: csv::Writer::from_writer(row.clone()),
+            row,
         };
         w.begin().map_err(|e| w.target().error(e))?;
         Ok(w)
@@ -156,25 +195,44 @@ impl RecordWriter {
     /// Accepts a finished record; returns how many records were written out
     /// (zero while an earlier index is still missing in ordered formats).
     pub fn push(&mut self, record: Record) -> io::Result<u64> {
+        self.push_held(record, None)
+    }
+
+    /// [`RecordWriter::push`], holding `permit` until the record is written:
+    /// a record parked behind a slow earlier line keeps its lookahead permit,
+    /// which is what makes the lookahead a real bound on the reorder buffer.
+    pub fn push_held(
+        &mut self,
+        record: Record,
+        permit: Option<OwnedSemaphorePermit>,
+    ) -> io::Result<u64> {
         if self.format == Format::Jsonl {
             self.write_one(&record)?;
-            // Streamed output is read live (`| jq`), so each line goes out now.
-            self.out.flush()?;
+            if self.live {
+                self.out.flush()?;
+            }
             return Ok(1);
         }
         if record.index != self.next {
-            self.pending.insert(record.index, record);
+            self.pending.insert(record.index, (record, permit));
             return Ok(0);
         }
         self.write_one(&record)?;
+        drop(permit);
         self.next += 1;
         let mut n = 1;
-        while let Some(r) = self.pending.remove(&self.next) {
+        while let Some((r, permit)) = self.pending.remove(&self.next) {
             self.write_one(&r)?;
+            drop(permit);
             self.next += 1;
             n += 1;
         }
         Ok(n)
+    }
+
+    /// Records held back waiting for an earlier index.
+    pub fn pending(&self) -> usize {
+        self.pending.len()
     }
 
     fn write_one(&mut self, record: &Record) -> io::Result<()> {
@@ -198,18 +256,18 @@ impl RecordWriter {
 
     /// One CSV row through the csv crate (quoting rules), into the shared output.
     fn write_csv<S: AsRef<[u8]>>(&mut self, fields: &[S]) -> io::Result<()> {
-        let mut w = csv::Writer::from_writer(Vec::with_capacity(256));
-        w.write_record(fields)?;
-        let row = w
-            .into_inner()
-            .map_err(|e| io::Error::other(e.to_string()))?;
-        self.out.write_all(&row)
+        self.csv.write_record(fields)?;
+        self.csv.flush()?;
+        let mut row = self.row.bytes();
+        let written = self.out.write_all(&row);
+        row.clear();
+        written
     }
 
     /// Writes what is still held back (gaps can only remain after a failed
     /// run), the summary for json, flushes, and moves a temporary file into place.
     pub fn finish(mut self, summary: &Summary) -> io::Result<()> {
-        for (_, r) in std::mem::take(&mut self.pending) {
+        for (_, (r, _permit)) in std::mem::take(&mut self.pending) {
             self.write_one(&r)?;
         }
         if self.format == Format::Json {
@@ -307,6 +365,14 @@ pub fn summary_table(s: &Summary) -> String {
             String::new()
         }
     );
+    if s.interrupted {
+        let _ = writeln!(
+            t,
+            "interrupted after {} line{} read: later lines have no record (--resume with --db continues there)",
+            s.lines_read,
+            if s.lines_read == 1 { "" } else { "s" }
+        );
+    }
     if !s.errors.is_empty() {
         let errs: Vec<String> = s
             .errors
@@ -473,6 +539,66 @@ mod tests {
         drop(RecordWriter::new(Format::Json, &Destination::File(path2.clone())).unwrap());
         assert!(!exists(&path2));
         assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    /// A flush-counting sink, to see when the writer flushes.
+    #[derive(Clone, Default)]
+    struct Flushes(Arc<Mutex<u32>>);
+    impl Write for Flushes {
+        fn write(&mut self, b: &[u8]) -> io::Result<usize> {
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            *self.0.lock().unwrap() += 1;
+            Ok(())
+        }
+    }
+
+    #[test]
+    fn jsonl_flushes_each_record_only_on_stdout() {
+        for (live, want) in [(true, 3), (false, 0)] {
+            let (mut w, _) = writer(Format::Jsonl);
+            let flushes = Flushes::default();
+            w.out = Box::new(flushes.clone());
+            w.live = live;
+            for i in 0..3 {
+                w.push(rec(i)).unwrap();
+            }
+            assert_eq!(*flushes.0.lock().unwrap(), want, "live: {live}");
+        }
+        let file = tempfile::tempdir().unwrap();
+        let w = RecordWriter::new(Format::Jsonl, &Destination::File(file.path().join("o")));
+        assert!(!w.unwrap().live, "a file is buffered");
+    }
+
+    #[test]
+    fn a_held_record_keeps_its_permit_until_written() {
+        let permits = Arc::new(tokio::sync::Semaphore::new(3));
+        let take = || Some(permits.clone().try_acquire_owned().unwrap());
+        for format in [Format::Json, Format::Csv] {
+            let (mut w, _) = writer(format);
+            assert_eq!(w.push_held(rec(2), take()).unwrap(), 0);
+            assert_eq!(w.push_held(rec(1), take()).unwrap(), 0);
+            assert_eq!((w.pending(), permits.available_permits()), (2, 1));
+            assert_eq!(w.push_held(rec(0), take()).unwrap(), 3);
+            assert_eq!((w.pending(), permits.available_permits()), (0, 3));
+        }
+    }
+
+    #[test]
+    fn csv_rows_stay_separate_through_one_encoder() {
+        let (mut w, buf) = writer(Format::Csv);
+        for i in 0..3 {
+            w.push(rec(i)).unwrap();
+        }
+        w.finish(&summary()).unwrap();
+        let text = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
+        let rows: Vec<csv::StringRecord> = csv::Reader::from_reader(text.as_bytes())
+            .records()
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(rows.len(), 3);
+        assert_eq!(text.matches("index,url").count(), 1, "{text}");
     }
 
     #[test]

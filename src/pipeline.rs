@@ -7,19 +7,19 @@
 
 use std::io::{self, IsTerminal};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use crate::aggregate::{Aggregator, Summary};
-use crate::cli::Config;
+use crate::cli::{Config, InputSource};
 use crate::engine::{self, EngineConfig, Finished};
 use crate::error::{Outcome, RunError};
 use crate::fetch::Fetcher;
 use crate::input::Entry;
 use crate::output::{Destination, RecordWriter, WriteTarget};
+use crate::progress::Progress;
 use crate::store::RunRecorder;
 
 /// What a finished run reports.
@@ -30,7 +30,8 @@ pub struct RunReport {
 }
 
 /// Runs the whole pipeline over `entries`, writing records to `dest`.
-/// Cancelling `cancel` stops it early; every entry still yields a record.
+/// Cancelling `cancel` stops it early: every line taken off the input still
+/// yields one record, and no line after those is read (see [`engine::run`]).
 pub async fn scrape(
     cfg: &Config,
     dest: Destination,
@@ -60,11 +61,11 @@ pub async fn scrape_recorded(
         parse_on: cfg.parse_on,
     };
     let (tx, rx) = mpsc::channel(engine_cfg.lookahead);
-    let entries = match recorder.as_mut().and_then(RunRecorder::take_resume) {
-        Some(resume) => resume.spawn_filter(entries, tx.clone(), engine_cfg.lookahead)?,
-        None => entries,
-    };
-    let progress = progress_bar(cfg.progress && !matches!(dest, Destination::Discard));
+    let resume = recorder.as_mut().and_then(RunRecorder::take_resume);
+    let progress = progress_bar(
+        cfg.progress && !matches!(dest, Destination::Discard),
+        &cfg.input,
+    );
     tracing::info!(
         concurrency = engine_cfg.concurrency,
         per_host = engine_cfg.per_host,
@@ -74,13 +75,35 @@ pub async fn scrape_recorded(
     );
     let started = Instant::now();
     let aggregator = Aggregator::new(cfg.sequential, cfg.concurrency.get());
+    // The engine's verdict on the input, for the output thread: a run whose
+    // input failed must not move its `-o` file into place.
+    let (input_ok_tx, input_ok_rx) = std::sync::mpsc::channel();
     let output = {
         let cancel = cancel.clone();
         tokio::task::spawn_blocking(move || {
-            write_records(rx, writer, aggregator, progress, started, cancel, recorder)
+            let sink = Sink {
+                writer,
+                recorder,
+                progress,
+            };
+            write_records(rx, sink, aggregator, started, cancel, input_ok_rx)
         })
     };
-    let engine_result = engine::run(&engine_cfg, fetcher, entries, tx, cancel.clone()).await;
+    let engine_result = match resume {
+        // Replayed lines go through the engine too, so that fetched and
+        // replayed records share one lookahead, taken in index order.
+        Some(resume) => match resume.spawn_filter(entries) {
+            Ok(lines) => engine::run(&engine_cfg, fetcher, lines, tx, cancel.clone()).await,
+            Err(e) => {
+                drop(tx);
+                Err(e)
+            }
+        },
+        None => engine::run(&engine_cfg, fetcher, entries, tx, cancel.clone()).await,
+    };
+    // The output thread is waiting for this once its channel is drained; if
+    // it is already gone, there is nothing left to tell it.
+    let _ = input_ok_tx.send(engine_result.is_ok());
     let written = output
         .await
         .map_err(|e| RunError::Stdout(io::Error::other(format!("output thread failed: {e}"))))?;
@@ -95,6 +118,13 @@ pub async fn scrape_recorded(
     Ok(RunReport { summary, outcome })
 }
 
+/// Where the output thread puts records.
+struct Sink {
+    writer: RecordWriter,
+    recorder: Option<RunRecorder>,
+    progress: Option<Progress>,
+}
+
 enum WriteFailure {
     /// The reader of stdout went away (`| head`): a normal way to stop.
     BrokenPipe,
@@ -105,16 +135,22 @@ type Written = (Summary, Outcome, Result<(), WriteFailure>);
 
 /// The output thread: writes records as they come, aggregates, and finishes
 /// the document. After a write error it keeps draining (so the engine never
-/// blocks) and cancels the run.
+/// blocks) and cancels the run. The document is finished (stdout stays valid
+/// JSON) unless the input failed or the output itself did; a failed database
+/// still fails the run, after the document is complete.
 fn write_records(
     mut rx: mpsc::Receiver<Finished>,
-    mut writer: RecordWriter,
+    sink: Sink,
     mut agg: Aggregator,
-    progress: Option<ProgressBar>,
     started: Instant,
     cancel: CancellationToken,
-    recorder: Option<RunRecorder>,
+    input_ok: std::sync::mpsc::Receiver<bool>,
 ) -> Written {
+    let Sink {
+        mut writer,
+        recorder,
+        progress,
+    } = sink;
     let mut failure: Option<WriteFailure> = None;
     while let Some(Finished { record, permit }) = rx.blocking_recv() {
         agg.add(&record);
@@ -123,37 +159,47 @@ fn write_records(
             cancel.cancel();
         }
         if failure.is_none() {
-            if let Err(e) = writer.push(record) {
+            if let Err(e) = writer.push_held(record, Some(permit)) {
                 failure = Some(classify(e, &writer.target()));
                 cancel.cancel();
             }
         }
-        drop(permit);
-        if let Some(pb) = &progress {
-            pb.inc(1);
+        if let Some(p) = &progress {
+            p.inc();
         }
     }
-    if let Some(pb) = progress {
-        pb.finish_and_clear();
+    if let Some(p) = progress {
+        p.finish();
     }
+    // The channel is closed only once the engine has returned, so its
+    // verdict is on its way; a vanished sender means it did not finish.
+    let input_ok = input_ok.recv().unwrap_or(false);
     let outcome = Outcome {
         failed: agg.failed(),
         unpriced: agg.unpriced(),
         ..Outcome::default()
     };
     let mut summary = agg.finish(started.elapsed());
+    summary.interrupted = cancel.is_cancelled();
+    let mut store_failure = None;
     if let Some(r) = recorder {
         match r.finish(cancel.is_cancelled()) {
             Ok(changes) => summary.changes = Some(changes),
-            Err(e) => failure = failure.or(Some(WriteFailure::Other(e.into()))),
+            Err(e) => store_failure = Some(WriteFailure::Other(e.into())),
         }
     }
     let result = match failure {
         Some(f) => Err(f),
+        // "Complete or not at all": a temporary `-o` file is dropped unmoved.
+        None if !input_ok => Ok(()),
         None => {
             let target = writer.target();
             writer.finish(&summary).map_err(|e| classify(e, &target))
         }
+    };
+    let result = match (result, store_failure) {
+        (Ok(()), Some(f)) => Err(f),
+        (result, _) => result,
     };
     (summary, outcome, result)
 }
@@ -166,19 +212,20 @@ fn classify(e: io::Error, target: &WriteTarget) -> WriteFailure {
     }
 }
 
-/// A spinner with counts and rate, only when stderr is a terminal (and the
-/// user did not say `--no-progress`, `-q` or `NO_COLOR`).
-fn progress_bar(wanted: bool) -> Option<ProgressBar> {
+/// A progress line on stderr, only when stderr is a terminal (and the user
+/// did not say `--no-progress`, `-q` or `NO_COLOR`). With a file input the
+/// lines are counted on a thread of their own, and once they are the line
+/// becomes a bar with total and ETA.
+fn progress_bar(wanted: bool, input: &InputSource) -> Option<Progress> {
     let show = wanted && io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     if !show {
         return None;
     }
-    let pb = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
-    let style = ProgressStyle::with_template("{spinner} {human_pos} pages  {per_sec}  {elapsed}")
-        .unwrap_or_else(|_| ProgressStyle::default_spinner());
-    pb.set_style(style);
-    pb.enable_steady_tick(Duration::from_millis(100));
-    Some(pb)
+    let progress = Progress::new();
+    if let InputSource::File(path) = input {
+        progress.count_lines_of(path.clone());
+    }
+    Some(progress)
 }
 
 /// Convenience for callers that already hold all entries (bench, demo, tests).
