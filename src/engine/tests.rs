@@ -266,3 +266,23 @@ async fn an_input_error_stops_the_run() {
     assert_eq!(out.recv().await.unwrap().record.index, 0);
     assert!(out.recv().await.is_none());
 }
+
+/// The page arrives as bytes and is decoded where it is parsed: on the
+/// blocking pool with `--parse-on blocking`, inline otherwise, same result.
+#[tokio::test(flavor = "multi_thread", worker_threads = 1)]
+async fn pages_are_decoded_where_they_are_parsed() {
+    let url = Url::parse("http://a.test/p").unwrap();
+    let body = b"<html><head><title>Cr\xe8me</title></head><body><h1>Cr\xe8me</h1>\
+        <span itemprop=price content=\"12.50\">12,50 \x80</span></body></html>";
+    for on in [ParseOn::Inline, ParseOn::Blocking] {
+        let parser = Parser::new(Arc::new(ExtractOptions::default()), on, 2);
+        let page = Page {
+            final_url: url.clone(),
+            status: 200,
+            body: body.to_vec(),
+            header_charset: Some("windows-1252".into()),
+        };
+        let (_, title) = parser.parse(page, &url).await.unwrap();
+        assert_eq!(title.as_deref(), Some("Crème"), "{on:?}");
+    }
+}

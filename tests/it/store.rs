@@ -336,3 +336,36 @@ fn a_ctrl_c_run_resumes_and_refetches_its_cancelled_lines() {
     assert_eq!(results.len(), lines.len());
     assert!(results.iter().all(|r| r.ok), "{resumed}");
 }
+
+/// A database that fails mid-run (here: another process holds its write
+/// lock past the busy timeout) fails the run with exit 2 and a message, and
+/// stdout's JSON document is still complete.
+#[test]
+fn a_failed_database_still_finishes_stdout_document() {
+    let shop = BackgroundShop::start(ShopConfig::default()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("h.db");
+    let db_arg = db.to_str().unwrap();
+    let first = list(&[shop.product_url(1)]);
+    scrape(&["-q", "--db", db_arg, first.path()], None).code(0);
+
+    // A slow first page, so the lock below is taken while the run is on.
+    let l = list(&[
+        format!("{}?delay_ms=1500", shop.product_url(2)),
+        shop.product_url(3),
+    ]);
+    let (child, cmd) = spawn(&["-q", "--db", db_arg, l.path()]);
+    wait_for("the second run to start", Duration::from_secs(20), || {
+        read_only(&db)
+            .query_row("SELECT count(*) FROM runs", [], |r| r.get::<_, i64>(0))
+            .is_ok_and(|n| n == 2)
+    });
+    let locker = Connection::open(&db).unwrap();
+    locker.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let run = Run::from_output(cmd, child.wait_with_output().unwrap());
+    drop(locker);
+    run.code(2);
+    assert!(run.stderr.contains("error"), "{run}");
+    let doc = run.doc();
+    assert_eq!(doc.results.len(), 2, "{run}");
+}
