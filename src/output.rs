@@ -230,6 +230,12 @@ impl RecordWriter {
         Ok(n)
     }
 
+    /// Whether the output goes to a temporary file that `finish` moves into
+    /// place (and dropping the writer discards).
+    pub fn writes_file(&self) -> bool {
+        self.temp.is_some()
+    }
+
     /// Records held back waiting for an earlier index.
     pub fn pending(&self) -> usize {
         self.pending.len()

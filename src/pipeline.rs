@@ -136,7 +136,8 @@ type Written = (Summary, Outcome, Result<(), WriteFailure>);
 /// The output thread: writes records as they come, aggregates, and finishes
 /// the document. After a write error it keeps draining (so the engine never
 /// blocks) and cancels the run. The document is finished (stdout stays valid
-/// JSON) unless the input failed or the output itself did; a failed database
+/// JSON) unless the output itself failed; a failed input discards an `-o`
+/// file instead of moving it into place; a failed database
 /// still fails the run, after the document is complete.
 fn write_records(
     mut rx: mpsc::Receiver<Finished>,
@@ -190,8 +191,9 @@ fn write_records(
     }
     let result = match failure {
         Some(f) => Err(f),
-        // "Complete or not at all": a temporary `-o` file is dropped unmoved.
-        None if !input_ok => Ok(()),
+        // "Complete or not at all": a temporary `-o` file is dropped unmoved
+        // (stdout, already half written, is still finished as valid JSON).
+        None if !input_ok && writer.writes_file() => Ok(()),
         None => {
             let target = writer.target();
             writer.finish(&summary).map_err(|e| classify(e, &target))

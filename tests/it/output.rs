@@ -208,6 +208,10 @@ fn a_failed_input_leaves_no_output_file() {
         1,
         "no temp file left"
     );
+    // On stdout, already being read, the document is still finished.
+    let run = scrape(&["-q", input.to_str().unwrap()], None);
+    run.code(2);
+    assert_eq!(run.doc().results.len(), 0, "{run}");
 }
 
 /// Duplicate lines share one fetch; its retries and latency count once.
