@@ -12,8 +12,7 @@ use hdrhistogram::Histogram;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use crate::error::ErrorKind;
-use crate::output::Record;
+use crate::record::{ChangeCounts, ErrorKind, Record};
 
 /// The `prices` key for prices found without a currency. Currency codes are
 /// three capital letters, so it cannot clash with one.
@@ -64,7 +63,7 @@ pub struct Summary {
     pub lines_read: u64,
     /// Price changes since earlier runs; only with `--db`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub changes: Option<crate::store::ChangeCounts>,
+    pub changes: Option<ChangeCounts>,
 }
 
 /// Accumulates records as they finish.
@@ -222,8 +221,7 @@ fn currency_stats(mut values: Vec<Decimal>) -> CurrencyStats {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::extract::{FoundPrice, PriceSource};
-    use crate::output::RecordError;
+    use crate::record::{FoundPrice, PriceSource, RecordError};
     use std::str::FromStr;
 
     fn rec(

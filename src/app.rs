@@ -17,12 +17,13 @@ use crate::cli::{
 };
 use crate::demo::{Shop, ShopConfig};
 use crate::error::{Outcome, RunError};
-use crate::extract::{extract, Candidate, FoundPrice};
+use crate::extract::{extract, Candidate};
 use crate::fetch::decode_html;
 use crate::input::{self, Entry};
-use crate::output::{summary_table, Destination, Record};
+use crate::output::{summary_table, Destination};
 use crate::pipeline::{entries_channel, scrape, scrape_recorded};
 use crate::price::parse_price_hinted;
+use crate::record::{FoundPrice, Record};
 use crate::store;
 
 /// Runs the parsed command line. `strict` in the result tells the caller how

@@ -25,11 +25,11 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
 use crate::cli::{FetchConfig, ParseOn};
-use crate::error::{ErrorKind, RunError};
-use crate::extract::{extract, ExtractOptions, FoundPrice};
+use crate::error::RunError;
+use crate::extract::{extract, ExtractOptions};
 use crate::fetch::{retry_delay, FetchError, Fetcher, Page};
 use crate::input::Entry;
-use crate::output::{Record, RecordError};
+use crate::record::{ErrorKind, FoundPrice, Record, RecordError};
 
 /// Distinct URLs remembered for de-duplication. Beyond this window a repeated
 /// URL is fetched again: remembering every URL of a 10-million-line list would

@@ -1,52 +1,9 @@
 //! Error kinds from the user contract, and the one function that picks the exit code.
 //!
-//! A URL that fails is data (a record with an [`ErrorKind`]); a run that fails is a
+//! A URL that fails is data (a record with an [`crate::record::ErrorKind`]); a run that fails is a
 //! [`RunError`] and stops everything. Keep the two apart.
 
 use std::path::PathBuf;
-
-use serde::{Deserialize, Serialize};
-
-/// Why a record failed; serialised as the `error.kind` string of DESIGN.md.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ErrorKind {
-    InvalidUrl,
-    Dns,
-    Connect,
-    Tls,
-    Timeout,
-    HttpStatus,
-    TooManyRedirects,
-    BadRedirect,
-    BodyTooLarge,
-    NotHtml,
-    Body,
-    Cancelled,
-    /// A bug in scrape (a panic while handling the page), not the page's fault.
-    Internal,
-}
-
-impl ErrorKind {
-    /// The contract's name for the kind (`"http_status"`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ErrorKind::InvalidUrl => "invalid_url",
-            ErrorKind::Dns => "dns",
-            ErrorKind::Connect => "connect",
-            ErrorKind::Tls => "tls",
-            ErrorKind::Timeout => "timeout",
-            ErrorKind::HttpStatus => "http_status",
-            ErrorKind::TooManyRedirects => "too_many_redirects",
-            ErrorKind::BadRedirect => "bad_redirect",
-            ErrorKind::BodyTooLarge => "body_too_large",
-            ErrorKind::NotHtml => "not_html",
-            ErrorKind::Body => "body",
-            ErrorKind::Cancelled => "cancelled",
-            ErrorKind::Internal => "internal",
-        }
-    }
-}
 
 /// A failure that stops the whole run (as opposed to one URL failing).
 #[derive(Debug, thiserror::Error)]
@@ -134,18 +91,5 @@ mod tests {
         };
         assert_eq!(exit_code(&Ok(closed), true), 0, "| head is not an error");
         assert_eq!(exit_code(&Err(RunError::Usage("x".into())), true), 2);
-    }
-
-    #[test]
-    fn kinds_serialise_as_in_design() {
-        for kind in [
-            ErrorKind::InvalidUrl,
-            ErrorKind::HttpStatus,
-            ErrorKind::TooManyRedirects,
-            ErrorKind::Internal,
-        ] {
-            let json = serde_json::to_string(&kind).unwrap();
-            assert_eq!(json, format!("\"{}\"", kind.as_str()));
-        }
     }
 }

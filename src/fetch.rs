@@ -16,7 +16,7 @@ use reqwest::header::{HeaderMap, CONTENT_LENGTH, CONTENT_TYPE, RETRY_AFTER};
 use reqwest::{redirect, Client, StatusCode, Url};
 
 use crate::cli::FetchConfig;
-use crate::error::ErrorKind;
+use crate::record::ErrorKind;
 
 /// At most this many redirects are followed (DESIGN.md).
 pub const MAX_REDIRECTS: usize = 10;

@@ -13,5 +13,6 @@ pub mod output;
 pub mod pipeline;
 pub mod price;
 pub mod progress;
+pub mod record;
 pub mod shutdown;
 pub mod store;

@@ -14,48 +14,8 @@ use tokio::sync::OwnedSemaphorePermit;
 
 use crate::aggregate::Summary;
 use crate::cli::Format;
-use crate::error::{ErrorKind, RunError};
-use crate::extract::FoundPrice;
-
-/// One record per URL line (DESIGN.md "Output records").
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Record {
-    pub index: u64,
-    pub url: String,
-    pub final_url: Option<String>,
-    pub ok: bool,
-    pub status: Option<u16>,
-    pub price: Option<FoundPrice>,
-    pub title: Option<String>,
-    pub elapsed_ms: f64,
-    pub attempts: u32,
-    pub error: Option<RecordError>,
-}
-
-/// `error` of a record.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RecordError {
-    pub kind: ErrorKind,
-    pub message: String,
-}
-
-impl Record {
-    /// A record for a line that was never fetched (invalid or cancelled).
-    pub fn failed(index: u64, url: String, kind: ErrorKind, message: String) -> Record {
-        Record {
-            index,
-            url,
-            final_url: None,
-            ok: false,
-            status: None,
-            price: None,
-            title: None,
-            elapsed_ms: 0.0,
-            attempts: 0,
-            error: Some(RecordError { kind, message }),
-        }
-    }
-}
+use crate::error::RunError;
+use crate::record::{serde_name, Record};
 
 /// The `json` document, for readers (tests, tools) that parse it back.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -325,20 +285,13 @@ fn csv_row(r: &Record) -> [String; 14] {
         opt(price.map(|p| p.amount.to_string())),
         opt(price.and_then(|p| p.currency.clone())),
         opt(price.map(|p| p.text.clone())),
-        opt(price.map(source_name)),
+        opt(price.and_then(|p| serde_name(&p.source))),
         opt(r.title.clone()),
         r.elapsed_ms.to_string(),
         r.attempts.to_string(),
-        opt(r.error.as_ref().map(|e| e.kind.as_str().to_owned())),
+        opt(r.error.as_ref().map(|e| e.kind.to_string())),
         opt(r.error.as_ref().map(|e| e.message.clone())),
     ]
-}
-
-fn source_name(p: &FoundPrice) -> String {
-    serde_json::to_value(p.source)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
 }
 
 /// The human summary printed on stderr.
@@ -380,11 +333,7 @@ pub fn summary_table(s: &Summary) -> String {
         );
     }
     if !s.errors.is_empty() {
-        let errs: Vec<String> = s
-            .errors
-            .iter()
-            .map(|(k, n)| format!("{} {n}", k.as_str()))
-            .collect();
+        let errs: Vec<String> = s.errors.iter().map(|(k, n)| format!("{k} {n}")).collect();
         let _ = writeln!(t, "errors: {}", errs.join(", "));
     }
     if let Some(changes) = &s.changes {
@@ -421,7 +370,7 @@ pub fn exists(path: &Path) -> bool {
 mod tests {
     use super::*;
     use crate::aggregate::Aggregator;
-    use crate::extract::PriceSource;
+    use crate::record::{ErrorKind, FoundPrice, PriceSource};
     use rust_decimal::Decimal;
     use std::str::FromStr;
     use std::sync::{Arc, Mutex};

@@ -30,9 +30,9 @@ use serde::Serialize;
 
 use crate::cli::{Config, InputSource};
 use crate::error::RunError;
-use crate::output::Record;
+use crate::record::{ChangeCounts, Record};
 
-pub use changes::{classify, Change, ChangeCounts, ChangeKind, Observed};
+pub use changes::{classify, Change, Observed};
 pub use queries::HistoryPoint;
 pub use report::{changes as changes_report, history as history_report};
 pub use resume::Resume;
@@ -398,8 +398,7 @@ impl RunRecorder {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::ErrorKind;
-    use crate::extract::{FoundPrice, PriceSource};
+    use crate::record::{ErrorKind, FoundPrice, PriceSource};
     use std::str::FromStr;
 
     fn priced(index: u64, amount: &str) -> Record {

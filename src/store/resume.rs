@@ -19,7 +19,7 @@ use tokio::sync::mpsc;
 use crate::engine::Line;
 use crate::error::RunError;
 use crate::input::Entry;
-use crate::output::Record;
+use crate::record::Record;
 
 use super::queries::{done_records_sql, record_from_row};
 use super::StoreError;

@@ -4,8 +4,8 @@
 use std::time::Duration;
 
 use scrape::demo::{BackgroundShop, ShopConfig};
-use scrape::error::ErrorKind;
-use scrape::output::Record;
+use scrape::record::ErrorKind;
+use scrape::record::Record;
 
 use crate::support::{list, spawn, wait_for, Run};
 

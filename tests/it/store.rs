@@ -8,7 +8,8 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags};
 use scrape::demo::{product_page, BackgroundShop, ShopConfig};
-use scrape::store::{classify, Change, ChangeCounts, ChangeKind, HistoryPoint, Observed};
+use scrape::record::{ChangeCounts, ChangeKind};
+use scrape::store::{classify, Change, HistoryPoint, Observed};
 
 use crate::support::{list, scrape, spawn, wait_for, Run};
 
@@ -181,7 +182,7 @@ fn a_killed_run_resumes_with_one_record_per_line() {
     );
     // The same records as a run that was never interrupted.
     let fresh = scrape(&["-q", "-c", "8", l.path()], None);
-    let key = |r: &scrape::output::Record| {
+    let key = |r: &scrape::record::Record| {
         (
             r.index,
             r.url.clone(),
