@@ -12,16 +12,14 @@ use serde::Serialize;
 use tokio_util::sync::CancellationToken;
 
 use crate::bench;
-use crate::cli::{
-    extract_options, BenchArgs, Cli, Command, Config, DemoArgs, ExtractArgs, Format, LogArgs,
-};
+use crate::cli::{extract_options, BenchArgs, Cli, Command, DemoArgs, ExtractArgs, LogArgs};
 use crate::demo::{Shop, ShopConfig};
 use crate::error::{Outcome, RunError};
 use crate::extract::{extract, Candidate};
 use crate::fetch::decode_html;
-use crate::input::{self, Entry};
-use crate::output::{summary_table, Destination};
-use crate::pipeline::{entries_channel, scrape, scrape_recorded};
+use crate::input::{self, Entry, InputSource};
+use crate::output::{summary_table, Destination, Format};
+use crate::pipeline::{entries_channel, scrape, scrape_recorded, RunConfig};
 use crate::price::parse_price_hinted;
 use crate::record::{FoundPrice, Record};
 use crate::store;
@@ -58,9 +56,11 @@ pub fn strict(cli: &Cli) -> bool {
     }
 }
 
-async fn run_scrape(cfg: &Config, cancel: CancellationToken) -> Result<Outcome, RunError> {
+async fn run_scrape(cfg: &RunConfig, cancel: CancellationToken) -> Result<Outcome, RunError> {
     let entries = input::spawn_reader(&cfg.input, 1024)?;
-    let recorder = store::start_recording(cfg).await?;
+    let recorder =
+        store::start_recording(cfg.db.clone(), &cfg.input, &cfg.store_options(), cfg.resume)
+            .await?;
     let dest = match &cfg.output {
         Some(path) => Destination::File(path.clone()),
         None => Destination::Stdout,
@@ -138,31 +138,12 @@ async fn run_demo(
             }
         })
         .collect();
-    let cli = Cli {
-        command: None,
-        scrape: crate::cli::ScrapeArgs {
-            file: Some("-".into()),
-            concurrency: args.concurrency,
-            per_host: None,
-            sequential: false,
-            timeout: Duration::from_secs(10),
-            connect_timeout: Duration::from_secs(5),
-            retries: 2,
-            max_body: 10 << 20,
-            format: Some(Format::Jsonl),
-            output: None,
-            selector: None,
-            default_currency: "USD".into(),
-            user_agent: None,
-            no_progress: true,
-            strict: false,
-            parse_on: crate::cli::ParseOn::Blocking,
-            db: None,
-            resume: false,
-        },
-        log: log.clone(),
+    // Built directly: the defaults of a plain `scrape -c N` run, no progress bar.
+    let mut cfg = RunConfig {
+        format: Format::Jsonl,
+        quiet: log.quiet,
+        ..RunConfig::new(InputSource::Stdin, args.concurrency)
     };
-    let mut cfg = cli.scrape.to_config(log, false)?;
     let mut out = String::new();
     out.push_str(&format!(
         "demo shop on {} serving {pages} product pages, {}–{} ms latency each\n\n",

@@ -11,11 +11,10 @@ use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
 
 use crate::aggregate::{Latency, Summary};
-use crate::cli::Config;
 use crate::error::RunError;
 use crate::input::Entry;
 use crate::output::Destination;
-use crate::pipeline::{entries_channel, scrape};
+use crate::pipeline::{entries_channel, scrape, RunConfig};
 
 /// One measured level (the median run of its repetitions).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -54,7 +53,7 @@ pub struct BenchReport {
 /// Runs `entries` once per repetition at each level. Level 1 (sequential) is
 /// always measured first; `warmup` makes one untimed pass at the top level.
 pub async fn run(
-    base: &Config,
+    base: &RunConfig,
     entries: &[Entry],
     levels: &[NonZeroUsize],
     runs: NonZeroUsize,
@@ -171,7 +170,7 @@ fn round2(x: f64) -> f64 {
 }
 
 /// One line naming the most likely limit when efficiency is under 0.8.
-fn limiting_factor(top: &BenchRun, base: &Config) -> Option<String> {
+fn limiting_factor(top: &BenchRun, base: &RunConfig) -> Option<String> {
     if top.efficiency >= 0.8 || top.concurrency <= 1 {
         return None;
     }

@@ -15,8 +15,39 @@ use encoding_rs::Encoding;
 use reqwest::header::{HeaderMap, CONTENT_LENGTH, CONTENT_TYPE, RETRY_AFTER};
 use reqwest::{redirect, Client, StatusCode, Url};
 
-use crate::cli::FetchConfig;
 use crate::record::ErrorKind;
+
+/// Settings of the HTTP side.
+#[derive(Debug, Clone)]
+pub struct FetchConfig {
+    pub timeout: Duration,
+    pub connect_timeout: Duration,
+    pub retries: u32,
+    pub max_body: u64,
+    pub user_agent: String,
+    /// Longest we honour a `Retry-After` for; longer values are cut to this.
+    pub max_retry_after: Duration,
+    /// First backoff step; doubles each retry, plus jitter.
+    pub backoff_base: Duration,
+}
+
+impl Default for FetchConfig {
+    fn default() -> Self {
+        FetchConfig {
+            timeout: Duration::from_secs(10),
+            connect_timeout: Duration::from_secs(5),
+            retries: 2,
+            max_body: 10 * 1024 * 1024,
+            user_agent: default_user_agent(),
+            max_retry_after: Duration::from_secs(10),
+            backoff_base: Duration::from_millis(200),
+        }
+    }
+}
+
+pub fn default_user_agent() -> String {
+    format!("scrape/{}", env!("CARGO_PKG_VERSION"))
+}
 
 /// At most this many redirects are followed (DESIGN.md).
 pub const MAX_REDIRECTS: usize = 10;

@@ -8,13 +8,21 @@
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
+use std::path::PathBuf;
 use std::thread;
 
 use reqwest::Url;
 use tokio::sync::mpsc;
 
-use crate::cli::InputSource;
 use crate::error::RunError;
+use crate::record::Record;
+
+/// Where the URL list comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InputSource {
+    File(PathBuf),
+    Stdin,
+}
 
 /// Lines longer than this are not URLs anyone means; reading stops at the cap
 /// so one huge line cannot exhaust memory.
@@ -28,6 +36,22 @@ pub struct Entry {
     /// The line as written, trimmed (or a lossy rendering when not UTF-8).
     pub raw: String,
     pub target: Result<Url, String>,
+}
+
+/// One line taken off the input (for the engine): a URL line to fetch, or (on `--resume`) a
+/// line whose record the database already holds. Both go through the engine so
+/// that every record takes its lookahead permit in index order: one lookahead
+/// for fetched and replayed records alike, and no deadlock between them.
+#[derive(Debug)]
+pub enum Line {
+    Read(Entry),
+    Stored(Box<Record>),
+}
+
+impl From<Entry> for Line {
+    fn from(entry: Entry) -> Line {
+        Line::Read(entry)
+    }
 }
 
 /// Opens the input now (so an unreadable file is a run error before anything

@@ -13,9 +13,16 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::OwnedSemaphorePermit;
 
 use crate::aggregate::Summary;
-use crate::cli::Format;
 use crate::error::RunError;
 use crate::record::{serde_name, Record};
+
+/// The record formats of DESIGN.md (clap's names for them live in `cli`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Json,
+    Jsonl,
+    Csv,
+}
 
 /// The `json` document, for readers (tests, tools) that parse it back.
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -6,6 +6,8 @@
 //! permit after writing, which is what bounds memory end to end.
 
 use std::io::{self, IsTerminal};
+use std::num::NonZeroUsize;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -13,14 +15,81 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use crate::aggregate::{Aggregator, Summary};
-use crate::cli::{Config, InputSource};
-use crate::engine::{self, EngineConfig, Finished};
+use crate::engine::{self, EngineConfig, Finished, ParseOn};
 use crate::error::{Outcome, RunError};
-use crate::fetch::Fetcher;
-use crate::input::Entry;
-use crate::output::{Destination, RecordWriter, WriteTarget};
+use crate::extract::ExtractOptions;
+use crate::fetch::{FetchConfig, Fetcher};
+use crate::input::{Entry, InputSource};
+use crate::output::{Destination, Format, RecordWriter, WriteTarget};
 use crate::progress::Progress;
-use crate::store::RunRecorder;
+use crate::store::{RunOptions, RunRecorder};
+
+/// Settings of one scrape run, built by `cli` from flags or directly by
+/// `demo` and `bench`.
+#[derive(Debug, Clone)]
+pub struct RunConfig {
+    pub input: InputSource,
+    pub concurrency: NonZeroUsize,
+    pub per_host: NonZeroUsize,
+    pub sequential: bool,
+    pub fetch: FetchConfig,
+    pub format: Format,
+    pub output: Option<PathBuf>,
+    pub extract: ExtractOptions,
+    pub progress: bool,
+    pub quiet: bool,
+    pub strict: bool,
+    pub parse_on: ParseOn,
+    /// `--db`: the price-history database.
+    pub db: Option<PathBuf>,
+    pub resume: bool,
+}
+
+impl RunConfig {
+    /// The settings of a plain `scrape` run with no flags but `-c`: what
+    /// `demo`, `bench` and benches start from instead of faking arguments.
+    pub fn new(input: InputSource, concurrency: NonZeroUsize) -> RunConfig {
+        RunConfig {
+            input,
+            concurrency,
+            per_host: concurrency,
+            sequential: false,
+            fetch: FetchConfig::default(),
+            format: Format::Json,
+            output: None,
+            extract: ExtractOptions {
+                default_currency: Some("USD".into()),
+                ..ExtractOptions::default()
+            },
+            progress: false,
+            quiet: false,
+            strict: false,
+            parse_on: ParseOn::Blocking,
+            db: None,
+            resume: false,
+        }
+    }
+
+    /// The options stored with a `--db` run.
+    pub fn store_options(&self) -> RunOptions {
+        RunOptions {
+            format: format!("{:?}", self.format).to_lowercase(),
+            output: self.output.clone(),
+            concurrency: self.concurrency.get(),
+            per_host: self.per_host.get(),
+            sequential: self.sequential,
+            timeout_secs: self.fetch.timeout.as_secs_f64(),
+            connect_timeout_secs: self.fetch.connect_timeout.as_secs_f64(),
+            retries: self.fetch.retries,
+            max_body: self.fetch.max_body,
+            user_agent: self.fetch.user_agent.clone(),
+            default_currency: self.extract.default_currency.clone(),
+            custom_selector: self.extract.selector.is_some(),
+            strict: self.strict,
+            resume: self.resume,
+        }
+    }
+}
 
 /// What a finished run reports.
 #[derive(Debug, Clone)]
@@ -33,7 +102,7 @@ pub struct RunReport {
 /// Cancelling `cancel` stops it early: every line taken off the input still
 /// yields one record, and no line after those is read (see [`engine::run`]).
 pub async fn scrape(
-    cfg: &Config,
+    cfg: &RunConfig,
     dest: Destination,
     entries: mpsc::Receiver<Result<Entry, RunError>>,
     cancel: CancellationToken,
@@ -44,7 +113,7 @@ pub async fn scrape(
 /// [`scrape`], also storing every record through `recorder` (`--db`); on
 /// `--resume` the lines it already has are replayed from it, not fetched.
 pub async fn scrape_recorded(
-    cfg: &Config,
+    cfg: &RunConfig,
     dest: Destination,
     entries: mpsc::Receiver<Result<Entry, RunError>>,
     cancel: CancellationToken,

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::cli::Format;
+use crate::output::Format;
 
 use crate::record::{serde_name, ChangeCounts, ChangeKind};
 

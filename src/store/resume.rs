@@ -16,9 +16,9 @@ use std::thread;
 use rusqlite::{Connection, OpenFlags};
 use tokio::sync::mpsc;
 
-use crate::engine::Line;
 use crate::error::RunError;
 use crate::input::Entry;
+use crate::input::Line;
 use crate::record::Record;
 
 use super::queries::{done_records_sql, record_from_row};

@@ -122,7 +122,7 @@ async fn a_fast_reader_waits_for_slow_fetchers() {
         per_host: 4,
         lookahead: 64,
         extract: Arc::new(Default::default()),
-        parse_on: scrape::cli::ParseOn::Inline,
+        parse_on: scrape::engine::ParseOn::Inline,
     };
     let (entry_tx, entry_rx) = mpsc::channel(16);
     // Only to watch the channel fill up; it never sends.
