@@ -11,10 +11,9 @@ use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
 
 use crate::aggregate::{Latency, Summary};
-use crate::error::RunError;
 use crate::input::Entry;
 use crate::output::Destination;
-use crate::pipeline::{entries_channel, scrape, RunConfig};
+use crate::pipeline::{entries_channel, scrape, RunConfig, ScrapeError};
 
 /// One measured level (the median run of its repetitions).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -59,7 +58,7 @@ pub async fn run(
     runs: NonZeroUsize,
     warmup: bool,
     cancel: &CancellationToken,
-) -> Result<BenchReport, RunError> {
+) -> Result<BenchReport, ScrapeError> {
     let mut levels: Vec<usize> = levels.iter().map(|l| l.get()).collect();
     if levels.is_empty() {
         levels = vec![1, base.concurrency.get()];

@@ -15,12 +15,21 @@ use clap::{Args as ClapArgs, Parser, Subcommand, ValueEnum};
 use clap::builder::PossibleValue;
 
 use crate::engine::ParseOn;
-use crate::error::RunError;
 use crate::extract::ExtractOptions;
 use crate::fetch::{default_user_agent, FetchConfig};
 use crate::input::InputSource;
 use crate::output::Format;
 use crate::pipeline::RunConfig;
+
+/// Flags that parse but make no sense together or name nothing valid: the
+/// run never starts (exit 2). clap reports the rest itself.
+#[derive(Debug, thiserror::Error)]
+pub enum UsageError {
+    #[error("no url list: pass FILE, or pipe urls on stdin")]
+    NoInput,
+    #[error("{0}")]
+    Invalid(String),
+}
 
 /// Fetch product pages concurrently, extract prices, write JSON.
 #[derive(Debug, Parser)]
@@ -240,11 +249,15 @@ pub struct HistoryArgs {
 impl ScrapeArgs {
     /// Validates the flags into a run configuration. `stdin_is_terminal` decides
     /// whether a missing FILE means "read stdin" or a usage error.
-    pub fn to_config(&self, log: &LogArgs, stdin_is_terminal: bool) -> Result<RunConfig, RunError> {
+    pub fn to_config(
+        &self,
+        log: &LogArgs,
+        stdin_is_terminal: bool,
+    ) -> Result<RunConfig, UsageError> {
         let input = match &self.file {
             Some(p) if p.as_os_str() == "-" => InputSource::Stdin,
             Some(p) => InputSource::File(p.clone()),
-            None if stdin_is_terminal => return Err(RunError::NoInput),
+            None if stdin_is_terminal => return Err(UsageError::NoInput),
             None => InputSource::Stdin,
         };
         let (concurrency, per_host) = if self.sequential {
@@ -254,7 +267,7 @@ impl ScrapeArgs {
             (c, self.per_host.unwrap_or(c).min(c))
         };
         if self.timeout.is_zero() {
-            return Err(RunError::Usage("--timeout must be more than 0".into()));
+            return Err(UsageError::Invalid("--timeout must be more than 0".into()));
         }
         Ok(RunConfig {
             input,
@@ -287,15 +300,15 @@ pub fn extract_options(
     selector: Option<&str>,
     default_currency: &str,
     explain: bool,
-) -> Result<ExtractOptions, RunError> {
+) -> Result<ExtractOptions, UsageError> {
     let selector = selector
         .map(|s| {
             scraper::Selector::parse(s)
-                .map_err(|e| RunError::Usage(format!("invalid --selector \"{s}\": {e}")))
+                .map_err(|e| UsageError::Invalid(format!("invalid --selector \"{s}\": {e}")))
         })
         .transpose()?;
     let default_currency = crate::price::iso_code(default_currency).ok_or_else(|| {
-        RunError::Usage(format!(
+        UsageError::Invalid(format!(
             "invalid --default-currency \"{default_currency}\": not an ISO 4217 code"
         ))
     })?;
@@ -377,7 +390,7 @@ mod tests {
         let cli = parse(&[]).unwrap();
         assert!(matches!(
             cli.scrape.to_config(&cli.log, true),
-            Err(RunError::NoInput)
+            Err(UsageError::NoInput)
         ));
         assert_eq!(
             cli.scrape.to_config(&cli.log, false).unwrap().input,
@@ -399,12 +412,12 @@ mod tests {
         let cli = parse(&["--selector", "[[", "x"]).unwrap();
         assert!(matches!(
             cli.scrape.to_config(&cli.log, true),
-            Err(RunError::Usage(_))
+            Err(UsageError::Invalid(_))
         ));
         let cli = parse(&["--default-currency", "dollars", "x"]).unwrap();
         assert!(matches!(
             cli.scrape.to_config(&cli.log, true),
-            Err(RunError::Usage(_))
+            Err(UsageError::Invalid(_))
         ));
     }
 

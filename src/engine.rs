@@ -24,7 +24,6 @@ use tokio::sync::{mpsc, OwnedSemaphorePermit, Semaphore, SemaphorePermit};
 use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 
-use crate::error::RunError;
 use crate::extract::{extract, ExtractOptions};
 use crate::fetch::{retry_delay, FetchConfig, FetchError, Fetcher, Page};
 use crate::input::Line;
@@ -95,14 +94,15 @@ type SharedFetch = Shared<Pin<Box<dyn Future<Output = Arc<Fetched>> + Send>>>;
 /// `cancelled`), and lines it never took get none; the wait for the next line
 /// is raced against `cancel`, so a stop never waits on the input. Lines are
 /// taken in index order, so the records of a stopped run cover exactly the
-/// lines `0..n`. Returns `Err` only when the input itself fails.
-pub async fn run<L: Into<Line>>(
+/// lines `0..n`. Returns `Err` only when the input itself fails, with the
+/// input's own error (`E`: the reader's, or the `--resume` filter's).
+pub async fn run<L: Into<Line>, E>(
     cfg: &EngineConfig,
     fetcher: Fetcher,
-    mut entries: mpsc::Receiver<Result<L, RunError>>,
+    mut entries: mpsc::Receiver<Result<L, E>>,
     out: mpsc::Sender<Finished>,
     cancel: CancellationToken,
-) -> Result<(), RunError> {
+) -> Result<(), E> {
     let global = Arc::new(Semaphore::new(cfg.concurrency));
     let lookahead = Arc::new(Semaphore::new(cfg.lookahead.max(1)));
     let mut hosts: HashMap<String, Arc<Semaphore>> = HashMap::new();
@@ -296,12 +296,12 @@ fn host_limit(
 fn to_record(index: u64, url: &Url, f: &Fetched) -> Record {
     let (price, title, error) = match &f.result {
         Ok((price, title)) => (price.clone(), title.clone(), None),
-        Err((kind, message)) => (
+        Err(err) => (
             None,
             None,
             Some(RecordError {
-                kind: *kind,
-                message: message.clone(),
+                kind: err.kind(),
+                message: err.to_string(),
             }),
         ),
     };
@@ -338,7 +338,7 @@ async fn process(
             final_url: None,
             attempts: 1,
             elapsed: Duration::ZERO,
-            result: Err((ErrorKind::Internal, format!("internal error: {what}"))),
+            result: Err(PageError::panicked(&what)),
         }
     }))
 }
@@ -372,8 +372,8 @@ async fn fetch_with_retries(
                     Step::Done((status, final_url, result))
                 }
                 Err(err) => {
-                    let parts = error_parts(&err);
-                    Step::Failed(err, (attempt.status, final_url, Err(parts)))
+                    let failed = Err(PageError::Fetch(err.clone()));
+                    Step::Failed(err, (attempt.status, final_url, failed))
                 }
             }
         }
@@ -464,7 +464,32 @@ struct Parser {
     backlog: Arc<Semaphore>,
 }
 
-type Parsed = Result<(Option<FoundPrice>, Option<String>), (ErrorKind, String)>;
+type Parsed = Result<(Option<FoundPrice>, Option<String>), PageError>;
+
+/// Why a distinct URL produced no page: the fetch failed (the page's or the
+/// network's fault), or scrape itself did (a panic: its own outcome, kind
+/// `internal`, never blamed on the page).
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum PageError {
+    #[error(transparent)]
+    Fetch(#[from] FetchError),
+    #[error("internal error{0}")]
+    Internal(String),
+}
+
+impl PageError {
+    /// The one contract kind of this error.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            PageError::Fetch(e) => e.kind(),
+            PageError::Internal(_) => ErrorKind::Internal,
+        }
+    }
+
+    fn panicked(what: &str) -> PageError {
+        PageError::Internal(format!(": {what}"))
+    }
+}
 
 impl Parser {
     fn new(opts: Arc<ExtractOptions>, on: ParseOn, concurrency: usize) -> Parser {
@@ -496,12 +521,9 @@ impl Parser {
         let Some(slots) = &self.slots else {
             return Ok(job());
         };
-        on_pool(slots, job).await.map_err(|e| {
-            (
-                ErrorKind::Internal,
-                format!("internal error while parsing: {e}"),
-            )
-        })
+        on_pool(slots, job)
+            .await
+            .map_err(|e| PageError::Internal(format!(" while parsing: {e}")))
     }
 }
 
@@ -523,10 +545,6 @@ async fn on_pool<T: Send + 'static>(
         value
     })
     .await
-}
-
-fn error_parts(err: &FetchError) -> (ErrorKind, String) {
-    (err.kind(), err.to_string())
 }
 
 #[cfg(test)]

@@ -14,7 +14,6 @@ use std::thread;
 use reqwest::Url;
 use tokio::sync::mpsc;
 
-use crate::error::RunError;
 use crate::record::Record;
 
 /// Where the URL list comes from.
@@ -22,6 +21,32 @@ use crate::record::Record;
 pub enum InputSource {
     File(PathBuf),
     Stdin,
+}
+
+/// Why the URL list cannot be read: stops the run (exit 2). A line that is
+/// not a URL is no error here: it becomes an `invalid_url` record.
+#[derive(Debug, thiserror::Error)]
+pub enum InputError {
+    #[error("cannot read url list \"{path}\": {source}")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+    #[error("cannot read url list from stdin: {0}")]
+    Stdin(#[source] io::Error),
+}
+
+impl InputError {
+    fn of(source: &InputSource, err: io::Error) -> InputError {
+        match source {
+            InputSource::File(path) => InputError::Read {
+                path: path.clone(),
+                source: err,
+            },
+            InputSource::Stdin => InputError::Stdin(err),
+        }
+    }
 }
 
 /// Lines longer than this are not URLs anyone means; reading stops at the cap
@@ -60,13 +85,10 @@ impl From<Entry> for Line {
 pub fn spawn_reader(
     source: &InputSource,
     capacity: usize,
-) -> Result<mpsc::Receiver<Result<Entry, RunError>>, RunError> {
+) -> Result<mpsc::Receiver<Result<Entry, InputError>>, InputError> {
     let reader: Box<dyn Read + Send> = match source {
         InputSource::File(path) => {
-            Box::new(File::open(path).map_err(|source| RunError::ReadInput {
-                path: path.clone(),
-                source,
-            })?)
+            Box::new(File::open(path).map_err(|e| InputError::of(source, e))?)
         }
         InputSource::Stdin => Box::new(io::stdin()),
     };
@@ -80,14 +102,10 @@ pub fn spawn_reader(
                 tx.blocking_send(Ok(entry)).is_ok()
             });
             if let Err(err) = result {
-                let err = match source {
-                    InputSource::File(path) => RunError::ReadInput { path, source: err },
-                    InputSource::Stdin => RunError::ReadStdin(err),
-                };
-                let _ = tx.blocking_send(Err(err));
+                let _ = tx.blocking_send(Err(InputError::of(&source, err)));
             }
         })
-        .map_err(RunError::ReadStdin)?;
+        .map_err(InputError::Stdin)?;
     Ok(rx)
 }
 

@@ -5,7 +5,6 @@ pub mod bench;
 pub mod cli;
 pub mod demo;
 pub mod engine;
-pub mod error;
 pub mod extract;
 pub mod fetch;
 pub mod input;

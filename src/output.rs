@@ -13,7 +13,6 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::OwnedSemaphorePermit;
 
 use crate::aggregate::Summary;
-use crate::error::RunError;
 use crate::record::{serde_name, Record};
 
 /// The record formats of DESIGN.md (clap's names for them live in `cli`).
@@ -40,18 +39,32 @@ pub enum Destination {
     Discard,
 }
 
+/// Why records cannot be written: stops the run (exit 2), except a broken
+/// pipe on stdout, which the pipeline treats as a normal stop.
+#[derive(Debug, thiserror::Error)]
+pub enum OutputError {
+    #[error("cannot write output \"{path}\": {source}")]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+    #[error("cannot write to stdout: {0}")]
+    Stdout(#[source] io::Error),
+}
+
 /// The file being written, or stdout (`None`), for error messages.
 #[derive(Debug, Clone)]
 pub struct WriteTarget(Option<PathBuf>);
 
 impl WriteTarget {
-    pub fn error(&self, source: io::Error) -> RunError {
+    pub fn error(&self, source: io::Error) -> OutputError {
         match &self.0 {
-            Some(path) => RunError::WriteOutput {
+            Some(path) => OutputError::Write {
                 path: path.clone(),
                 source,
             },
-            None => RunError::Stdout(source),
+            None => OutputError::Stdout(source),
         }
     }
 }
@@ -102,7 +115,7 @@ impl RowBuf {
 }
 
 impl RecordWriter {
-    pub fn new(format: Format, dest: &Destination) -> Result<RecordWriter, RunError> {
+    pub fn new(format: Format, dest: &Destination) -> Result<RecordWriter, OutputError> {
         let (out, temp): (Box<dyn Write + Send>, _) = match dest {
             Destination::Stdout => (
                 Box::new(BufWriter::with_capacity(64 * 1024, io::stdout())),
@@ -110,7 +123,7 @@ impl RecordWriter {
             ),
             Destination::Discard => (Box::new(io::sink()), None),
             Destination::File(path) => {
-                let wrap = |source| RunError::WriteOutput {
+                let wrap = |source| OutputError::Write {
                     path: path.clone(),
                     source,
                 };

@@ -16,13 +16,12 @@ use tokio_util::sync::CancellationToken;
 
 use crate::aggregate::{Aggregator, Summary};
 use crate::engine::{self, EngineConfig, Finished, ParseOn};
-use crate::error::{Outcome, RunError};
 use crate::extract::ExtractOptions;
 use crate::fetch::{FetchConfig, Fetcher};
-use crate::input::{Entry, InputSource};
-use crate::output::{Destination, Format, RecordWriter, WriteTarget};
+use crate::input::{Entry, InputError, InputSource};
+use crate::output::{Destination, Format, OutputError, RecordWriter, WriteTarget};
 use crate::progress::Progress;
-use crate::store::{RunOptions, RunRecorder};
+use crate::store::{ResumeError, RunOptions, RunRecorder, StoreError};
 
 /// Settings of one scrape run, built by `cli` from flags or directly by
 /// `demo` and `bench`.
@@ -91,6 +90,42 @@ impl RunConfig {
     }
 }
 
+/// Why a run stopped before its end: its input, its output or its database
+/// failed, or the HTTP client could not be built. `app` turns it into exit 2.
+#[derive(Debug, thiserror::Error)]
+pub enum ScrapeError {
+    #[error(transparent)]
+    Input(#[from] InputError),
+    #[error(transparent)]
+    Output(#[from] OutputError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("cannot build http client: {0}")]
+    Client(#[source] reqwest::Error),
+}
+
+impl From<ResumeError> for ScrapeError {
+    fn from(e: ResumeError) -> ScrapeError {
+        match e {
+            ResumeError::Input(e) => ScrapeError::Input(e),
+            ResumeError::Store(e) => ScrapeError::Store(e),
+        }
+    }
+}
+
+/// How a finished run went, as far as the exit code cares.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Outcome {
+    /// Records with an error (cancelled ones included).
+    pub failed: u64,
+    /// Records fetched fine but without a price.
+    pub unpriced: u64,
+    /// The run was stopped by Ctrl-C.
+    pub interrupted: bool,
+    /// Whoever read stdout went away (`scrape ... | head`): a normal way to stop.
+    pub stdout_closed: bool,
+}
+
 /// What a finished run reports.
 #[derive(Debug, Clone)]
 pub struct RunReport {
@@ -104,9 +139,9 @@ pub struct RunReport {
 pub async fn scrape(
     cfg: &RunConfig,
     dest: Destination,
-    entries: mpsc::Receiver<Result<Entry, RunError>>,
+    entries: mpsc::Receiver<Result<Entry, InputError>>,
     cancel: CancellationToken,
-) -> Result<RunReport, RunError> {
+) -> Result<RunReport, ScrapeError> {
     scrape_recorded(cfg, dest, entries, cancel, None).await
 }
 
@@ -115,11 +150,11 @@ pub async fn scrape(
 pub async fn scrape_recorded(
     cfg: &RunConfig,
     dest: Destination,
-    entries: mpsc::Receiver<Result<Entry, RunError>>,
+    entries: mpsc::Receiver<Result<Entry, InputError>>,
     cancel: CancellationToken,
     mut recorder: Option<RunRecorder>,
-) -> Result<RunReport, RunError> {
-    let fetcher = Fetcher::new(&cfg.fetch, cfg.per_host.get()).map_err(RunError::Client)?;
+) -> Result<RunReport, ScrapeError> {
+    let fetcher = Fetcher::new(&cfg.fetch, cfg.per_host.get()).map_err(ScrapeError::Client)?;
     // Opened before any request, so an unwritable -o fails the run up front.
     let writer = RecordWriter::new(cfg.format, &dest)?;
     let engine_cfg = EngineConfig {
@@ -162,20 +197,24 @@ pub async fn scrape_recorded(
         // Replayed lines go through the engine too, so that fetched and
         // replayed records share one lookahead, taken in index order.
         Some(resume) => match resume.spawn_filter(entries) {
-            Ok(lines) => engine::run(&engine_cfg, fetcher, lines, tx, cancel.clone()).await,
+            Ok(lines) => engine::run(&engine_cfg, fetcher, lines, tx, cancel.clone())
+                .await
+                .map_err(ScrapeError::from),
             Err(e) => {
                 drop(tx);
-                Err(e)
+                Err(e.into())
             }
         },
-        None => engine::run(&engine_cfg, fetcher, entries, tx, cancel.clone()).await,
+        None => engine::run(&engine_cfg, fetcher, entries, tx, cancel.clone())
+            .await
+            .map_err(ScrapeError::from),
     };
     // The output thread is waiting for this once its channel is drained; if
     // it is already gone, there is nothing left to tell it.
     let _ = input_ok_tx.send(engine_result.is_ok());
     let written = output
         .await
-        .map_err(|e| RunError::Stdout(io::Error::other(format!("output thread failed: {e}"))))?;
+        .map_err(|e| OutputError::Stdout(io::Error::other(format!("output thread failed: {e}"))))?;
     engine_result?;
     let (summary, mut outcome, write_result) = written;
     match write_result {
@@ -197,7 +236,7 @@ struct Sink {
 enum WriteFailure {
     /// The reader of stdout went away (`| head`): a normal way to stop.
     BrokenPipe,
-    Other(RunError),
+    Other(ScrapeError),
 }
 
 type Written = (Summary, Outcome, Result<(), WriteFailure>);
@@ -279,7 +318,7 @@ fn classify(e: io::Error, target: &WriteTarget) -> WriteFailure {
     if e.kind() == io::ErrorKind::BrokenPipe {
         WriteFailure::BrokenPipe
     } else {
-        WriteFailure::Other(target.error(e))
+        WriteFailure::Other(target.error(e).into())
     }
 }
 
@@ -300,7 +339,7 @@ fn progress_bar(wanted: bool, input: &InputSource) -> Option<Progress> {
 }
 
 /// Convenience for callers that already hold all entries (bench, demo, tests).
-pub fn entries_channel(entries: Vec<Entry>) -> mpsc::Receiver<Result<Entry, RunError>> {
+pub fn entries_channel(entries: Vec<Entry>) -> mpsc::Receiver<Result<Entry, InputError>> {
     let (tx, rx) = mpsc::channel(1024);
     // Ends by itself once the entries are sent or the engine hangs up.
     tokio::spawn(async move {

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use tokio::time::Instant as VInstant;
 
 use super::*;
-use crate::input::Entry;
+use crate::input::{Entry, InputError};
 
 fn status(code: u16, retry_after: Option<Duration>) -> FetchError {
     FetchError::HttpStatus {
@@ -178,7 +178,7 @@ fn engine_cfg(lookahead: usize) -> EngineConfig {
     }
 }
 
-type Input = mpsc::Sender<Result<Line, RunError>>;
+type Input = mpsc::Sender<Result<Line, InputError>>;
 
 fn start(
     lookahead: usize,
@@ -186,7 +186,7 @@ fn start(
 ) -> (
     Input,
     mpsc::Receiver<Finished>,
-    tokio::task::JoinHandle<Result<(), RunError>>,
+    tokio::task::JoinHandle<Result<(), InputError>>,
 ) {
     let (in_tx, in_rx) = mpsc::channel(16);
     let (out_tx, out_rx) = mpsc::channel(16);
@@ -260,8 +260,9 @@ async fn an_input_error_stops_the_run() {
     let cancel = CancellationToken::new();
     let (input, mut out, engine) = start(8, &cancel);
     input.send(Ok(invalid(0))).await.unwrap();
-    input.send(Err(RunError::NoInput)).await.unwrap();
-    assert!(matches!(engine.await.unwrap(), Err(RunError::NoInput)));
+    let gone = InputError::Stdin(std::io::Error::other("gone"));
+    input.send(Err(gone)).await.unwrap();
+    assert!(matches!(engine.await.unwrap(), Err(InputError::Stdin(_))));
     assert!(cancel.is_cancelled());
     assert_eq!(out.recv().await.unwrap().record.index, 0);
     assert!(out.recv().await.is_none());

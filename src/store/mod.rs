@@ -28,14 +28,13 @@ use std::time::Duration;
 use rusqlite::{Connection, ErrorCode, OpenFlags};
 use serde::Serialize;
 
-use crate::error::RunError;
 use crate::input::InputSource;
 use crate::record::{ChangeCounts, Record};
 
 pub use changes::{classify, Change, Observed};
 pub use queries::HistoryPoint;
 pub use report::{changes as changes_report, history as history_report};
-pub use resume::Resume;
+pub use resume::{Resume, ResumeError};
 pub use writer::BatchPolicy;
 
 /// The database the `changes` and `history` subcommands read when `--db` is not given.
@@ -260,7 +259,7 @@ pub async fn start_recording(
     input: &InputSource,
     options: &RunOptions,
     resume: bool,
-) -> Result<Option<RunRecorder>, RunError> {
+) -> Result<Option<RunRecorder>, StoreError> {
     let Some(path) = db else {
         return Ok(None);
     };
@@ -270,7 +269,7 @@ pub async fn start_recording(
         RunRecorder::start(&path, &input, &options, resume, BatchPolicy::default())
     })
     .await
-    .map_err(|e| RunError::Store(StoreError::Thread(io::Error::other(e.to_string()))))??;
+    .map_err(|e| StoreError::Thread(io::Error::other(e.to_string())))??;
     Ok(Some(started))
 }
 

@@ -16,9 +16,8 @@ use std::thread;
 use rusqlite::{Connection, OpenFlags};
 use tokio::sync::mpsc;
 
-use crate::error::RunError;
-use crate::input::Entry;
 use crate::input::Line;
+use crate::input::{Entry, InputError};
 use crate::record::Record;
 
 use super::queries::{done_records_sql, record_from_row};
@@ -31,13 +30,22 @@ pub struct Resume {
     pub run_id: i64,
 }
 
-type Entries = mpsc::Receiver<Result<Entry, RunError>>;
-type Lines = mpsc::Receiver<Result<Line, RunError>>;
+/// What ends a resumed run's line stream early: the input or the database.
+#[derive(Debug, thiserror::Error)]
+pub enum ResumeError {
+    #[error(transparent)]
+    Input(#[from] InputError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+type Entries = mpsc::Receiver<Result<Entry, InputError>>;
+type Lines = mpsc::Receiver<Result<Line, ResumeError>>;
 
 impl Resume {
     /// Starts the filter thread and returns the lines for the engine, stored
     /// or still to fetch; a database error ends the stream with an `Err`.
-    pub fn spawn_filter(self, entries: Entries) -> Result<Lines, RunError> {
+    pub fn spawn_filter(self, entries: Entries) -> Result<Lines, StoreError> {
         // Small: the reader's channel in front already buffers the input.
         let (tx, rx) = mpsc::channel(64);
         thread::Builder::new()
@@ -49,14 +57,14 @@ impl Resume {
                     let _ = tx.blocking_send(Err(err.into()));
                 }
             })
-            .map_err(|e| RunError::Store(StoreError::Thread(e)))?;
+            .map_err(StoreError::Thread)?;
         Ok(rx)
     }
 
     fn filter(
         &self,
         mut entries: Entries,
-        tx: &mpsc::Sender<Result<Line, RunError>>,
+        tx: &mpsc::Sender<Result<Line, ResumeError>>,
     ) -> rusqlite::Result<()> {
         let conn = Connection::open_with_flags(
             &self.path,
@@ -72,7 +80,7 @@ impl Resume {
             let entry = match item {
                 Ok(e) => e,
                 Err(e) => {
-                    let _ = tx.blocking_send(Err(e));
+                    let _ = tx.blocking_send(Err(e.into()));
                     return Ok(());
                 }
             };
@@ -101,8 +109,8 @@ impl Resume {
 /// hung up (a stopped run): waiting on stdin must not outlive the run.
 fn next_entry(
     entries: &mut Entries,
-    tx: &mpsc::Sender<Result<Line, RunError>>,
-) -> Option<Result<Entry, RunError>> {
+    tx: &mpsc::Sender<Result<Line, ResumeError>>,
+) -> Option<Result<Entry, InputError>> {
     futures::executor::block_on(async {
         tokio::select! {
             item = entries.recv() => item,

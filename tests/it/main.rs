@@ -8,6 +8,7 @@ mod extract_cmd;
 mod faults;
 mod input;
 mod interrupt;
+mod layering;
 mod lookahead;
 mod output;
 mod pipeline;

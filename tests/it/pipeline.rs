@@ -8,7 +8,7 @@ use std::time::Duration;
 use scrape::demo::{product_page, BackgroundShop, Markup, ShopConfig};
 use scrape::engine::{self, EngineConfig};
 use scrape::fetch::Fetcher;
-use scrape::input::{parse_url, Entry};
+use scrape::input::{parse_url, Entry, InputError};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
@@ -124,7 +124,7 @@ async fn a_fast_reader_waits_for_slow_fetchers() {
         extract: Arc::new(Default::default()),
         parse_on: scrape::engine::ParseOn::Inline,
     };
-    let (entry_tx, entry_rx) = mpsc::channel(16);
+    let (entry_tx, entry_rx) = mpsc::channel::<Result<Entry, InputError>>(16);
     // Only to watch the channel fill up; it never sends.
     let probe = entry_tx.clone();
     let (out_tx, mut out_rx) = mpsc::channel(64);
