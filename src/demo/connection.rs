@@ -54,8 +54,6 @@ pub(super) enum Flow {
     Abort,
 }
 
-/// Addresses and counters of a running shop: the part tests and callers use,
-
 pub(super) async fn accept_loop(
     shared: Arc<Shared>,
     index: usize,

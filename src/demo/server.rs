@@ -94,6 +94,7 @@ pub struct ShopStats {
     pub connections: u64,
 }
 
+/// Addresses and counters of a running shop: the part tests and callers use,
 /// whether the shop runs on their runtime ([`Shop`]) or its own ([`BackgroundShop`]).
 pub struct ShopHandle {
     shared: Arc<Shared>,
