@@ -142,8 +142,8 @@ pub async fn run<L: Into<Line>, E>(
         }
 
         let url = match entry.target {
-            Err(message) => {
-                let record = Record::failed(entry.index, entry.raw, ErrorKind::InvalidUrl, message);
+            Err(err) => {
+                let record = Record::failed(entry.index, entry.raw, err.kind(), err.to_string());
                 send(&out, record, permit).await;
                 continue;
             }

@@ -14,7 +14,7 @@ use std::thread;
 use reqwest::Url;
 use tokio::sync::mpsc;
 
-use crate::record::Record;
+use crate::record::{ErrorKind, Record};
 
 /// Where the URL list comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,6 +49,29 @@ impl InputError {
     }
 }
 
+/// Why one line is not a URL to fetch: that line's record fails with kind
+/// `invalid_url`, and the run goes on.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum UrlError {
+    #[error("line is longer than {MAX_LINE} bytes")]
+    TooLong,
+    #[error("line is not valid UTF-8")]
+    NotUtf8,
+    #[error("not an absolute url: {0}")]
+    NotAbsolute(String),
+    #[error("url has no host")]
+    NoHost,
+    #[error("unsupported scheme \"{0}\": only http and https")]
+    Scheme(String),
+}
+
+impl UrlError {
+    /// The one contract kind of every variant.
+    pub fn kind(&self) -> ErrorKind {
+        ErrorKind::InvalidUrl
+    }
+}
+
 /// Lines longer than this are not URLs anyone means; reading stops at the cap
 /// so one huge line cannot exhaust memory.
 pub const MAX_LINE: usize = 64 * 1024;
@@ -60,7 +83,7 @@ pub struct Entry {
     pub index: u64,
     /// The line as written, trimmed (or a lossy rendering when not UTF-8).
     pub raw: String,
-    pub target: Result<Url, String>,
+    pub target: Result<Url, UrlError>,
 }
 
 /// One line taken off the input (for the engine): a URL line to fetch, or (on `--resume`) a
@@ -166,9 +189,9 @@ fn parse_line(index: u64, bytes: &[u8], too_long: bool) -> Option<Entry> {
         return None;
     }
     let target = if too_long {
-        Err(format!("line is longer than {MAX_LINE} bytes"))
+        Err(UrlError::TooLong)
     } else if std::str::from_utf8(bytes).is_err() {
-        Err("line is not valid UTF-8".to_owned())
+        Err(UrlError::NotUtf8)
     } else {
         parse_url(line)
     };
@@ -181,14 +204,12 @@ fn parse_line(index: u64, bytes: &[u8], too_long: bool) -> Option<Entry> {
 }
 
 /// Accepts only absolute http(s) URLs with a host.
-pub fn parse_url(line: &str) -> Result<Url, String> {
-    let url = Url::parse(line).map_err(|e| format!("not an absolute url: {e}"))?;
+pub fn parse_url(line: &str) -> Result<Url, UrlError> {
+    let url = Url::parse(line).map_err(|e| UrlError::NotAbsolute(e.to_string()))?;
     match url.scheme() {
         "http" | "https" if url.host_str().is_some_and(|h| !h.is_empty()) => Ok(url),
-        "http" | "https" => Err("url has no host".to_owned()),
-        other => Err(format!(
-            "unsupported scheme \"{other}\": only http and https"
-        )),
+        "http" | "https" => Err(UrlError::NoHost),
+        other => Err(UrlError::Scheme(other.to_owned())),
     }
 }
 
@@ -236,8 +257,14 @@ mod tests {
         input.extend(b"\nhttp://ok.test/\n");
         let got = entries(&input);
         assert_eq!(got.len(), 3);
-        assert!(got[0].target.as_ref().unwrap_err().contains("UTF-8"));
-        assert!(got[1].target.as_ref().unwrap_err().contains("longer"));
+        assert_eq!(got[0].target, Err(UrlError::NotUtf8));
+        assert_eq!(got[1].target, Err(UrlError::TooLong));
+        assert!(got[1]
+            .target
+            .as_ref()
+            .unwrap_err()
+            .to_string()
+            .contains("longer"));
         assert_eq!(got[2].target.as_ref().unwrap().as_str(), "http://ok.test/");
         assert_eq!(got[2].index, 2);
     }

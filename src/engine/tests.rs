@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use tokio::time::Instant as VInstant;
 
 use super::*;
-use crate::input::{Entry, InputError};
+use crate::input::{Entry, InputError, UrlError};
 
 fn status(code: u16, retry_after: Option<Duration>) -> FetchError {
     FetchError::HttpStatus {
@@ -155,7 +155,7 @@ fn invalid(index: u64) -> Line {
     Line::Read(Entry {
         index,
         raw: format!("line {index}"),
-        target: Err("not a url".into()),
+        target: Err(UrlError::NoHost),
     })
 }
 
