@@ -5,13 +5,11 @@
 use std::num::NonZeroUsize;
 use std::time::Duration;
 
-use clap::Parser;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
-use scrape::cli::Cli;
 use scrape::demo::{BackgroundShop, ShopConfig};
-use scrape::input::{parse_url, Entry};
+use scrape::input::{parse_url, Entry, InputSource};
 use scrape::output::Destination;
-use scrape::pipeline::{entries_channel, scrape};
+use scrape::pipeline::{entries_channel, scrape, RunConfig};
 use tokio_util::sync::CancellationToken;
 
 const PAGES: u64 = 200;
@@ -37,18 +35,12 @@ fn pipeline(c: &mut Criterion) {
     group.sample_size(10);
     group.measurement_time(Duration::from_secs(8));
     for level in [1usize, 8, 64] {
-        let cli = Cli::try_parse_from([
-            "scrape",
-            "-q",
-            "--no-progress",
-            "-c",
-            &level.to_string(),
-            "-",
-        ])
-        .expect("args");
-        let mut cfg = cli.scrape.to_config(&cli.log, false).expect("config");
-        cfg.concurrency = NonZeroUsize::new(level).expect("level > 0");
-        cfg.sequential = level == 1;
+        let concurrency = NonZeroUsize::new(level).expect("level > 0");
+        let cfg = RunConfig {
+            quiet: true,
+            sequential: level == 1,
+            ..RunConfig::new(InputSource::Stdin, concurrency)
+        };
         group.bench_with_input(BenchmarkId::from_parameter(level), &cfg, |b, cfg| {
             b.iter(|| {
                 rt.block_on(async {

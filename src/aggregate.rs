@@ -12,8 +12,11 @@ use hdrhistogram::Histogram;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
-use crate::error::ErrorKind;
-use crate::output::Record;
+use crate::record::{ChangeCounts, ErrorKind, Record};
+
+/// The `prices` key for prices found without a currency. Currency codes are
+/// three capital letters, so it cannot clash with one.
+pub const UNKNOWN_CURRENCY: &str = "unknown";
 
 /// Statistics of one currency's prices.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -50,9 +53,17 @@ pub struct Summary {
     pub latency_ms: Latency,
     /// Retries made across all records (attempts beyond the first).
     pub retries: u64,
+    /// The run stopped before its input ended (Ctrl-C, a closed stdout, a
+    /// failed database): the records cover lines `0..lines_read` only.
+    #[serde(default)]
+    pub interrupted: bool,
+    /// URL lines the run took off its input; each has exactly one record,
+    /// and no later line has any (`--resume` with `--db` continues there).
+    #[serde(default)]
+    pub lines_read: u64,
     /// Price changes since earlier runs; only with `--db`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub changes: Option<crate::store::ChangeCounts>,
+    pub changes: Option<ChangeCounts>,
 }
 
 /// Accumulates records as they finish.
@@ -111,11 +122,14 @@ impl Aggregator {
         }
         if let Some(price) = &record.price {
             self.priced += 1;
-            if let Some(cur) = &price.currency {
-                self.prices
-                    .entry(cur.clone())
-                    .or_default()
-                    .push(price.amount);
+            // A price whose currency is unknown still counts, in its own row:
+            // leaving it out made `prices` disagree with `priced`.
+            let cur = price.currency.as_deref().unwrap_or(UNKNOWN_CURRENCY);
+            match self.prices.get_mut(cur) {
+                Some(values) => values.push(price.amount),
+                None => {
+                    self.prices.insert(cur.to_owned(), vec![price.amount]);
+                }
             }
         }
     }
@@ -166,6 +180,8 @@ impl Aggregator {
                 max: if h.is_empty() { 0.0 } else { ms(h.max()) },
             },
             retries: self.retries,
+            interrupted: false,
+            lines_read: self.urls,
             changes: None,
         }
     }
@@ -205,8 +221,7 @@ fn currency_stats(mut values: Vec<Decimal>) -> CurrencyStats {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::extract::{FoundPrice, PriceSource};
-    use crate::output::RecordError;
+    use crate::record::{FoundPrice, PriceSource, RecordError};
     use std::str::FromStr;
 
     fn rec(
@@ -265,6 +280,22 @@ mod tests {
         assert_eq!(s.mode, "concurrent");
         assert!((s.latency_ms.p50 - 120.0).abs() < 0.2, "{:?}", s.latency_ms);
         assert!((s.latency_ms.max - 150.0).abs() < 0.2);
+    }
+
+    #[test]
+    fn prices_without_a_currency_get_their_own_row() {
+        let mut a = Aggregator::new(false, 1);
+        a.add(&rec(0, Some(("5", "USD")), None, 1.0, 1));
+        let mut unknown = rec(1, Some(("7.25", "USD")), None, 1.0, 1);
+        if let Some(p) = unknown.price.as_mut() {
+            p.currency = None;
+        }
+        a.add(&unknown);
+        let s = a.finish(Duration::from_secs(1));
+        assert_eq!(s.priced, 2);
+        assert_eq!(s.prices[UNKNOWN_CURRENCY].count, 1);
+        assert_eq!(s.prices[UNKNOWN_CURRENCY].median.to_string(), "7.25");
+        assert_eq!(s.prices.values().map(|p| p.count).sum::<u64>(), s.priced);
     }
 
     #[test]

@@ -1,7 +1,11 @@
-//! Runs the command the user asked for: a scrape, `bench`, `demo` or `extract`.
+//! Runs the command the user asked for: a scrape, `bench`, `demo` or `extract`,
+//! and owns the one function that turns how it went into an exit code.
 //!
 //! Human-facing text (tables, reports) is produced here and returned or
 //! printed on the stream DESIGN.md assigns: data on stdout, the rest on stderr.
+//!
+//! A URL that fails is data (a record with an [`crate::record::ErrorKind`]); a
+//! run that fails is a [`RunError`] and stops everything. Keep the two apart.
 
 use std::io::{self, IsTerminal, Read, Write};
 use std::num::NonZeroUsize;
@@ -13,17 +17,47 @@ use tokio_util::sync::CancellationToken;
 
 use crate::bench;
 use crate::cli::{
-    extract_options, BenchArgs, Cli, Command, Config, DemoArgs, ExtractArgs, Format, LogArgs,
+    extract_options, BenchArgs, Cli, Command, DemoArgs, ExtractArgs, LogArgs, UsageError,
 };
 use crate::demo::{Shop, ShopConfig};
-use crate::error::{Outcome, RunError};
-use crate::extract::{extract, Candidate, FoundPrice};
+use crate::extract::{extract, Candidate};
 use crate::fetch::decode_html;
-use crate::input::{self, Entry};
-use crate::output::{summary_table, Destination, Record};
-use crate::pipeline::{entries_channel, scrape, scrape_recorded};
+use crate::input::{self, Entry, InputError, InputSource};
+use crate::output::{summary_table, Destination, Format, OutputError};
+use crate::pipeline::{entries_channel, scrape, scrape_recorded, Outcome, RunConfig, ScrapeError};
 use crate::price::parse_price_hinted;
-use crate::store;
+use crate::record::{FoundPrice, Record};
+use crate::store::{self, StoreError};
+
+/// A failure that stops the whole run (as opposed to one URL failing): each
+/// stage's own error, passed through with its message.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error(transparent)]
+    Usage(#[from] UsageError),
+    #[error(transparent)]
+    Scrape(#[from] ScrapeError),
+    #[error(transparent)]
+    Input(#[from] InputError),
+    #[error(transparent)]
+    Output(#[from] OutputError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("cannot start demo shop: {0}")]
+    Demo(#[source] std::io::Error),
+}
+
+/// Exit code for a run: 0 all fetched, 1 some record failed (or, with `strict`,
+/// had no price), 2 the run itself failed (usage, unreadable input), 130 interrupted.
+pub fn exit_code(result: &Result<Outcome, RunError>, strict: bool) -> i32 {
+    match result {
+        Err(_) => 2,
+        Ok(o) if o.stdout_closed => 0,
+        Ok(o) if o.interrupted => 130,
+        Ok(o) if o.failed > 0 || (strict && o.unpriced > 0) => 1,
+        Ok(_) => 0,
+    }
+}
 
 /// Runs the parsed command line. `strict` in the result tells the caller how
 /// to read the outcome.
@@ -57,9 +91,11 @@ pub fn strict(cli: &Cli) -> bool {
     }
 }
 
-async fn run_scrape(cfg: &Config, cancel: CancellationToken) -> Result<Outcome, RunError> {
+async fn run_scrape(cfg: &RunConfig, cancel: CancellationToken) -> Result<Outcome, RunError> {
     let entries = input::spawn_reader(&cfg.input, 1024)?;
-    let recorder = store::start_recording(cfg).await?;
+    let recorder =
+        store::start_recording(cfg.db.clone(), &cfg.input, &cfg.store_options(), cfg.resume)
+            .await?;
     let dest = match &cfg.output {
         Some(path) => Destination::File(path.clone()),
         None => Destination::Stdout,
@@ -79,9 +115,7 @@ async fn run_bench(
 ) -> Result<Outcome, RunError> {
     let cfg = args.scrape.to_config(log, stdin_tty)?;
     if cfg.db.is_some() {
-        return Err(RunError::Usage(
-            "bench does not store records: drop --db".into(),
-        ));
+        return Err(UsageError::Invalid("bench does not store records: drop --db".into()).into());
     }
     // A benchmark replays the list several times, so it is read into memory
     // once (bench lists are hundreds or thousands of lines, not millions).
@@ -137,31 +171,12 @@ async fn run_demo(
             }
         })
         .collect();
-    let cli = Cli {
-        command: None,
-        scrape: crate::cli::ScrapeArgs {
-            file: Some("-".into()),
-            concurrency: args.concurrency,
-            per_host: None,
-            sequential: false,
-            timeout: Duration::from_secs(10),
-            connect_timeout: Duration::from_secs(5),
-            retries: 2,
-            max_body: 10 << 20,
-            format: Some(Format::Jsonl),
-            output: None,
-            selector: None,
-            default_currency: "USD".into(),
-            user_agent: None,
-            no_progress: true,
-            strict: false,
-            parse_on: crate::cli::ParseOn::Blocking,
-            db: None,
-            resume: false,
-        },
-        log: log.clone(),
+    // Built directly: the defaults of a plain `scrape -c N` run, no progress bar.
+    let mut cfg = RunConfig {
+        format: Format::Jsonl,
+        quiet: log.quiet,
+        ..RunConfig::new(InputSource::Stdin, args.concurrency)
     };
-    let mut cfg = cli.scrape.to_config(log, false)?;
     let mut out = String::new();
     out.push_str(&format!(
         "demo shop on {} serving {pages} product pages, {}–{} ms latency each\n\n",
@@ -235,19 +250,17 @@ fn run_extract(args: &ExtractArgs) -> Result<Outcome, RunError> {
         return Ok(Outcome::default());
     }
     let url = Url::parse(&args.url)
-        .map_err(|e| RunError::Usage(format!("invalid --url \"{}\": {e}", args.url)))?;
+        .map_err(|e| UsageError::Invalid(format!("invalid --url \"{}\": {e}", args.url)))?;
     let bytes = match &args.file {
-        Some(p) if p.as_os_str() != "-" => {
-            std::fs::read(p).map_err(|source| RunError::ReadInput {
-                path: p.clone(),
-                source,
-            })?
-        }
+        Some(p) if p.as_os_str() != "-" => std::fs::read(p).map_err(|source| InputError::Read {
+            path: p.clone(),
+            source,
+        })?,
         _ => {
             let mut buf = Vec::new();
             io::stdin()
                 .read_to_end(&mut buf)
-                .map_err(RunError::ReadStdin)?;
+                .map_err(InputError::Stdin)?;
             buf
         }
     };
@@ -290,7 +303,43 @@ fn json_line<T: Serialize>(value: &T) -> String {
 fn print_stdout(text: &str) -> Result<(), RunError> {
     let mut out = io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
-        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(RunError::Stdout(e)),
+        Err(e) if e.kind() != io::ErrorKind::BrokenPipe => Err(OutputError::Stdout(e).into()),
         _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ok(failed: u64, unpriced: u64, interrupted: bool) -> Result<Outcome, RunError> {
+        Ok(Outcome {
+            failed,
+            unpriced,
+            interrupted,
+            stdout_closed: false,
+        })
+    }
+
+    #[test]
+    fn exit_codes_follow_the_contract() {
+        assert_eq!(exit_code(&ok(0, 0, false), false), 0);
+        assert_eq!(exit_code(&ok(0, 3, false), false), 0);
+        assert_eq!(exit_code(&ok(0, 3, false), true), 1);
+        assert_eq!(exit_code(&ok(1, 0, false), false), 1);
+        assert_eq!(exit_code(&ok(1, 0, true), false), 130);
+        assert_eq!(exit_code(&ok(0, 0, true), true), 130);
+        assert_eq!(exit_code(&Err(UsageError::NoInput.into()), false), 2);
+        let closed = Outcome {
+            failed: 3,
+            interrupted: true,
+            stdout_closed: true,
+            ..Outcome::default()
+        };
+        assert_eq!(exit_code(&Ok(closed), true), 0, "| head is not an error");
+        assert_eq!(
+            exit_code(&Err(RunError::Demo(io::Error::other("x"))), true),
+            2
+        );
     }
 }

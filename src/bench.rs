@@ -11,11 +11,9 @@ use serde::{Deserialize, Serialize};
 use tokio_util::sync::CancellationToken;
 
 use crate::aggregate::{Latency, Summary};
-use crate::cli::Config;
-use crate::error::RunError;
 use crate::input::Entry;
 use crate::output::Destination;
-use crate::pipeline::{entries_channel, scrape};
+use crate::pipeline::{entries_channel, scrape, RunConfig, ScrapeError};
 
 /// One measured level (the median run of its repetitions).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -54,13 +52,13 @@ pub struct BenchReport {
 /// Runs `entries` once per repetition at each level. Level 1 (sequential) is
 /// always measured first; `warmup` makes one untimed pass at the top level.
 pub async fn run(
-    base: &Config,
+    base: &RunConfig,
     entries: &[Entry],
     levels: &[NonZeroUsize],
     runs: NonZeroUsize,
     warmup: bool,
     cancel: &CancellationToken,
-) -> Result<BenchReport, RunError> {
+) -> Result<BenchReport, ScrapeError> {
     let mut levels: Vec<usize> = levels.iter().map(|l| l.get()).collect();
     if levels.is_empty() {
         levels = vec![1, base.concurrency.get()];
@@ -171,7 +169,7 @@ fn round2(x: f64) -> f64 {
 }
 
 /// One line naming the most likely limit when efficiency is under 0.8.
-fn limiting_factor(top: &BenchRun, base: &Config) -> Option<String> {
+fn limiting_factor(top: &BenchRun, base: &RunConfig) -> Option<String> {
     if top.efficiency >= 0.8 || top.concurrency <= 1 {
         return None;
     }

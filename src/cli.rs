@@ -1,7 +1,10 @@
-//! Command-line arguments (clap derive) and their validation into a [`Config`].
+//! Command-line arguments (clap derive) and their mapping onto each stage's
+//! own config ([`RunConfig`], [`FetchConfig`], [`InputSource`], [`Format`],
+//! [`ParseOn`]), as ripgrep's `hiargs.rs` builds each library's settings.
 //!
 //! Raw strings stop here: sizes, durations, levels and URLs are parsed once, and
-//! everything after this module works with typed values.
+//! everything after this module works with typed values. No stage imports this
+//! module; `demo` and `bench` build the stage configs directly.
 
 use std::num::NonZeroUsize;
 use std::path::PathBuf;
@@ -9,8 +12,24 @@ use std::time::Duration;
 
 use clap::{Args as ClapArgs, Parser, Subcommand, ValueEnum};
 
-use crate::error::RunError;
+use clap::builder::PossibleValue;
+
+use crate::engine::ParseOn;
 use crate::extract::ExtractOptions;
+use crate::fetch::{default_user_agent, FetchConfig};
+use crate::input::InputSource;
+use crate::output::Format;
+use crate::pipeline::RunConfig;
+
+/// Flags that parse but make no sense together or name nothing valid: the
+/// run never starts (exit 2). clap reports the rest itself.
+#[derive(Debug, thiserror::Error)]
+pub enum UsageError {
+    #[error("no url list: pass FILE, or pipe urls on stdin")]
+    NoInput,
+    #[error("{0}")]
+    Invalid(String),
+}
 
 /// Fetch product pages concurrently, extract prices, write JSON.
 #[derive(Debug, Parser)]
@@ -54,11 +73,30 @@ pub struct LogArgs {
     pub verbose: u8,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    Json,
-    Jsonl,
-    Csv,
+// clap's names for the stage enums: the stages stay free of clap.
+impl ValueEnum for Format {
+    fn value_variants<'a>() -> &'a [Self] {
+        &[Format::Json, Format::Jsonl, Format::Csv]
+    }
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        Some(PossibleValue::new(match self {
+            Format::Json => "json",
+            Format::Jsonl => "jsonl",
+            Format::Csv => "csv",
+        }))
+    }
+}
+
+impl ValueEnum for ParseOn {
+    fn value_variants<'a>() -> &'a [Self] {
+        &[ParseOn::Inline, ParseOn::Blocking]
+    }
+    fn to_possible_value(&self) -> Option<PossibleValue> {
+        Some(PossibleValue::new(match self {
+            ParseOn::Inline => "inline",
+            ParseOn::Blocking => "blocking",
+        }))
+    }
 }
 
 /// The flags of a scrape run (also used by `bench`).
@@ -126,18 +164,6 @@ pub struct ScrapeArgs {
     /// the lines it has no record for.
     #[arg(long, requires = "db")]
     pub resume: bool,
-}
-
-/// Where extraction runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ParseOn {
-    /// On the async worker that fetched the page.
-    Inline,
-    /// On tokio's blocking pool, at most one page per core at a time. The
-    /// default: measured with `scrape bench --levels 64` on 2000 demo pages,
-    /// inline parsing let the reactor lag 160-190 ms (p99) and ran 410-460
-    /// pages/s; on the blocking pool lag stayed at 6-8 ms and 670 pages/s.
-    Blocking,
 }
 
 #[derive(Debug, Clone, ClapArgs)]
@@ -220,73 +246,18 @@ pub struct HistoryArgs {
     pub format: Format,
 }
 
-/// Where the URL list comes from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum InputSource {
-    File(PathBuf),
-    Stdin,
-}
-
-/// Validated settings of one scrape run.
-#[derive(Debug, Clone)]
-pub struct Config {
-    pub input: InputSource,
-    pub concurrency: NonZeroUsize,
-    pub per_host: NonZeroUsize,
-    pub sequential: bool,
-    pub fetch: FetchConfig,
-    pub format: Format,
-    pub output: Option<PathBuf>,
-    pub extract: ExtractOptions,
-    pub progress: bool,
-    pub quiet: bool,
-    pub strict: bool,
-    pub parse_on: ParseOn,
-    /// `--db`: the price-history database.
-    pub db: Option<PathBuf>,
-    pub resume: bool,
-}
-
-/// Settings of the HTTP side.
-#[derive(Debug, Clone)]
-pub struct FetchConfig {
-    pub timeout: Duration,
-    pub connect_timeout: Duration,
-    pub retries: u32,
-    pub max_body: u64,
-    pub user_agent: String,
-    /// Longest we honour a `Retry-After` for; longer values are cut to this.
-    pub max_retry_after: Duration,
-    /// First backoff step; doubles each retry, plus jitter.
-    pub backoff_base: Duration,
-}
-
-impl Default for FetchConfig {
-    fn default() -> Self {
-        FetchConfig {
-            timeout: Duration::from_secs(10),
-            connect_timeout: Duration::from_secs(5),
-            retries: 2,
-            max_body: 10 * 1024 * 1024,
-            user_agent: default_user_agent(),
-            max_retry_after: Duration::from_secs(10),
-            backoff_base: Duration::from_millis(200),
-        }
-    }
-}
-
-fn default_user_agent() -> String {
-    format!("scrape/{}", env!("CARGO_PKG_VERSION"))
-}
-
 impl ScrapeArgs {
     /// Validates the flags into a run configuration. `stdin_is_terminal` decides
     /// whether a missing FILE means "read stdin" or a usage error.
-    pub fn to_config(&self, log: &LogArgs, stdin_is_terminal: bool) -> Result<Config, RunError> {
+    pub fn to_config(
+        &self,
+        log: &LogArgs,
+        stdin_is_terminal: bool,
+    ) -> Result<RunConfig, UsageError> {
         let input = match &self.file {
             Some(p) if p.as_os_str() == "-" => InputSource::Stdin,
             Some(p) => InputSource::File(p.clone()),
-            None if stdin_is_terminal => return Err(RunError::NoInput),
+            None if stdin_is_terminal => return Err(UsageError::NoInput),
             None => InputSource::Stdin,
         };
         let (concurrency, per_host) = if self.sequential {
@@ -296,9 +267,9 @@ impl ScrapeArgs {
             (c, self.per_host.unwrap_or(c).min(c))
         };
         if self.timeout.is_zero() {
-            return Err(RunError::Usage("--timeout must be more than 0".into()));
+            return Err(UsageError::Invalid("--timeout must be more than 0".into()));
         }
-        Ok(Config {
+        Ok(RunConfig {
             input,
             concurrency,
             per_host,
@@ -329,15 +300,15 @@ pub fn extract_options(
     selector: Option<&str>,
     default_currency: &str,
     explain: bool,
-) -> Result<ExtractOptions, RunError> {
+) -> Result<ExtractOptions, UsageError> {
     let selector = selector
         .map(|s| {
             scraper::Selector::parse(s)
-                .map_err(|e| RunError::Usage(format!("invalid --selector \"{s}\": {e}")))
+                .map_err(|e| UsageError::Invalid(format!("invalid --selector \"{s}\": {e}")))
         })
         .transpose()?;
     let default_currency = crate::price::iso_code(default_currency).ok_or_else(|| {
-        RunError::Usage(format!(
+        UsageError::Invalid(format!(
             "invalid --default-currency \"{default_currency}\": not an ISO 4217 code"
         ))
     })?;
@@ -419,7 +390,7 @@ mod tests {
         let cli = parse(&[]).unwrap();
         assert!(matches!(
             cli.scrape.to_config(&cli.log, true),
-            Err(RunError::NoInput)
+            Err(UsageError::NoInput)
         ));
         assert_eq!(
             cli.scrape.to_config(&cli.log, false).unwrap().input,
@@ -441,12 +412,12 @@ mod tests {
         let cli = parse(&["--selector", "[[", "x"]).unwrap();
         assert!(matches!(
             cli.scrape.to_config(&cli.log, true),
-            Err(RunError::Usage(_))
+            Err(UsageError::Invalid(_))
         ));
         let cli = parse(&["--default-currency", "dollars", "x"]).unwrap();
         assert!(matches!(
             cli.scrape.to_config(&cli.log, true),
-            Err(RunError::Usage(_))
+            Err(UsageError::Invalid(_))
         ));
     }
 
@@ -479,5 +450,46 @@ mod tests {
         assert_eq!(parse_secs("0.5"), Ok(Duration::from_millis(500)));
         assert!(parse_secs("-1").is_err());
         assert!(parse_secs("inf").is_err());
+    }
+
+    #[test]
+    fn flags_and_subcommands_parse() {
+        use crate::store::DEFAULT_DB;
+        use std::path::Path;
+        let parse = |args: &[&str]| {
+            Cli::try_parse_from(std::iter::once("scrape").chain(args.iter().copied()))
+        };
+        let cli = parse(&["--db", "p.db", "--resume", "urls.txt"]).unwrap();
+        let cfg = cli.scrape.to_config(&cli.log, true).unwrap();
+        assert_eq!(
+            (cfg.db.as_deref(), cfg.resume),
+            (Some(Path::new("p.db")), true)
+        );
+        assert!(
+            parse(&["--resume", "urls.txt"]).is_err(),
+            "--resume needs --db"
+        );
+        match parse(&["changes", "--since", "3", "-f", "csv"])
+            .unwrap()
+            .command
+        {
+            Some(Command::Changes(a)) => {
+                assert_eq!(
+                    (a.db.to_str(), a.since.as_deref(), a.format),
+                    (Some(DEFAULT_DB), Some("3"), Format::Csv)
+                );
+            }
+            other => panic!("{other:?}"),
+        }
+        match parse(&["history", "http://a.test/", "--db", "x.db"])
+            .unwrap()
+            .command
+        {
+            Some(Command::History(a)) => assert_eq!(
+                (a.url.as_str(), a.db.to_str(), a.format),
+                ("http://a.test/", Some("x.db"), Format::Json)
+            ),
+            other => panic!("{other:?}"),
+        }
     }
 }

@@ -11,26 +11,68 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use encoding_rs::Encoding;
 use reqwest::header::{HeaderMap, CONTENT_LENGTH, CONTENT_TYPE, RETRY_AFTER};
 use reqwest::{redirect, Client, StatusCode, Url};
 
-use crate::cli::FetchConfig;
-use crate::error::ErrorKind;
+use crate::record::ErrorKind;
+
+/// Settings of the HTTP side.
+#[derive(Debug, Clone)]
+pub struct FetchConfig {
+    pub timeout: Duration,
+    pub connect_timeout: Duration,
+    pub retries: u32,
+    pub max_body: u64,
+    pub user_agent: String,
+    /// Longest we honour a `Retry-After` for; longer values are cut to this.
+    pub max_retry_after: Duration,
+    /// First backoff step; doubles each retry, plus jitter.
+    pub backoff_base: Duration,
+}
+
+impl Default for FetchConfig {
+    fn default() -> Self {
+        FetchConfig {
+            timeout: Duration::from_secs(10),
+            connect_timeout: Duration::from_secs(5),
+            retries: 2,
+            max_body: 10 * 1024 * 1024,
+            user_agent: default_user_agent(),
+            max_retry_after: Duration::from_secs(10),
+            backoff_base: Duration::from_millis(200),
+        }
+    }
+}
+
+pub fn default_user_agent() -> String {
+    format!("scrape/{}", env!("CARGO_PKG_VERSION"))
+}
+
+mod charset;
+pub use charset::decode_html;
 
 /// At most this many redirects are followed (DESIGN.md).
 pub const MAX_REDIRECTS: usize = 10;
 
-/// A fetched HTML page, decoded to text.
+/// A fetched HTML page, body still in bytes: decoding is CPU work on the
+/// whole body, so it is left to whoever parses the page (on the blocking
+/// pool when parsing is), not done on the async worker that received it.
 #[derive(Debug, Clone)]
 pub struct Page {
     pub final_url: Url,
     pub status: u16,
-    pub html: String,
-    /// Name of the charset the body was decoded with.
-    pub charset: &'static str,
-    /// Some bytes were invalid for that charset and were replaced.
-    pub lossy: bool,
+    pub body: Vec<u8>,
+    /// The `charset` of the `Content-Type` header, if any.
+    pub header_charset: Option<String>,
+}
+
+impl Page {
+    /// The body as text, the name of the charset used, and whether invalid
+    /// bytes were replaced (see [`decode_html`]).
+    pub fn decode(&self) -> (String, &'static str, bool) {
+        let (html, encoding, lossy) = decode_html(&self.body, self.header_charset.as_deref());
+        (html, encoding.name(), lossy)
+    }
 }
 
 /// Why an attempt failed. Each variant maps to exactly one contract kind.
@@ -242,13 +284,11 @@ impl Fetcher {
             }
             body.extend_from_slice(&chunk);
         }
-        let (html, encoding, lossy) = decode_html(&body, header_charset.as_deref());
         Ok(Page {
             final_url: resp.url().clone(),
             status: status.as_u16(),
-            html,
-            charset: encoding.name(),
-            lossy,
+            body,
+            header_charset,
         })
     }
 }
@@ -303,67 +343,6 @@ fn retry_after(headers: &HeaderMap, status: StatusCode) -> Option<Duration> {
         when.duration_since(SystemTime::now())
             .unwrap_or(Duration::ZERO),
     )
-}
-
-/// Decodes a body: a BOM wins, then the header's charset, then a
-/// `<meta charset>` in the first bytes, then UTF-8 — falling back to
-/// windows-1252 (what browsers assume) when undeclared bytes are not UTF-8.
-/// Invalid bytes become U+FFFD; the flag reports it.
-pub fn decode_html(body: &[u8], header_charset: Option<&str>) -> (String, &'static Encoding, bool) {
-    let declared = header_charset
-        .and_then(|l| Encoding::for_label(l.as_bytes()))
-        .or_else(|| meta_charset(body));
-    let encoding = match declared {
-        Some(enc) => enc,
-        None if std::str::from_utf8(body).is_ok() => encoding_rs::UTF_8,
-        None => encoding_rs::WINDOWS_1252,
-    };
-    // `decode` sniffs the BOM itself and lets it override the declaration.
-    let (text, used, lossy) = encoding.decode(body);
-    (text.into_owned(), used, lossy)
-}
-
-/// Finds `<meta charset=...>` or `<meta http-equiv=content-type content="...charset=...">`
-/// in the first 4 KiB, as the HTML prescan does (UTF-16 labels mean UTF-8 there).
-fn meta_charset(body: &[u8]) -> Option<&'static Encoding> {
-    let head = &body[..body.len().min(4096)];
-    let lower = head.to_ascii_lowercase();
-    let mut from = 0;
-    while let Some(pos) = find(&lower[from..], b"<meta") {
-        let start = from + pos;
-        let end = find(&lower[start..], b">").map_or(lower.len(), |e| start + e);
-        let tag = &lower[start..end];
-        if let Some(cs) = find(tag, b"charset") {
-            let rest = &tag[cs + 7..];
-            let rest = rest.trim_ascii_start();
-            if let Some(rest) = rest.strip_prefix(b"=") {
-                let rest = rest.trim_ascii_start();
-                let rest = rest
-                    .strip_prefix(b"\"")
-                    .or_else(|| rest.strip_prefix(b"'"))
-                    .unwrap_or(rest);
-                let len = rest
-                    .iter()
-                    .position(|b| !(b.is_ascii_alphanumeric() || b"-_:.".contains(b)))
-                    .unwrap_or(rest.len());
-                if let Some(enc) = Encoding::for_label(&rest[..len]) {
-                    return Some(
-                        if enc == encoding_rs::UTF_16LE || enc == encoding_rs::UTF_16BE {
-                            encoding_rs::UTF_8
-                        } else {
-                            enc
-                        },
-                    );
-                }
-            }
-        }
-        from = end;
-    }
-    None
-}
-
-fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len()).position(|w| w == needle)
 }
 
 /// Why our redirect policy refused to follow.

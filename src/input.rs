@@ -8,13 +8,69 @@
 
 use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read};
+use std::path::PathBuf;
 use std::thread;
 
 use reqwest::Url;
 use tokio::sync::mpsc;
 
-use crate::cli::InputSource;
-use crate::error::RunError;
+use crate::record::{ErrorKind, Record};
+
+/// Where the URL list comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum InputSource {
+    File(PathBuf),
+    Stdin,
+}
+
+/// Why the URL list cannot be read: stops the run (exit 2). A line that is
+/// not a URL is no error here: it becomes an `invalid_url` record.
+#[derive(Debug, thiserror::Error)]
+pub enum InputError {
+    #[error("cannot read url list \"{path}\": {source}")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+    #[error("cannot read url list from stdin: {0}")]
+    Stdin(#[source] io::Error),
+}
+
+impl InputError {
+    fn of(source: &InputSource, err: io::Error) -> InputError {
+        match source {
+            InputSource::File(path) => InputError::Read {
+                path: path.clone(),
+                source: err,
+            },
+            InputSource::Stdin => InputError::Stdin(err),
+        }
+    }
+}
+
+/// Why one line is not a URL to fetch: that line's record fails with kind
+/// `invalid_url`, and the run goes on.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum UrlError {
+    #[error("line is longer than {MAX_LINE} bytes")]
+    TooLong,
+    #[error("line is not valid UTF-8")]
+    NotUtf8,
+    #[error("not an absolute url: {0}")]
+    NotAbsolute(String),
+    #[error("url has no host")]
+    NoHost,
+    #[error("unsupported scheme \"{0}\": only http and https")]
+    Scheme(String),
+}
+
+impl UrlError {
+    /// The one contract kind of every variant.
+    pub fn kind(&self) -> ErrorKind {
+        ErrorKind::InvalidUrl
+    }
+}
 
 /// Lines longer than this are not URLs anyone means; reading stops at the cap
 /// so one huge line cannot exhaust memory.
@@ -27,7 +83,23 @@ pub struct Entry {
     pub index: u64,
     /// The line as written, trimmed (or a lossy rendering when not UTF-8).
     pub raw: String,
-    pub target: Result<Url, String>,
+    pub target: Result<Url, UrlError>,
+}
+
+/// One line taken off the input (for the engine): a URL line to fetch, or (on `--resume`) a
+/// line whose record the database already holds. Both go through the engine so
+/// that every record takes its lookahead permit in index order: one lookahead
+/// for fetched and replayed records alike, and no deadlock between them.
+#[derive(Debug)]
+pub enum Line {
+    Read(Entry),
+    Stored(Box<Record>),
+}
+
+impl From<Entry> for Line {
+    fn from(entry: Entry) -> Line {
+        Line::Read(entry)
+    }
 }
 
 /// Opens the input now (so an unreadable file is a run error before anything
@@ -36,13 +108,10 @@ pub struct Entry {
 pub fn spawn_reader(
     source: &InputSource,
     capacity: usize,
-) -> Result<mpsc::Receiver<Result<Entry, RunError>>, RunError> {
+) -> Result<mpsc::Receiver<Result<Entry, InputError>>, InputError> {
     let reader: Box<dyn Read + Send> = match source {
         InputSource::File(path) => {
-            Box::new(File::open(path).map_err(|source| RunError::ReadInput {
-                path: path.clone(),
-                source,
-            })?)
+            Box::new(File::open(path).map_err(|e| InputError::of(source, e))?)
         }
         InputSource::Stdin => Box::new(io::stdin()),
     };
@@ -56,14 +125,10 @@ pub fn spawn_reader(
                 tx.blocking_send(Ok(entry)).is_ok()
             });
             if let Err(err) = result {
-                let err = match source {
-                    InputSource::File(path) => RunError::ReadInput { path, source: err },
-                    InputSource::Stdin => RunError::ReadStdin(err),
-                };
-                let _ = tx.blocking_send(Err(err));
+                let _ = tx.blocking_send(Err(InputError::of(&source, err)));
             }
         })
-        .map_err(RunError::ReadStdin)?;
+        .map_err(InputError::Stdin)?;
     Ok(rx)
 }
 
@@ -124,9 +189,9 @@ fn parse_line(index: u64, bytes: &[u8], too_long: bool) -> Option<Entry> {
         return None;
     }
     let target = if too_long {
-        Err(format!("line is longer than {MAX_LINE} bytes"))
+        Err(UrlError::TooLong)
     } else if std::str::from_utf8(bytes).is_err() {
-        Err("line is not valid UTF-8".to_owned())
+        Err(UrlError::NotUtf8)
     } else {
         parse_url(line)
     };
@@ -139,14 +204,12 @@ fn parse_line(index: u64, bytes: &[u8], too_long: bool) -> Option<Entry> {
 }
 
 /// Accepts only absolute http(s) URLs with a host.
-pub fn parse_url(line: &str) -> Result<Url, String> {
-    let url = Url::parse(line).map_err(|e| format!("not an absolute url: {e}"))?;
+pub fn parse_url(line: &str) -> Result<Url, UrlError> {
+    let url = Url::parse(line).map_err(|e| UrlError::NotAbsolute(e.to_string()))?;
     match url.scheme() {
         "http" | "https" if url.host_str().is_some_and(|h| !h.is_empty()) => Ok(url),
-        "http" | "https" => Err("url has no host".to_owned()),
-        other => Err(format!(
-            "unsupported scheme \"{other}\": only http and https"
-        )),
+        "http" | "https" => Err(UrlError::NoHost),
+        other => Err(UrlError::Scheme(other.to_owned())),
     }
 }
 
@@ -194,8 +257,14 @@ mod tests {
         input.extend(b"\nhttp://ok.test/\n");
         let got = entries(&input);
         assert_eq!(got.len(), 3);
-        assert!(got[0].target.as_ref().unwrap_err().contains("UTF-8"));
-        assert!(got[1].target.as_ref().unwrap_err().contains("longer"));
+        assert_eq!(got[0].target, Err(UrlError::NotUtf8));
+        assert_eq!(got[1].target, Err(UrlError::TooLong));
+        assert!(got[1]
+            .target
+            .as_ref()
+            .unwrap_err()
+            .to_string()
+            .contains("longer"));
         assert_eq!(got[2].target.as_ref().unwrap().as_str(), "http://ok.test/");
         assert_eq!(got[2].index, 2);
     }

@@ -9,7 +9,7 @@ use tokio_util::sync::CancellationToken;
 use tracing_subscriber::EnvFilter;
 
 use scrape::cli::{Cli, LogArgs};
-use scrape::{app, error, shutdown};
+use scrape::{app, shutdown};
 
 fn main() -> ExitCode {
     // clap prints usage errors itself and exits with 2, as DESIGN.md asks.
@@ -36,7 +36,7 @@ fn main() -> ExitCode {
     if let Err(err) = &result {
         eprintln!("scrape: error: {}", chain(err));
     }
-    let code = error::exit_code(&result, strict);
+    let code = app::exit_code(&result, strict);
     ExitCode::from(u8::try_from(code).unwrap_or(2))
 }
 

@@ -1,5 +1,6 @@
-//! Record types (these structs *are* the JSON contract) and the json / jsonl /
-//! csv writers, including atomic `-o FILE` output and the summary table.
+//! The json / jsonl / csv writers of [`Record`]s, input order for the formats
+//! that promise it, atomic `-o FILE` output, and (in `table`) the human
+//! summary table. The record types themselves are plain data in `record`.
 //!
 //! Writers are synchronous: they run on the output thread, never on the async
 //! runtime, so a slow or blocked stdout cannot stall the fetchers.
@@ -10,50 +11,20 @@ use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
+use tokio::sync::OwnedSemaphorePermit;
 
 use crate::aggregate::Summary;
-use crate::cli::Format;
-use crate::error::{ErrorKind, RunError};
-use crate::extract::FoundPrice;
+use crate::record::{serde_name, Record};
 
-/// One record per URL line (DESIGN.md "Output records").
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Record {
-    pub index: u64,
-    pub url: String,
-    pub final_url: Option<String>,
-    pub ok: bool,
-    pub status: Option<u16>,
-    pub price: Option<FoundPrice>,
-    pub title: Option<String>,
-    pub elapsed_ms: f64,
-    pub attempts: u32,
-    pub error: Option<RecordError>,
-}
+mod table;
+pub use table::summary_table;
 
-/// `error` of a record.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RecordError {
-    pub kind: ErrorKind,
-    pub message: String,
-}
-
-impl Record {
-    /// A record for a line that was never fetched (invalid or cancelled).
-    pub fn failed(index: u64, url: String, kind: ErrorKind, message: String) -> Record {
-        Record {
-            index,
-            url,
-            final_url: None,
-            ok: false,
-            status: None,
-            price: None,
-            title: None,
-            elapsed_ms: 0.0,
-            attempts: 0,
-            error: Some(RecordError { kind, message }),
-        }
-    }
+/// The record formats of DESIGN.md (clap's names for them live in `cli`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Json,
+    Jsonl,
+    Csv,
 }
 
 /// The `json` document, for readers (tests, tools) that parse it back.
@@ -72,18 +43,32 @@ pub enum Destination {
     Discard,
 }
 
+/// Why records cannot be written: stops the run (exit 2), except a broken
+/// pipe on stdout, which the pipeline treats as a normal stop.
+#[derive(Debug, thiserror::Error)]
+pub enum OutputError {
+    #[error("cannot write output \"{path}\": {source}")]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: io::Error,
+    },
+    #[error("cannot write to stdout: {0}")]
+    Stdout(#[source] io::Error),
+}
+
 /// The file being written, or stdout (`None`), for error messages.
 #[derive(Debug, Clone)]
 pub struct WriteTarget(Option<PathBuf>);
 
 impl WriteTarget {
-    pub fn error(&self, source: io::Error) -> RunError {
+    pub fn error(&self, source: io::Error) -> OutputError {
         match &self.0 {
-            Some(path) => RunError::WriteOutput {
+            Some(path) => OutputError::Write {
                 path: path.clone(),
                 source,
             },
-            None => RunError::Stdout(source),
+            None => OutputError::Stdout(source),
         }
     }
 }
@@ -94,13 +79,47 @@ pub struct RecordWriter {
     format: Format,
     out: Box<dyn Write + Send>,
     temp: Option<(tempfile::TempPath, PathBuf)>,
-    pending: BTreeMap<u64, Record>,
+    /// Records that arrived before an earlier index, each with the lookahead
+    /// permit it came with: the permit goes back only once the record is
+    /// written, so this map can never hold more than the lookahead.
+    pending: BTreeMap<u64, (Record, Option<OwnedSemaphorePermit>)>,
     next: u64,
     written: u64,
+    /// Flush after every jsonl record: only for stdout, which someone may be
+    /// reading live (`| jq`); a file is read when finished, so it is buffered.
+    live: bool,
+    /// One CSV encoder for the whole run (its quoting state is per row anyway);
+    /// rows go through its buffer into `out`.
+    csv: csv::Writer<RowBuf>,
+    row: RowBuf,
+}
+
+/// The CSV encoder's output buffer, shared so each row can be moved on to
+/// `out` and the buffer reused (`csv::Writer` lends no `&mut` to its writer).
+#[derive(Clone, Default)]
+struct RowBuf(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl Write for RowBuf {
+    fn write(&mut self, b: &[u8]) -> io::Result<usize> {
+        self.bytes().extend_from_slice(b);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl RowBuf {
+    fn bytes(&self) -> std::sync::MutexGuard<'_, Vec<u8>> {
+        // Only the output thread touches it; a poisoned lock still holds bytes.
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
 }
 
 impl RecordWriter {
-    pub fn new(format: Format, dest: &Destination) -> Result<RecordWriter, RunError> {
+    pub fn new(format: Format, dest: &Destination) -> Result<RecordWriter, OutputError> {
         let (out, temp): (Box<dyn Write + Send>, _) = match dest {
             Destination::Stdout => (
                 Box::new(BufWriter::with_capacity(64 * 1024, io::stdout())),
@@ -108,7 +127,7 @@ impl RecordWriter {
             ),
             Destination::Discard => (Box::new(io::sink()), None),
             Destination::File(path) => {
-                let wrap = |source| RunError::WriteOutput {
+                let wrap = |source| OutputError::Write {
                     path: path.clone(),
                     source,
                 };
@@ -128,6 +147,7 @@ impl RecordWriter {
                 )
             }
         };
+        let row = RowBuf::default();
         let mut w = RecordWriter {
             format,
             out,
@@ -135,6 +155,9 @@ impl RecordWriter {
             pending: BTreeMap::new(),
             next: 0,
             written: 0,
+            live: matches!(dest, Destination::Stdout),
+            csv: csv::Writer::from_writer(row.clone()),
+            row,
         };
         w.begin().map_err(|e| w.target().error(e))?;
         Ok(w)
@@ -156,25 +179,50 @@ impl RecordWriter {
     /// Accepts a finished record; returns how many records were written out
     /// (zero while an earlier index is still missing in ordered formats).
     pub fn push(&mut self, record: Record) -> io::Result<u64> {
+        self.push_held(record, None)
+    }
+
+    /// [`RecordWriter::push`], holding `permit` until the record is written:
+    /// a record parked behind a slow earlier line keeps its lookahead permit,
+    /// which is what makes the lookahead a real bound on the reorder buffer.
+    pub fn push_held(
+        &mut self,
+        record: Record,
+        permit: Option<OwnedSemaphorePermit>,
+    ) -> io::Result<u64> {
         if self.format == Format::Jsonl {
             self.write_one(&record)?;
-            // Streamed output is read live (`| jq`), so each line goes out now.
-            self.out.flush()?;
+            if self.live {
+                self.out.flush()?;
+            }
             return Ok(1);
         }
         if record.index != self.next {
-            self.pending.insert(record.index, record);
+            self.pending.insert(record.index, (record, permit));
             return Ok(0);
         }
         self.write_one(&record)?;
+        drop(permit);
         self.next += 1;
         let mut n = 1;
-        while let Some(r) = self.pending.remove(&self.next) {
+        while let Some((r, permit)) = self.pending.remove(&self.next) {
             self.write_one(&r)?;
+            drop(permit);
             self.next += 1;
             n += 1;
         }
         Ok(n)
+    }
+
+    /// Whether the output goes to a temporary file that `finish` moves into
+    /// place (and dropping the writer discards).
+    pub fn writes_file(&self) -> bool {
+        self.temp.is_some()
+    }
+
+    /// Records held back waiting for an earlier index.
+    pub fn pending(&self) -> usize {
+        self.pending.len()
     }
 
     fn write_one(&mut self, record: &Record) -> io::Result<()> {
@@ -198,18 +246,18 @@ impl RecordWriter {
 
     /// One CSV row through the csv crate (quoting rules), into the shared output.
     fn write_csv<S: AsRef<[u8]>>(&mut self, fields: &[S]) -> io::Result<()> {
-        let mut w = csv::Writer::from_writer(Vec::with_capacity(256));
-        w.write_record(fields)?;
-        let row = w
-            .into_inner()
-            .map_err(|e| io::Error::other(e.to_string()))?;
-        self.out.write_all(&row)
+        self.csv.write_record(fields)?;
+        self.csv.flush()?;
+        let mut row = self.row.bytes();
+        let written = self.out.write_all(&row);
+        row.clear();
+        written
     }
 
     /// Writes what is still held back (gaps can only remain after a failed
     /// run), the summary for json, flushes, and moves a temporary file into place.
     pub fn finish(mut self, summary: &Summary) -> io::Result<()> {
-        for (_, r) in std::mem::take(&mut self.pending) {
+        for (_, (r, _permit)) in std::mem::take(&mut self.pending) {
             self.write_one(&r)?;
         }
         if self.format == Format::Json {
@@ -261,83 +309,13 @@ fn csv_row(r: &Record) -> [String; 14] {
         opt(price.map(|p| p.amount.to_string())),
         opt(price.and_then(|p| p.currency.clone())),
         opt(price.map(|p| p.text.clone())),
-        opt(price.map(source_name)),
+        opt(price.and_then(|p| serde_name(&p.source))),
         opt(r.title.clone()),
         r.elapsed_ms.to_string(),
         r.attempts.to_string(),
-        opt(r.error.as_ref().map(|e| e.kind.as_str().to_owned())),
+        opt(r.error.as_ref().map(|e| e.kind.to_string())),
         opt(r.error.as_ref().map(|e| e.message.clone())),
     ]
-}
-
-fn source_name(p: &FoundPrice) -> String {
-    serde_json::to_value(p.source)
-        .ok()
-        .and_then(|v| v.as_str().map(str::to_owned))
-        .unwrap_or_default()
-}
-
-/// The human summary printed on stderr.
-pub fn summary_table(s: &Summary) -> String {
-    use std::fmt::Write as _;
-    let mut t = String::new();
-    let _ = writeln!(
-        t,
-        "{} run (concurrency {}): {} urls, {} ok, {} failed, {} priced in {:.1} s ({:.1} pages/s)",
-        s.mode,
-        s.concurrency,
-        s.urls,
-        s.ok,
-        s.failed,
-        s.priced,
-        s.elapsed_ms / 1000.0,
-        s.pages_per_sec
-    );
-    let l = &s.latency_ms;
-    let _ = writeln!(
-        t,
-        "latency ms: p50 {:.1}  p90 {:.1}  p99 {:.1}  max {:.1}{}",
-        l.p50,
-        l.p90,
-        l.p99,
-        l.max,
-        if s.retries > 0 {
-            format!("  ({} retries)", s.retries)
-        } else {
-            String::new()
-        }
-    );
-    if !s.errors.is_empty() {
-        let errs: Vec<String> = s
-            .errors
-            .iter()
-            .map(|(k, n)| format!("{} {n}", k.as_str()))
-            .collect();
-        let _ = writeln!(t, "errors: {}", errs.join(", "));
-    }
-    if let Some(changes) = &s.changes {
-        t.push_str(&changes.line());
-    }
-    if !s.prices.is_empty() {
-        let _ = writeln!(
-            t,
-            "{:<8} {:>7} {:>12} {:>12} {:>12} {:>12}",
-            "currency", "count", "min", "median", "mean", "max"
-        );
-        for (cur, p) in &s.prices {
-            let _ = writeln!(
-                t,
-                "{:<8} {:>7} {:>12} {:>12} {:>12} {:>12}",
-                cur,
-                p.count,
-                p.min.to_string(),
-                p.median.to_string(),
-                p.mean.round_dp(2).to_string(),
-                p.max.to_string()
-            );
-        }
-    }
-    t
 }
 
 /// Removes a stale destination only through `persist`; exposed for tests.
@@ -346,143 +324,4 @@ pub fn exists(path: &Path) -> bool {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::aggregate::Aggregator;
-    use crate::extract::PriceSource;
-    use rust_decimal::Decimal;
-    use std::str::FromStr;
-    use std::sync::{Arc, Mutex};
-    use std::time::Duration;
-
-    /// A writer tests can read back after the RecordWriter is gone.
-    #[derive(Clone, Default)]
-    struct Shared(Arc<Mutex<Vec<u8>>>);
-    impl Write for Shared {
-        fn write(&mut self, b: &[u8]) -> io::Result<usize> {
-            self.0.lock().unwrap().extend_from_slice(b);
-            Ok(b.len())
-        }
-        fn flush(&mut self) -> io::Result<()> {
-            Ok(())
-        }
-    }
-
-    fn writer(format: Format) -> (RecordWriter, Shared) {
-        let buf = Shared::default();
-        let mut w = RecordWriter::new(format, &Destination::Discard).unwrap();
-        w.out = Box::new(buf.clone());
-        w.written = 0;
-        w.begin().unwrap();
-        (w, buf)
-    }
-
-    fn rec(index: u64) -> Record {
-        Record {
-            index,
-            url: format!("http://shop.test/{index}"),
-            final_url: Some(format!("http://shop.test/{index}")),
-            ok: true,
-            status: Some(200),
-            price: Some(FoundPrice {
-                amount: Decimal::from_str("1299.90").unwrap(),
-                currency: Some("USD".into()),
-                text: "$1,299.90".into(),
-                source: PriceSource::JsonLd,
-            }),
-            title: Some("Thing, \"quoted\"".into()),
-            elapsed_ms: 12.5,
-            attempts: 1,
-            error: None,
-        }
-    }
-
-    fn summary() -> Summary {
-        Aggregator::new(false, 2).finish(Duration::from_millis(10))
-    }
-
-    #[test]
-    fn json_is_in_input_order_and_keeps_price_digits() {
-        let (mut w, buf) = writer(Format::Json);
-        assert_eq!(w.push(rec(2)).unwrap(), 0);
-        assert_eq!(w.push(rec(0)).unwrap(), 1);
-        assert_eq!(w.push(rec(1)).unwrap(), 2);
-        w.finish(&summary()).unwrap();
-        let text = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
-        assert!(text.contains("\"amount\":1299.90"), "{text}");
-        let doc: Document = serde_json::from_str(&text).unwrap();
-        assert_eq!(
-            doc.results.iter().map(|r| r.index).collect::<Vec<_>>(),
-            [0, 1, 2]
-        );
-        assert_eq!(doc.results[0], rec(0));
-    }
-
-    #[test]
-    fn jsonl_streams_in_completion_order() {
-        let (mut w, buf) = writer(Format::Jsonl);
-        w.push(rec(1)).unwrap();
-        w.push(rec(0)).unwrap();
-        w.finish(&summary()).unwrap();
-        let text = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
-        let idx: Vec<u64> = text
-            .lines()
-            .map(|l| serde_json::from_str::<Record>(l).unwrap().index)
-            .collect();
-        assert_eq!(idx, [1, 0]);
-    }
-
-    #[test]
-    fn csv_has_header_and_quotes() {
-        let (mut w, buf) = writer(Format::Csv);
-        w.push(rec(0)).unwrap();
-        let mut failed = Record::failed(
-            1,
-            "nope".into(),
-            ErrorKind::InvalidUrl,
-            "not an absolute url".into(),
-        );
-        failed.title = None;
-        w.push(failed).unwrap();
-        w.finish(&summary()).unwrap();
-        let text = String::from_utf8(buf.0.lock().unwrap().clone()).unwrap();
-        let mut rdr = csv::Reader::from_reader(text.as_bytes());
-        assert_eq!(
-            rdr.headers().unwrap().iter().collect::<Vec<_>>(),
-            CSV_HEADER
-        );
-        let rows: Vec<csv::StringRecord> = rdr.records().map(Result::unwrap).collect();
-        assert_eq!(&rows[0][5], "1299.90");
-        assert_eq!(&rows[0][8], "json-ld");
-        assert_eq!(&rows[0][9], "Thing, \"quoted\"");
-        assert_eq!(&rows[1][12], "invalid_url");
-    }
-
-    #[test]
-    fn file_output_appears_only_when_finished() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("out.json");
-        let mut w = RecordWriter::new(Format::Json, &Destination::File(path.clone())).unwrap();
-        w.push(rec(0)).unwrap();
-        assert!(!exists(&path));
-        w.finish(&summary()).unwrap();
-        let doc: Document = serde_json::from_slice(&fs::read(&path).unwrap()).unwrap();
-        assert_eq!(doc.results.len(), 1);
-        // An abandoned writer leaves no file and no temp file behind.
-        let path2 = dir.path().join("out2.json");
-        drop(RecordWriter::new(Format::Json, &Destination::File(path2.clone())).unwrap());
-        assert!(!exists(&path2));
-        assert_eq!(fs::read_dir(dir.path()).unwrap().count(), 1);
-    }
-
-    #[test]
-    fn summary_table_mentions_the_essentials() {
-        let mut a = Aggregator::new(false, 20);
-        a.add(&rec(0));
-        let t = summary_table(&a.finish(Duration::from_secs(1)));
-        assert!(
-            t.contains("concurrency 20") && t.contains("USD") && t.contains("1299.90"),
-            "{t}"
-        );
-    }
-}
+mod tests;

@@ -6,21 +6,125 @@
 //! permit after writing, which is what bounds memory end to end.
 
 use std::io::{self, IsTerminal};
+use std::num::NonZeroUsize;
+use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use crate::aggregate::{Aggregator, Summary};
-use crate::cli::Config;
-use crate::engine::{self, EngineConfig, Finished};
-use crate::error::{Outcome, RunError};
-use crate::fetch::Fetcher;
-use crate::input::Entry;
-use crate::output::{Destination, RecordWriter, WriteTarget};
-use crate::store::RunRecorder;
+use crate::engine::{self, EngineConfig, Finished, ParseOn};
+use crate::extract::ExtractOptions;
+use crate::fetch::{FetchConfig, Fetcher};
+use crate::input::{Entry, InputError, InputSource};
+use crate::output::{Destination, Format, OutputError, RecordWriter, WriteTarget};
+use crate::progress::Progress;
+use crate::store::{ResumeError, RunOptions, RunRecorder, StoreError};
+
+/// Settings of one scrape run, built by `cli` from flags or directly by
+/// `demo` and `bench`.
+#[derive(Debug, Clone)]
+pub struct RunConfig {
+    pub input: InputSource,
+    pub concurrency: NonZeroUsize,
+    pub per_host: NonZeroUsize,
+    pub sequential: bool,
+    pub fetch: FetchConfig,
+    pub format: Format,
+    pub output: Option<PathBuf>,
+    pub extract: ExtractOptions,
+    pub progress: bool,
+    pub quiet: bool,
+    pub strict: bool,
+    pub parse_on: ParseOn,
+    /// `--db`: the price-history database.
+    pub db: Option<PathBuf>,
+    pub resume: bool,
+}
+
+impl RunConfig {
+    /// The settings of a plain `scrape` run with no flags but `-c`: what
+    /// `demo`, `bench` and benches start from instead of faking arguments.
+    pub fn new(input: InputSource, concurrency: NonZeroUsize) -> RunConfig {
+        RunConfig {
+            input,
+            concurrency,
+            per_host: concurrency,
+            sequential: false,
+            fetch: FetchConfig::default(),
+            format: Format::Json,
+            output: None,
+            extract: ExtractOptions {
+                default_currency: Some("USD".into()),
+                ..ExtractOptions::default()
+            },
+            progress: false,
+            quiet: false,
+            strict: false,
+            parse_on: ParseOn::Blocking,
+            db: None,
+            resume: false,
+        }
+    }
+
+    /// The options stored with a `--db` run.
+    pub fn store_options(&self) -> RunOptions {
+        RunOptions {
+            format: format!("{:?}", self.format).to_lowercase(),
+            output: self.output.clone(),
+            concurrency: self.concurrency.get(),
+            per_host: self.per_host.get(),
+            sequential: self.sequential,
+            timeout_secs: self.fetch.timeout.as_secs_f64(),
+            connect_timeout_secs: self.fetch.connect_timeout.as_secs_f64(),
+            retries: self.fetch.retries,
+            max_body: self.fetch.max_body,
+            user_agent: self.fetch.user_agent.clone(),
+            default_currency: self.extract.default_currency.clone(),
+            custom_selector: self.extract.selector.is_some(),
+            strict: self.strict,
+            resume: self.resume,
+        }
+    }
+}
+
+/// Why a run stopped before its end: its input, its output or its database
+/// failed, or the HTTP client could not be built. `app` turns it into exit 2.
+#[derive(Debug, thiserror::Error)]
+pub enum ScrapeError {
+    #[error(transparent)]
+    Input(#[from] InputError),
+    #[error(transparent)]
+    Output(#[from] OutputError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("cannot build http client: {0}")]
+    Client(#[source] reqwest::Error),
+}
+
+impl From<ResumeError> for ScrapeError {
+    fn from(e: ResumeError) -> ScrapeError {
+        match e {
+            ResumeError::Input(e) => ScrapeError::Input(e),
+            ResumeError::Store(e) => ScrapeError::Store(e),
+        }
+    }
+}
+
+/// How a finished run went, as far as the exit code cares.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Outcome {
+    /// Records with an error (cancelled ones included).
+    pub failed: u64,
+    /// Records fetched fine but without a price.
+    pub unpriced: u64,
+    /// The run was stopped by Ctrl-C.
+    pub interrupted: bool,
+    /// Whoever read stdout went away (`scrape ... | head`): a normal way to stop.
+    pub stdout_closed: bool,
+}
 
 /// What a finished run reports.
 #[derive(Debug, Clone)]
@@ -30,26 +134,27 @@ pub struct RunReport {
 }
 
 /// Runs the whole pipeline over `entries`, writing records to `dest`.
-/// Cancelling `cancel` stops it early; every entry still yields a record.
+/// Cancelling `cancel` stops it early: every line taken off the input still
+/// yields one record, and no line after those is read (see [`engine::run`]).
 pub async fn scrape(
-    cfg: &Config,
+    cfg: &RunConfig,
     dest: Destination,
-    entries: mpsc::Receiver<Result<Entry, RunError>>,
+    entries: mpsc::Receiver<Result<Entry, InputError>>,
     cancel: CancellationToken,
-) -> Result<RunReport, RunError> {
+) -> Result<RunReport, ScrapeError> {
     scrape_recorded(cfg, dest, entries, cancel, None).await
 }
 
 /// [`scrape`], also storing every record through `recorder` (`--db`); on
 /// `--resume` the lines it already has are replayed from it, not fetched.
 pub async fn scrape_recorded(
-    cfg: &Config,
+    cfg: &RunConfig,
     dest: Destination,
-    entries: mpsc::Receiver<Result<Entry, RunError>>,
+    entries: mpsc::Receiver<Result<Entry, InputError>>,
     cancel: CancellationToken,
     mut recorder: Option<RunRecorder>,
-) -> Result<RunReport, RunError> {
-    let fetcher = Fetcher::new(&cfg.fetch, cfg.per_host.get()).map_err(RunError::Client)?;
+) -> Result<RunReport, ScrapeError> {
+    let fetcher = Fetcher::new(&cfg.fetch, cfg.per_host.get()).map_err(ScrapeError::Client)?;
     // Opened before any request, so an unwritable -o fails the run up front.
     let writer = RecordWriter::new(cfg.format, &dest)?;
     let engine_cfg = EngineConfig {
@@ -60,11 +165,11 @@ pub async fn scrape_recorded(
         parse_on: cfg.parse_on,
     };
     let (tx, rx) = mpsc::channel(engine_cfg.lookahead);
-    let entries = match recorder.as_mut().and_then(RunRecorder::take_resume) {
-        Some(resume) => resume.spawn_filter(entries, tx.clone(), engine_cfg.lookahead)?,
-        None => entries,
-    };
-    let progress = progress_bar(cfg.progress && !matches!(dest, Destination::Discard));
+    let resume = recorder.as_mut().and_then(RunRecorder::take_resume);
+    let progress = progress_bar(
+        cfg.progress && !matches!(dest, Destination::Discard),
+        &cfg.input,
+    );
     tracing::info!(
         concurrency = engine_cfg.concurrency,
         per_host = engine_cfg.per_host,
@@ -74,16 +179,42 @@ pub async fn scrape_recorded(
     );
     let started = Instant::now();
     let aggregator = Aggregator::new(cfg.sequential, cfg.concurrency.get());
+    // The engine's verdict on the input, for the output thread: a run whose
+    // input failed must not move its `-o` file into place.
+    let (input_ok_tx, input_ok_rx) = std::sync::mpsc::channel();
     let output = {
         let cancel = cancel.clone();
         tokio::task::spawn_blocking(move || {
-            write_records(rx, writer, aggregator, progress, started, cancel, recorder)
+            let sink = Sink {
+                writer,
+                recorder,
+                progress,
+            };
+            write_records(rx, sink, aggregator, started, cancel, input_ok_rx)
         })
     };
-    let engine_result = engine::run(&engine_cfg, fetcher, entries, tx, cancel.clone()).await;
+    let engine_result = match resume {
+        // Replayed lines go through the engine too, so that fetched and
+        // replayed records share one lookahead, taken in index order.
+        Some(resume) => match resume.spawn_filter(entries) {
+            Ok(lines) => engine::run(&engine_cfg, fetcher, lines, tx, cancel.clone())
+                .await
+                .map_err(ScrapeError::from),
+            Err(e) => {
+                drop(tx);
+                Err(e.into())
+            }
+        },
+        None => engine::run(&engine_cfg, fetcher, entries, tx, cancel.clone())
+            .await
+            .map_err(ScrapeError::from),
+    };
+    // The output thread is waiting for this once its channel is drained; if
+    // it is already gone, there is nothing left to tell it.
+    let _ = input_ok_tx.send(engine_result.is_ok());
     let written = output
         .await
-        .map_err(|e| RunError::Stdout(io::Error::other(format!("output thread failed: {e}"))))?;
+        .map_err(|e| OutputError::Stdout(io::Error::other(format!("output thread failed: {e}"))))?;
     engine_result?;
     let (summary, mut outcome, write_result) = written;
     match write_result {
@@ -95,26 +226,40 @@ pub async fn scrape_recorded(
     Ok(RunReport { summary, outcome })
 }
 
+/// Where the output thread puts records.
+struct Sink {
+    writer: RecordWriter,
+    recorder: Option<RunRecorder>,
+    progress: Option<Progress>,
+}
+
 enum WriteFailure {
     /// The reader of stdout went away (`| head`): a normal way to stop.
     BrokenPipe,
-    Other(RunError),
+    Other(ScrapeError),
 }
 
 type Written = (Summary, Outcome, Result<(), WriteFailure>);
 
 /// The output thread: writes records as they come, aggregates, and finishes
 /// the document. After a write error it keeps draining (so the engine never
-/// blocks) and cancels the run.
+/// blocks) and cancels the run. The document is finished (stdout stays valid
+/// JSON) unless the output itself failed; a failed input discards an `-o`
+/// file instead of moving it into place; a failed database
+/// still fails the run, after the document is complete.
 fn write_records(
     mut rx: mpsc::Receiver<Finished>,
-    mut writer: RecordWriter,
+    sink: Sink,
     mut agg: Aggregator,
-    progress: Option<ProgressBar>,
     started: Instant,
     cancel: CancellationToken,
-    recorder: Option<RunRecorder>,
+    input_ok: std::sync::mpsc::Receiver<bool>,
 ) -> Written {
+    let Sink {
+        mut writer,
+        recorder,
+        progress,
+    } = sink;
     let mut failure: Option<WriteFailure> = None;
     while let Some(Finished { record, permit }) = rx.blocking_recv() {
         agg.add(&record);
@@ -123,37 +268,48 @@ fn write_records(
             cancel.cancel();
         }
         if failure.is_none() {
-            if let Err(e) = writer.push(record) {
+            if let Err(e) = writer.push_held(record, Some(permit)) {
                 failure = Some(classify(e, &writer.target()));
                 cancel.cancel();
             }
         }
-        drop(permit);
-        if let Some(pb) = &progress {
-            pb.inc(1);
+        if let Some(p) = &progress {
+            p.inc();
         }
     }
-    if let Some(pb) = progress {
-        pb.finish_and_clear();
+    if let Some(p) = progress {
+        p.finish();
     }
+    // The channel is closed only once the engine has returned, so its
+    // verdict is on its way; a vanished sender means it did not finish.
+    let input_ok = input_ok.recv().unwrap_or(false);
     let outcome = Outcome {
         failed: agg.failed(),
         unpriced: agg.unpriced(),
         ..Outcome::default()
     };
     let mut summary = agg.finish(started.elapsed());
+    summary.interrupted = cancel.is_cancelled();
+    let mut store_failure = None;
     if let Some(r) = recorder {
         match r.finish(cancel.is_cancelled()) {
             Ok(changes) => summary.changes = Some(changes),
-            Err(e) => failure = failure.or(Some(WriteFailure::Other(e.into()))),
+            Err(e) => store_failure = Some(WriteFailure::Other(e.into())),
         }
     }
     let result = match failure {
         Some(f) => Err(f),
+        // "Complete or not at all": a temporary `-o` file is dropped unmoved
+        // (stdout, already half written, is still finished as valid JSON).
+        None if !input_ok && writer.writes_file() => Ok(()),
         None => {
             let target = writer.target();
             writer.finish(&summary).map_err(|e| classify(e, &target))
         }
+    };
+    let result = match (result, store_failure) {
+        (Ok(()), Some(f)) => Err(f),
+        (result, _) => result,
     };
     (summary, outcome, result)
 }
@@ -162,27 +318,28 @@ fn classify(e: io::Error, target: &WriteTarget) -> WriteFailure {
     if e.kind() == io::ErrorKind::BrokenPipe {
         WriteFailure::BrokenPipe
     } else {
-        WriteFailure::Other(target.error(e))
+        WriteFailure::Other(target.error(e).into())
     }
 }
 
-/// A spinner with counts and rate, only when stderr is a terminal (and the
-/// user did not say `--no-progress`, `-q` or `NO_COLOR`).
-fn progress_bar(wanted: bool) -> Option<ProgressBar> {
+/// A progress line on stderr, only when stderr is a terminal (and the user
+/// did not say `--no-progress`, `-q` or `NO_COLOR`). With a file input the
+/// lines are counted on a thread of their own, and once they are the line
+/// becomes a bar with total and ETA.
+fn progress_bar(wanted: bool, input: &InputSource) -> Option<Progress> {
     let show = wanted && io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     if !show {
         return None;
     }
-    let pb = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
-    let style = ProgressStyle::with_template("{spinner} {human_pos} pages  {per_sec}  {elapsed}")
-        .unwrap_or_else(|_| ProgressStyle::default_spinner());
-    pb.set_style(style);
-    pb.enable_steady_tick(Duration::from_millis(100));
-    Some(pb)
+    let progress = Progress::new();
+    if let InputSource::File(path) = input {
+        progress.count_lines_of(path.clone());
+    }
+    Some(progress)
 }
 
 /// Convenience for callers that already hold all entries (bench, demo, tests).
-pub fn entries_channel(entries: Vec<Entry>) -> mpsc::Receiver<Result<Entry, RunError>> {
+pub fn entries_channel(entries: Vec<Entry>) -> mpsc::Receiver<Result<Entry, InputError>> {
     let (tx, rx) = mpsc::channel(1024);
     // Ends by itself once the entries are sent or the engine hangs up.
     tokio::spawn(async move {

@@ -3,9 +3,11 @@
 //!
 //! Tests, benches, examples and `scrape demo` all use it, so nothing needs the
 //! internet. `pages` generates the HTML (with `layout` holding the static
-//! parts and `money` the prices); `server` runs listeners and connections,
-//! `state` holds what they share, `routes` answers each path.
+//! parts and `money` the prices); `server` runs listeners and counters,
+//! `connection` reads requests, `state` holds what they share, `routes`
+//! answers each path.
 
+mod connection;
 mod layout;
 mod money;
 pub mod pages;

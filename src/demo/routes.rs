@@ -13,8 +13,8 @@ use std::time::Duration;
 use tokio::io::AsyncWriteExt as _;
 use tokio::net::TcpStream;
 
+use super::connection::{Flow, Request};
 use super::pages;
-use super::server::{Flow, Request};
 use super::state::{CachedPage, Shared};
 
 const MIB: u64 = 1024 * 1024;

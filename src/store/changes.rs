@@ -1,5 +1,5 @@
-//! Price changes between two observations of a URL: classification, the
-//! per-run counts that go into the summary, and one listed change.
+//! Price changes between two observations of a URL: classification and one
+//! listed change (the per-run counts are plain data in [`crate::record`]).
 //!
 //! Pure and synchronous; `queries` finds the observations to compare. Amounts
 //! are compared as decimals (`19.9` equals `19.90`), and a different currency
@@ -8,26 +8,13 @@
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
+use crate::record::ChangeKind;
+
 /// A price as observed in one successful fetch: both parts may be missing.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Observed {
     pub amount: Option<Decimal>,
     pub currency: Option<String>,
-}
-
-/// How a URL's price moved from an older observation to a newer one.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ChangeKind {
-    Up,
-    Down,
-    Unchanged,
-    /// No price before, a price now.
-    Appeared,
-    /// A price before, none now (the page was still fetched fine).
-    Disappeared,
-    /// Priced in a different currency: amounts are not comparable.
-    CurrencyChanged,
 }
 
 /// Compares two observations of the same URL.
@@ -42,52 +29,6 @@ pub fn classify(old: &Observed, new: &Observed) -> ChangeKind {
             std::cmp::Ordering::Less => ChangeKind::Down,
             std::cmp::Ordering::Equal => ChangeKind::Unchanged,
         },
-    }
-}
-
-/// The `changes` object of a `--db` run's summary: how the prices of this
-/// run compare with each URL's latest earlier observation.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ChangeCounts {
-    /// The run's id in the database (for `scrape changes --since`).
-    pub run: i64,
-    pub up: u64,
-    pub down: u64,
-    pub appeared: u64,
-    pub disappeared: u64,
-    pub currency_changed: u64,
-    pub unchanged: u64,
-    /// URLs fetched fine now that no earlier finished run had fetched fine.
-    pub first_seen: u64,
-}
-
-impl ChangeCounts {
-    pub fn add(&mut self, kind: Option<ChangeKind>) {
-        let n = match kind {
-            None => &mut self.first_seen,
-            Some(ChangeKind::Up) => &mut self.up,
-            Some(ChangeKind::Down) => &mut self.down,
-            Some(ChangeKind::Appeared) => &mut self.appeared,
-            Some(ChangeKind::Disappeared) => &mut self.disappeared,
-            Some(ChangeKind::CurrencyChanged) => &mut self.currency_changed,
-            Some(ChangeKind::Unchanged) => &mut self.unchanged,
-        };
-        *n += 1;
-    }
-
-    /// One line for the summary table on stderr.
-    pub fn line(&self) -> String {
-        format!(
-            "changes since earlier runs: {} up, {} down, {} appeared, {} disappeared, {} currency changed ({} unchanged, {} first seen; run {})\n",
-            self.up,
-            self.down,
-            self.appeared,
-            self.disappeared,
-            self.currency_changed,
-            self.unchanged,
-            self.first_seen,
-            self.run
-        )
     }
 }
 
@@ -208,20 +149,5 @@ mod tests {
             (c.change.unwrap().to_string(), c.change_pct),
             ("5".into(), None)
         );
-    }
-
-    #[test]
-    fn counts_add_up() {
-        let mut c = ChangeCounts::default();
-        for k in [
-            Some(ChangeKind::Up),
-            Some(ChangeKind::Up),
-            None,
-            Some(ChangeKind::CurrencyChanged),
-        ] {
-            c.add(k);
-        }
-        assert_eq!((c.up, c.first_seen, c.currency_changed), (2, 1, 1));
-        assert!(c.line().contains("2 up"));
     }
 }

@@ -28,14 +28,13 @@ use std::time::Duration;
 use rusqlite::{Connection, ErrorCode, OpenFlags};
 use serde::Serialize;
 
-use crate::cli::{Config, InputSource};
-use crate::error::RunError;
-use crate::output::Record;
+use crate::input::InputSource;
+use crate::record::{ChangeCounts, Record};
 
-pub use changes::{classify, Change, ChangeCounts, ChangeKind, Observed};
+pub use changes::{classify, Change, Observed};
 pub use queries::HistoryPoint;
 pub use report::{changes as changes_report, history as history_report};
-pub use resume::Resume;
+pub use resume::{Resume, ResumeError};
 pub use writer::BatchPolicy;
 
 /// The database the `changes` and `history` subcommands read when `--db` is not given.
@@ -202,44 +201,24 @@ fn configure(conn: &Connection) -> rusqlite::Result<()> {
     conn.execute_batch("PRAGMA synchronous = FULL; PRAGMA foreign_keys = ON;")
 }
 
-/// The options of a run, stored as JSON with it.
+/// The options of a run, stored as JSON with it (built by the pipeline's
+/// run config, which owns them).
 #[derive(Debug, Serialize)]
-struct RunOptions {
-    format: String,
-    output: Option<PathBuf>,
-    concurrency: usize,
-    per_host: usize,
-    sequential: bool,
-    timeout_secs: f64,
-    connect_timeout_secs: f64,
-    retries: u32,
-    max_body: u64,
-    user_agent: String,
-    default_currency: Option<String>,
-    custom_selector: bool,
-    strict: bool,
-    resume: bool,
-}
-
-impl RunOptions {
-    fn of(cfg: &Config) -> RunOptions {
-        RunOptions {
-            format: format!("{:?}", cfg.format).to_lowercase(),
-            output: cfg.output.clone(),
-            concurrency: cfg.concurrency.get(),
-            per_host: cfg.per_host.get(),
-            sequential: cfg.sequential,
-            timeout_secs: cfg.fetch.timeout.as_secs_f64(),
-            connect_timeout_secs: cfg.fetch.connect_timeout.as_secs_f64(),
-            retries: cfg.fetch.retries,
-            max_body: cfg.fetch.max_body,
-            user_agent: cfg.fetch.user_agent.clone(),
-            default_currency: cfg.extract.default_currency.clone(),
-            custom_selector: cfg.extract.selector.is_some(),
-            strict: cfg.strict,
-            resume: cfg.resume,
-        }
-    }
+pub struct RunOptions {
+    pub format: String,
+    pub output: Option<PathBuf>,
+    pub concurrency: usize,
+    pub per_host: usize,
+    pub sequential: bool,
+    pub timeout_secs: f64,
+    pub connect_timeout_secs: f64,
+    pub retries: u32,
+    pub max_body: u64,
+    pub user_agent: String,
+    pub default_currency: Option<String>,
+    pub custom_selector: bool,
+    pub strict: bool,
+    pub resume: bool,
 }
 
 /// Identifies a URL list by content, so `--resume` finds the run over the
@@ -275,18 +254,22 @@ pub struct RunRecorder {
 
 /// Opens the `--db` database and starts (or, with `--resume`, reopens) a
 /// run; `None` without `--db`. Blocking work runs off the async workers.
-pub async fn start_recording(cfg: &Config) -> Result<Option<RunRecorder>, RunError> {
-    let Some(path) = cfg.db.clone() else {
+pub async fn start_recording(
+    db: Option<PathBuf>,
+    input: &InputSource,
+    options: &RunOptions,
+    resume: bool,
+) -> Result<Option<RunRecorder>, StoreError> {
+    let Some(path) = db else {
         return Ok(None);
     };
-    let options = serde_json::to_string(&RunOptions::of(cfg)).unwrap_or_else(|_| "{}".into());
-    let input = cfg.input.clone();
-    let resume = cfg.resume;
+    let options = serde_json::to_string(options).unwrap_or_else(|_| "{}".into());
+    let input = input.clone();
     let started = tokio::task::spawn_blocking(move || {
         RunRecorder::start(&path, &input, &options, resume, BatchPolicy::default())
     })
     .await
-    .map_err(|e| RunError::Store(StoreError::Thread(io::Error::other(e.to_string()))))??;
+    .map_err(|e| StoreError::Thread(io::Error::other(e.to_string())))??;
     Ok(Some(started))
 }
 
@@ -398,8 +381,7 @@ impl RunRecorder {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::ErrorKind;
-    use crate::extract::{FoundPrice, PriceSource};
+    use crate::record::{ErrorKind, FoundPrice, PriceSource};
     use std::str::FromStr;
 
     fn priced(index: u64, amount: &str) -> Record {
@@ -489,47 +471,6 @@ mod tests {
             .query_row("SELECT status FROM runs WHERE id = 1", [], |r| r.get(0))
             .unwrap();
         assert_eq!(status, "interrupted");
-    }
-
-    #[test]
-    fn flags_and_subcommands_parse() {
-        use crate::cli::{Cli, Command, Format};
-        use clap::Parser;
-        let parse = |args: &[&str]| {
-            Cli::try_parse_from(std::iter::once("scrape").chain(args.iter().copied()))
-        };
-        let cli = parse(&["--db", "p.db", "--resume", "urls.txt"]).unwrap();
-        let cfg = cli.scrape.to_config(&cli.log, true).unwrap();
-        assert_eq!(
-            (cfg.db.as_deref(), cfg.resume),
-            (Some(Path::new("p.db")), true)
-        );
-        assert!(
-            parse(&["--resume", "urls.txt"]).is_err(),
-            "--resume needs --db"
-        );
-        match parse(&["changes", "--since", "3", "-f", "csv"])
-            .unwrap()
-            .command
-        {
-            Some(Command::Changes(a)) => {
-                assert_eq!(
-                    (a.db.to_str(), a.since.as_deref(), a.format),
-                    (Some(DEFAULT_DB), Some("3"), Format::Csv)
-                );
-            }
-            other => panic!("{other:?}"),
-        }
-        match parse(&["history", "http://a.test/", "--db", "x.db"])
-            .unwrap()
-            .command
-        {
-            Some(Command::History(a)) => assert_eq!(
-                (a.url.as_str(), a.db.to_str(), a.format),
-                ("http://a.test/", Some("x.db"), Format::Json)
-            ),
-            other => panic!("{other:?}"),
-        }
     }
 
     #[test]

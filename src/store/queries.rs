@@ -9,11 +9,12 @@ use rusqlite::{params, Connection, OptionalExtension, Row, Statement};
 use rust_decimal::Decimal;
 use serde::Serialize;
 
-use crate::error::ErrorKind;
-use crate::extract::{FoundPrice, PriceSource};
-use crate::output::{Record, RecordError};
+use crate::record::{
+    from_serde_name, serde_name, ChangeCounts, ErrorKind, FoundPrice, PriceSource, Record,
+    RecordError,
+};
 
-use super::changes::{Change, ChangeCounts, Observed};
+use super::changes::{Change, Observed};
 
 /// Inserts a record; a second record for the same line of the same run
 /// replaces the first only when that one was `cancelled` (a resumed run
@@ -52,23 +53,11 @@ pub fn insert_record(
         r.title,
         r.elapsed_ms,
         r.attempts,
-        r.error.as_ref().map(|e| e.kind.as_str()),
+        r.error.as_ref().and_then(|e| serde_name(&e.kind)),
         r.error.as_ref().map(|e| e.message.as_str()),
         fetched_at,
     ])?;
     Ok(())
-}
-
-/// The contract's string for a serde enum (`"json-ld"`).
-fn serde_name<T: Serialize>(value: &T) -> Option<String> {
-    match serde_json::to_value(value) {
-        Ok(serde_json::Value::String(s)) => Some(s),
-        _ => None,
-    }
-}
-
-fn from_serde_name<T: serde::de::DeserializeOwned>(name: &str) -> Option<T> {
-    serde_json::from_value(serde_json::Value::String(name.to_owned())).ok()
 }
 
 /// The columns [`record_from_row`] reads, in its order.
@@ -456,7 +445,7 @@ mod tests {
             Ok(())
         })
         .unwrap();
-        use super::super::changes::ChangeKind::*;
+        use crate::record::ChangeKind::*;
         assert_eq!(
             got,
             [

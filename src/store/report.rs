@@ -5,9 +5,11 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::cli::Format;
+use crate::output::Format;
 
-use super::changes::{Change, ChangeCounts, ChangeKind};
+use crate::record::{serde_name, ChangeCounts, ChangeKind};
+
+use super::changes::Change;
 use super::queries::{self, HistoryPoint, Newer};
 use super::{Store, StoreError};
 
@@ -69,7 +71,7 @@ pub fn changes(db: &Path, since: Option<&str>, format: Format) -> Result<String,
             listed.iter().map(|c| {
                 vec![
                     c.url.clone(),
-                    kind_name(c.kind),
+                    serde_name(&c.kind).unwrap_or_default(),
                     opt(c.old),
                     opt(c.new),
                     opt(c.change),
@@ -143,13 +145,6 @@ struct ChangesDoc<'a> {
 struct HistoryDoc<'a> {
     url: &'a str,
     history: &'a [HistoryPoint],
-}
-
-fn kind_name(kind: ChangeKind) -> String {
-    match serde_json::to_value(kind) {
-        Ok(serde_json::Value::String(s)) => s,
-        _ => String::new(),
-    }
 }
 
 fn opt<T: ToString>(v: Option<T>) -> String {

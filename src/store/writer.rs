@@ -15,7 +15,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use rusqlite::Connection;
 
-use crate::output::Record;
+use crate::record::Record;
 
 use super::queries::{insert_record, utc_timestamp, INSERT_RECORD};
 use super::StoreError;

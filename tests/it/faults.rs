@@ -5,8 +5,8 @@ use std::collections::HashMap;
 use std::net::TcpListener;
 
 use scrape::demo::{BackgroundShop, ShopConfig};
-use scrape::error::ErrorKind;
-use scrape::output::Record;
+use scrape::record::ErrorKind;
+use scrape::record::Record;
 
 use crate::support::{list, scrape, urls};
 

@@ -1,7 +1,7 @@
 //! The URL list: files, stdin, comments, invalid lines, unreadable input.
 
 use scrape::demo::{BackgroundShop, ShopConfig};
-use scrape::error::ErrorKind;
+use scrape::record::ErrorKind;
 
 use crate::support::{list, scrape};
 

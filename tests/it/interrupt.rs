@@ -4,8 +4,8 @@
 use std::time::Duration;
 
 use scrape::demo::{BackgroundShop, ShopConfig};
-use scrape::error::ErrorKind;
-use scrape::output::Record;
+use scrape::record::ErrorKind;
+use scrape::record::Record;
 
 use crate::support::{list, spawn, wait_for, Run};
 
@@ -70,4 +70,47 @@ fn first_sigint_flushes_and_marks_the_rest_cancelled() {
             );
         }
     }
+}
+
+/// The producer–consumer case: URLs streamed on a stdin that stays open.
+/// Ctrl-C ends the run while the producer is still connected; the record
+/// of the line already read is out, and the summary says the run stopped.
+#[test]
+fn sigint_does_not_wait_for_an_open_stdin() {
+    use std::io::{BufRead, BufReader, Write};
+    use std::process::Stdio;
+
+    let shop = BackgroundShop::start(ShopConfig::default()).unwrap();
+    let mut child = crate::support::bin()
+        .args(["-f", "jsonl"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    writeln!(stdin, "{}", shop.product_url(1)).unwrap();
+    stdin.flush().unwrap();
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    stdout.read_line(&mut first).unwrap();
+    let record: Record = serde_json::from_str(&first).unwrap();
+    assert_eq!((record.index, record.ok), (0, true), "{first}");
+
+    sigint(child.id());
+    // Exited with stdin still open (it is only dropped below).
+    wait_for(
+        "scrape to exit after SIGINT",
+        Duration::from_secs(10),
+        || child.try_wait().unwrap().is_some(),
+    );
+    let status = child.wait().unwrap();
+    drop(stdin);
+    assert_eq!(status.code(), Some(130));
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stdout, &mut rest).unwrap();
+    assert_eq!(rest, "", "no record for lines never read");
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+    assert!(stderr.contains("interrupted after 1 line read"), "{stderr}");
 }

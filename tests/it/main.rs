@@ -8,6 +8,8 @@ mod extract_cmd;
 mod faults;
 mod input;
 mod interrupt;
+mod layering;
+mod lookahead;
 mod output;
 mod pipeline;
 mod real_pages;

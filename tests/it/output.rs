@@ -187,3 +187,49 @@ fn pipes_into_jq() {
     let kinds = jq(&["-q", "-f", "jsonl"], "select(.ok | not) | .error.kind");
     assert_eq!(kinds, "\"http_status\"\n");
 }
+
+/// "Complete or not at all": an input that fails mid-run (here a directory,
+/// which opens but cannot be read) leaves no `-o` file behind.
+#[test]
+fn a_failed_input_leaves_no_output_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("list");
+    std::fs::create_dir(&input).unwrap();
+    let out = dir.path().join("out.json");
+    let run = scrape(
+        &["-q", "-o", out.to_str().unwrap(), input.to_str().unwrap()],
+        None,
+    );
+    run.code(2);
+    assert!(run.stderr.contains("cannot read url list"), "{run}");
+    assert!(!out.exists(), "{run}");
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        1,
+        "no temp file left"
+    );
+    // On stdout, already being read, the document is still finished.
+    let run = scrape(&["-q", input.to_str().unwrap()], None);
+    run.code(2);
+    assert_eq!(run.doc().results.len(), 0, "{run}");
+}
+
+/// Duplicate lines share one fetch; its retries and latency count once.
+#[test]
+fn duplicates_do_not_count_retries_twice() {
+    let (_shop, l) = shop_and_list(&["/flaky/5", "/flaky/5", "/flaky/5"]);
+    let run = scrape(&["-q", "-c", "1", l.path()], None);
+    run.code(0);
+    let doc = run.doc();
+    let attempts: Vec<u32> = doc.results.iter().map(|r| r.attempts).collect();
+    assert_eq!(attempts, [3, 0, 0], "{run}");
+    assert!(
+        doc.results.iter().all(|r| r.ok && r.price.is_some()),
+        "{run}"
+    );
+    assert_eq!(doc.summary.retries, 2, "{run}");
+    // One latency sample (the histogram keeps three significant digits).
+    let (max, first) = (doc.summary.latency_ms.max, doc.results[0].elapsed_ms);
+    assert!((max - first).abs() < 1.0, "{run}");
+    assert_eq!(doc.summary.latency_ms.p50, max, "{run}");
+}

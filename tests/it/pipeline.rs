@@ -8,7 +8,7 @@ use std::time::Duration;
 use scrape::demo::{product_page, BackgroundShop, Markup, ShopConfig};
 use scrape::engine::{self, EngineConfig};
 use scrape::fetch::Fetcher;
-use scrape::input::{parse_url, Entry};
+use scrape::input::{parse_url, Entry, InputError};
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
@@ -122,9 +122,11 @@ async fn a_fast_reader_waits_for_slow_fetchers() {
         per_host: 4,
         lookahead: 64,
         extract: Arc::new(Default::default()),
-        parse_on: scrape::cli::ParseOn::Inline,
+        parse_on: scrape::engine::ParseOn::Inline,
     };
-    let (entry_tx, entry_rx) = mpsc::channel(16);
+    let (entry_tx, entry_rx) = mpsc::channel::<Result<Entry, InputError>>(16);
+    // Only to watch the channel fill up; it never sends.
+    let probe = entry_tx.clone();
     let (out_tx, mut out_rx) = mpsc::channel(64);
     let sent = Arc::new(AtomicU64::new(0));
     let cancel = CancellationToken::new();
@@ -158,8 +160,16 @@ async fn a_fast_reader_waits_for_slow_fetchers() {
     })
     .await
     .unwrap();
-    // Give the feeder every chance to run ahead, then check it could not.
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Wait (no fixed sleep) until the feeder is stuck on a full channel:
+    // from then on it cannot run further ahead, so the count is final.
+    let full = async {
+        while probe.capacity() > 0 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(10), full)
+        .await
+        .expect("the feeder ends up waiting on a full channel");
     let taken = sent.load(Ordering::SeqCst);
     assert!(
         taken <= 64 + 16 + 2,
@@ -167,6 +177,7 @@ async fn a_fast_reader_waits_for_slow_fetchers() {
     );
     cancel.cancel();
     feeder.abort();
+    drop(probe);
     // The engine drains what it took into records, then stops.
     let mut records = 0;
     let drain = async {

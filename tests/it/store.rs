@@ -8,7 +8,8 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OpenFlags};
 use scrape::demo::{product_page, BackgroundShop, ShopConfig};
-use scrape::store::{classify, Change, ChangeCounts, ChangeKind, HistoryPoint, Observed};
+use scrape::record::{ChangeCounts, ChangeKind};
+use scrape::store::{classify, Change, HistoryPoint, Observed};
 
 use crate::support::{list, scrape, spawn, wait_for, Run};
 
@@ -181,7 +182,7 @@ fn a_killed_run_resumes_with_one_record_per_line() {
     );
     // The same records as a run that was never interrupted.
     let fresh = scrape(&["-q", "-c", "8", l.path()], None);
-    let key = |r: &scrape::output::Record| {
+    let key = |r: &scrape::record::Record| {
         (
             r.index,
             r.url.clone(),
@@ -335,4 +336,37 @@ fn a_ctrl_c_run_resumes_and_refetches_its_cancelled_lines() {
     let results = resumed.doc().results;
     assert_eq!(results.len(), lines.len());
     assert!(results.iter().all(|r| r.ok), "{resumed}");
+}
+
+/// A database that fails mid-run (here: another process holds its write
+/// lock past the busy timeout) fails the run with exit 2 and a message, and
+/// stdout's JSON document is still complete.
+#[test]
+fn a_failed_database_still_finishes_stdout_document() {
+    let shop = BackgroundShop::start(ShopConfig::default()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("h.db");
+    let db_arg = db.to_str().unwrap();
+    let first = list(&[shop.product_url(1)]);
+    scrape(&["-q", "--db", db_arg, first.path()], None).code(0);
+
+    // A slow first page, so the lock below is taken while the run is on.
+    let l = list(&[
+        format!("{}?delay_ms=1500", shop.product_url(2)),
+        shop.product_url(3),
+    ]);
+    let (child, cmd) = spawn(&["-q", "--db", db_arg, l.path()]);
+    wait_for("the second run to start", Duration::from_secs(20), || {
+        read_only(&db)
+            .query_row("SELECT count(*) FROM runs", [], |r| r.get::<_, i64>(0))
+            .is_ok_and(|n| n == 2)
+    });
+    let locker = Connection::open(&db).unwrap();
+    locker.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let run = Run::from_output(cmd, child.wait_with_output().unwrap());
+    drop(locker);
+    run.code(2);
+    assert!(run.stderr.contains("error"), "{run}");
+    let doc = run.doc();
+    assert_eq!(doc.results.len(), 2, "{run}");
 }

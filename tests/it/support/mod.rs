@@ -10,7 +10,8 @@ use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use scrape::demo::BackgroundShop;
-use scrape::output::{Document, Record};
+use scrape::output::Document;
+use scrape::record::Record;
 
 /// The finished run of one command.
 pub struct Run {
