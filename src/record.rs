@@ -9,10 +9,7 @@
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-// The lead moves these two into this module after issue 8 lands (a new
-// `PriceSource` variant is coming there); until then this re-export is the
-// one edge from `record` to a stage, and the layering test allows just it.
-pub use crate::extract::{FoundPrice, PriceSource};
+use rust_decimal::Decimal;
 
 /// One record per URL line (DESIGN.md "Output records").
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -52,6 +49,43 @@ impl Record {
             error: Some(RecordError { kind, message }),
         }
     }
+}
+
+/// Where a price came from; serialised as in DESIGN.md.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PriceSource {
+    #[serde(rename = "json-ld")]
+    JsonLd,
+    #[serde(rename = "microdata")]
+    Microdata,
+    #[serde(rename = "rdfa")]
+    Rdfa,
+    #[serde(rename = "meta")]
+    Meta,
+    #[serde(rename = "selector")]
+    Selector,
+    #[serde(rename = "inline-state")]
+    InlineState,
+    #[serde(rename = "heuristic")]
+    Heuristic,
+}
+
+impl std::fmt::Display for PriceSource {
+    /// The contract's name (`json-ld`), from the serde derive.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&serde_name(self).unwrap_or_default())
+    }
+}
+
+/// The price a record carries (`price` in the JSON contract).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FoundPrice {
+    pub amount: Decimal,
+    /// ISO 4217 code, or `None` when the page does not say and no rule decides.
+    pub currency: Option<String>,
+    /// The text the amount was read from, as on the page.
+    pub text: String,
+    pub source: PriceSource,
 }
 
 /// Why a record failed; serialised as the `error.kind` string of DESIGN.md.

@@ -190,7 +190,7 @@ fn shopify_state_is_a_source_with_its_currency() {
 fn state_serialises_as_inline_state() {
     let json = serde_json::to_string(&PriceSource::InlineState).expect("serialises");
     assert_eq!(json, r#""inline-state""#);
-    assert_eq!(PriceSource::InlineState.as_str(), "inline-state");
+    assert_eq!(PriceSource::InlineState.to_string(), "inline-state");
     let rule = serde_json::to_string(&CurrencyRule::SameAmountInText).expect("serialises");
     assert_eq!(rule, r#""same-amount-in-text""#);
 }

@@ -78,6 +78,7 @@ mod state;
 mod visible_text;
 
 use crate::price::{parse_price_hinted, CurrencyContext, CurrencyMark, CurrencyRule};
+pub use crate::record::{FoundPrice, PriceSource};
 use ego_tree::NodeId;
 use reqwest::Url;
 use rust_decimal::Decimal;
@@ -95,51 +96,6 @@ const PRODUCT_TYPES: &[&str] = &[
     "Vehicle",
     "Car",
 ];
-
-/// Where a price came from; serialised as in DESIGN.md.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum PriceSource {
-    #[serde(rename = "json-ld")]
-    JsonLd,
-    #[serde(rename = "microdata")]
-    Microdata,
-    #[serde(rename = "rdfa")]
-    Rdfa,
-    #[serde(rename = "meta")]
-    Meta,
-    #[serde(rename = "selector")]
-    Selector,
-    #[serde(rename = "inline-state")]
-    InlineState,
-    #[serde(rename = "heuristic")]
-    Heuristic,
-}
-
-impl PriceSource {
-    /// The serde name, for messages.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            PriceSource::JsonLd => "json-ld",
-            PriceSource::Microdata => "microdata",
-            PriceSource::Rdfa => "rdfa",
-            PriceSource::Meta => "meta",
-            PriceSource::Selector => "selector",
-            PriceSource::InlineState => "inline-state",
-            PriceSource::Heuristic => "heuristic",
-        }
-    }
-}
-
-/// The price a record carries (`price` in the JSON contract).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FoundPrice {
-    pub amount: Decimal,
-    /// ISO 4217 code, or `None` when the page does not say and no rule decides.
-    pub currency: Option<String>,
-    /// The text the amount was read from, as on the page.
-    pub text: String,
-    pub source: PriceSource,
-}
 
 /// One place a price might be, for `scrape extract --explain`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -544,11 +500,11 @@ fn explain(
                 match c.tier {
                     Tier::Selector => "chosen: first --selector match with an amount".to_owned(),
                     Tier::MainProduct => {
-                        format!("chosen: {} price of the main product", c.source.as_str())
+                        format!("chosen: {} price of the main product", c.source)
                     }
                     Tier::Meta => "chosen: product price meta tag".to_owned(),
                     Tier::Orphan => {
-                        format!("chosen: {} offer (no product attached)", c.source.as_str())
+                        format!("chosen: {} offer (no product attached)", c.source)
                     }
                     Tier::State => "chosen: the shop platform's inline product state".to_owned(),
                     Tier::Heuristic => match winner_over {
@@ -572,7 +528,7 @@ fn explain(
                     Some(w) if w.tier == c.tier && w.source == c.source => {
                         "later offer of the same source".to_owned()
                     }
-                    Some(w) => format!("lower priority than {}", w.source.as_str()),
+                    Some(w) => format!("lower priority than {}", w.source),
                     None => "not chosen".to_owned(),
                 }
             };

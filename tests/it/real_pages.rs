@@ -143,7 +143,7 @@ fn real_pages_meet_the_accuracy_floor() {
                     "{} {} from {} ({:?})",
                     p.amount,
                     p.currency.as_deref().unwrap_or("null"),
-                    p.source.as_str(),
+                    p.source,
                     p.text
                 ),
                 None => "no price".to_string(),
