@@ -214,6 +214,7 @@ enum Reason {
     StructuredIsNet,
     StructuredAboveMetaSale,
     Total,
+    Percentage,
 }
 
 impl fmt::Display for Reason {
@@ -244,6 +245,7 @@ impl fmt::Display for Reason {
                 "structured price is not shown; the buy box sells at a marked sale price"
             }
             Reason::Total => "a total over several items (bundle or cart), not the product's price",
+            Reason::Percentage => "a percentage (tax rate, discount), never a price",
             Reason::StructuredAboveMetaSale => {
                 "structured price is the regular price; a meta tag gives the sale price"
             }

@@ -416,3 +416,35 @@ fn bundle_total_is_not_the_price() {
         ["a total over several items (bundle or cart), not the product's price"]
     );
 }
+
+#[test]
+fn percentages_are_never_prices() {
+    let e = run("percentage_not_price.html");
+    assert_price(&e, "999.00", Some("EUR"), "999,00 €");
+    for rate in ["19"] {
+        assert_eq!(
+            reason_of(&e, PriceSource::Heuristic, rate),
+            ["a percentage (tax rate, discount), never a price"],
+            "{rate}"
+        );
+    }
+    for (text, after) in [
+        ("19%", ""),
+        ("inkl 19 % MwSt", ""),
+        ("7", " % Versand"),
+        ("-20％", ""),
+    ] {
+        assert_eq!(
+            ident::percentage_veto(text, after),
+            Some(Reason::Percentage),
+            "{text}"
+        );
+    }
+    for (text, after) in [
+        ("19,99 €", ""),
+        ("€ 12 (20% off)", ""),
+        ("12 €", " inkl. MwSt"),
+    ] {
+        assert_eq!(ident::percentage_veto(text, after), None, "{text}");
+    }
+}
