@@ -448,3 +448,32 @@ fn percentages_are_never_prices() {
         assert_eq!(ident::percentage_veto(text, after), None, "{text}");
     }
 }
+
+#[test]
+fn reference_price_labels_are_not_the_selling_price() {
+    let e = run("reference_price_label.html");
+    // `$` alone on an `.example` host with no default currency stays unresolved.
+    assert_price(&e, "113.95", None, "$113.95");
+    for reference in ["125.00", "130.00"] {
+        assert_eq!(
+            reason_of(&e, PriceSource::Heuristic, reference),
+            ["list / strike-through reference price"],
+            "{reference}"
+        );
+    }
+    for (text, before) in [
+        ("Retail Price: $125.00", ""),
+        ("$49.99", "list price:"),
+        ("UVP 59,99 €", ""),
+        ("RRP £20", ""),
+    ] {
+        assert!(phrases::says_reference(text, before), "{text}");
+    }
+    for (text, before) in [
+        ("$49.99", ""),
+        ("Price: $10 (MSRP below)", ""),
+        ("£20", "our price:"),
+    ] {
+        assert!(!phrases::says_reference(text, before), "{text}");
+    }
+}
