@@ -258,8 +258,8 @@ pub(super) fn context(node: DomNode<'_>) -> (String, String) {
 }
 
 /// Labels of a sum over several items: a bundle ("Buy the set: Total
-/// price"), frequently-bought-together, or a cart line. Never the product's
-/// own price.
+/// price"), frequently-bought-together ("Price for both:", "Buy all three:
+/// for all"), or a cart line. Never the product's own price.
 const TOTAL_LABELS: &[&str] = &[
     "total price:",
     "total price",
@@ -270,6 +270,13 @@ const TOTAL_LABELS: &[&str] = &[
     "prix total :",
     "prix total:",
     "precio total:",
+    "for both:",
+    "for both",
+    "for all:",
+    "for all",
+    "for all three:",
+    "für beide:",
+    "pour les deux :",
 ];
 
 /// Phrases around a price that make it something else than the price.

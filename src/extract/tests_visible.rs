@@ -477,3 +477,21 @@ fn reference_price_labels_are_not_the_selling_price() {
         assert!(!phrases::says_reference(text, before), "{text}");
     }
 }
+
+#[test]
+fn a_price_for_both_is_a_bundle_total() {
+    let e = run("bundle_for_both.html");
+    assert_price(&e, "8.99", None, "$8.99");
+    assert_eq!(
+        reason_of(&e, PriceSource::Heuristic, "17.98"),
+        ["a total over several items (bundle or cart), not the product's price"]
+    );
+    for before in ["price for both:", "buy all three for all", "für beide:"] {
+        assert_eq!(
+            phrases::context_veto(before, ""),
+            Some(Reason::Total),
+            "{before}"
+        );
+    }
+    assert_eq!(phrases::context_veto("price for one:", ""), None);
+}
