@@ -58,7 +58,10 @@
 //! a currency that writes `.` for thousands is re-read (`$3.499` in ARS is
 //! 3499). A structured price with no currency at all takes the currency written
 //! next to the same amount in the visible text (`same-amount-in-text`), then
-//! the page's structured currency, then the platform state's. `--explain`
+//! the page's structured currency, then the platform state's. So does a visible
+//! number with no mark that a price class or label made a candidate
+//! (`<div class="price">2399</div>` beside "2 399,00 zł"): the same amount
+//! written with a mark elsewhere on the page is the same price. `--explain`
 //! shows the rule as `currency_rule`.
 //!
 //! # Title
@@ -485,6 +488,9 @@ fn resolve_currencies(
             ) => same_amount(c.amount)
                 .or_else(|| from_structured.map(|s| (s, CurrencyRule::StructuredData)))
                 .or_else(|| from_state.map(|s| (s, CurrencyRule::PlatformState))),
+            // A hinted bare number: only the same amount shown with a mark
+            // says its currency; the page's other sources could be guessing.
+            (None, PriceSource::Heuristic) => same_amount(c.amount),
             (None, _) => None,
         };
         let Some((iso, why)) = resolved else {

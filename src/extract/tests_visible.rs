@@ -495,3 +495,11 @@ fn a_price_for_both_is_a_bundle_total() {
     }
     assert_eq!(phrases::context_veto("price for one:", ""), None);
 }
+
+#[test]
+fn a_bare_price_number_takes_the_currency_of_the_same_amount_shown() {
+    let e = run("bare_number_same_amount.html");
+    let p = e.price.as_ref().expect("a price");
+    assert_eq!(p.amount.to_string(), "2399");
+    assert_eq!(p.currency.as_deref(), Some("PLN"), "{:#?}", e.candidates);
+}
