@@ -421,13 +421,10 @@ fn bundle_total_is_not_the_price() {
 fn percentages_are_never_prices() {
     let e = run("percentage_not_price.html");
     assert_price(&e, "999.00", Some("EUR"), "999,00 €");
-    for rate in ["19"] {
-        assert_eq!(
-            reason_of(&e, PriceSource::Heuristic, rate),
-            ["a percentage (tax rate, discount), never a price"],
-            "{rate}"
-        );
-    }
+    assert_eq!(
+        reason_of(&e, PriceSource::Heuristic, "19"),
+        ["a percentage (tax rate, discount), never a price"]
+    );
     for (text, after) in [
         ("19%", ""),
         ("inkl 19 % MwSt", ""),
