@@ -160,10 +160,18 @@ pub(super) fn says_no_price(text: &str) -> bool {
 /// "Barpreis inkl 19%Mwst" and discount badges carry no currency mark, so
 /// without this the rate would be read as a bare price.
 pub(super) fn percentage_veto(text: &str, after: &str) -> Option<Reason> {
-    if super::visible_text::number_groups(text) != 1 {
+    let last_digit = text.rfind(|c: char| c.is_ascii_digit())?;
+    // The number before `%` runs back over digits and decimal marks only (not
+    // spaces: "US $3.95 3%off" is a price and a rate); any digit before it
+    // means the text holds another number, which may be the price.
+    let start = text[..last_digit]
+        .char_indices()
+        .rev()
+        .find(|&(_, c)| !(c.is_ascii_digit() || c == '.' || c == ','))
+        .map_or(0, |(i, c)| i + c.len_utf8());
+    if text[..start].contains(|c: char| c.is_ascii_digit()) {
         return None;
     }
-    let last_digit = text.rfind(|c: char| c.is_ascii_digit())?;
     let rest = text[last_digit + 1..].trim_start_matches([' ', '\u{a0}', '\u{202f}']);
     let rest = if rest.is_empty() {
         after.trim_start()

@@ -441,6 +441,7 @@ fn percentages_are_never_prices() {
         ("19,99 €", ""),
         ("€ 12 (20% off)", ""),
         ("12 €", " inkl. MwSt"),
+        ("Bronze Price: US $3.95 3%off", ""),
     ] {
         assert_eq!(ident::percentage_veto(text, after), None, "{text}");
     }
