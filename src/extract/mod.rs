@@ -20,8 +20,10 @@
 //! 6. The visible-text heuristic: the highest score at or above
 //!    [`heuristic::THRESHOLD`] (see that module for the scoring).
 //!
-//! Prices of related products, list/strike-through prices, unit prices and
-//! zero amounts are never chosen.
+//! Prices of related products, list/strike-through prices, reference prices
+//! labelled `Retail Price` / `List Price` / `MSRP` / `RRP` / `UVP`, unit
+//! prices, bundle totals ("Total:", "Price for both:"), percentages (`19%`)
+//! and zero amounts are never chosen.
 //!
 //! **Structured data against the buy box** (`buybox`): a winner from 2 or 3
 //! gives way to the main product's visible buy-box price when the markup after
