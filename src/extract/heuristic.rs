@@ -36,8 +36,10 @@
 
 use super::buybox::vis;
 use super::dom::{flag, DomNode};
-use super::ident::identifier_veto;
-use super::phrases::{context, context_veto, flag_veto, labelled, phrase_veto, says_net};
+use super::ident::{identifier_veto, percentage_veto};
+use super::phrases::{
+    context, context_veto, flag_veto, labelled, phrase_veto, says_net, says_reference,
+};
 use super::visible_text::price_text;
 use super::visible_text::{
     attr_amount, has_fraction, number_groups, pick_text, price_texts, MAX_PRICE_TEXT,
@@ -111,6 +113,8 @@ pub(super) fn candidates(raws: &[Raw<'_>], no_price_page: bool, explain: bool) -
             label = !r.hinted && labelled(&text, &before);
             net = says_net(&text, &before);
             veto = identifier_veto(&text, &before)
+                .or_else(|| percentage_veto(&text, &after))
+                .or_else(|| says_reference(&text, &before).then_some(Reason::ListPrice))
                 .or_else(|| context_veto(&before, &after.to_lowercase()));
         }
         if no_price_page {

@@ -4,7 +4,8 @@
 //! before them (`Artikelnummer:`, `SKU`, `Item #`, `Réf.`, `Tel.`) or by their
 //! shape (digits glued to letters or hyphens: `KES-55037-C`). "Price on
 //! request", "Preis auf Anfrage", "sold out" in the product area mean the page
-//! has no visible price at all.
+//! has no visible price at all. A number written with `%` after it is a
+//! rate (`inkl. 19% MwSt`, `-20%`), never an amount of money.
 
 use super::Reason;
 use crate::price::iso_code;
@@ -152,4 +153,30 @@ pub(super) fn says_no_price(text: &str) -> bool {
     ];
     let t = text.trim().to_lowercase();
     PHRASES.iter().any(|p| t.contains(p))
+}
+
+/// A percentage rather than a price: the element's only number is followed by
+/// `%` (in its own text, or as the first thing after it). Tax notes such as
+/// "Barpreis inkl 19%Mwst" and discount badges carry no currency mark, so
+/// without this the rate would be read as a bare price.
+pub(super) fn percentage_veto(text: &str, after: &str) -> Option<Reason> {
+    let last_digit = text.rfind(|c: char| c.is_ascii_digit())?;
+    // The number before `%` runs back over digits and decimal marks only (not
+    // spaces: "US $3.95 3%off" is a price and a rate); any digit before it
+    // means the text holds another number, which may be the price.
+    let start = text[..last_digit]
+        .char_indices()
+        .rev()
+        .find(|&(_, c)| !(c.is_ascii_digit() || c == '.' || c == ','))
+        .map_or(0, |(i, c)| i + c.len_utf8());
+    if text[..start].contains(|c: char| c.is_ascii_digit()) {
+        return None;
+    }
+    let rest = text[last_digit + 1..].trim_start_matches([' ', '\u{a0}', '\u{202f}']);
+    let rest = if rest.is_empty() {
+        after.trim_start()
+    } else {
+        rest
+    };
+    rest.starts_with(['%', '％']).then_some(Reason::Percentage)
 }

@@ -20,8 +20,10 @@
 //! 6. The visible-text heuristic: the highest score at or above
 //!    [`heuristic::THRESHOLD`] (see that module for the scoring).
 //!
-//! Prices of related products, list/strike-through prices, unit prices and
-//! zero amounts are never chosen.
+//! Prices of related products, list/strike-through prices, reference prices
+//! labelled `Retail Price` / `List Price` / `MSRP` / `RRP` / `UVP`, unit
+//! prices, bundle totals ("Total:", "Price for both:"), percentages (`19%`)
+//! and zero amounts are never chosen.
 //!
 //! **Structured data against the buy box** (`buybox`): a winner from 2 or 3
 //! gives way to the main product's visible buy-box price when the markup after
@@ -58,7 +60,10 @@
 //! a currency that writes `.` for thousands is re-read (`$3.499` in ARS is
 //! 3499). A structured price with no currency at all takes the currency written
 //! next to the same amount in the visible text (`same-amount-in-text`), then
-//! the page's structured currency, then the platform state's. `--explain`
+//! the page's structured currency, then the platform state's. So does a visible
+//! number with no mark that a price class or label made a candidate
+//! (`<div class="price">2399</div>` beside "2 399,00 zł"): the same amount
+//! written with a mark elsewhere on the page is the same price. `--explain`
 //! shows the rule as `currency_rule`.
 //!
 //! # Title
@@ -170,6 +175,7 @@ enum Reason {
     StructuredIsNet,
     StructuredAboveMetaSale,
     Total,
+    Percentage,
 }
 
 impl fmt::Display for Reason {
@@ -200,6 +206,7 @@ impl fmt::Display for Reason {
                 "structured price is not shown; the buy box sells at a marked sale price"
             }
             Reason::Total => "a total over several items (bundle or cart), not the product's price",
+            Reason::Percentage => "a percentage (tax rate, discount), never a price",
             Reason::StructuredAboveMetaSale => {
                 "structured price is the regular price; a meta tag gives the sale price"
             }
@@ -439,6 +446,9 @@ fn resolve_currencies(
             ) => same_amount(c.amount)
                 .or_else(|| from_structured.map(|s| (s, CurrencyRule::StructuredData)))
                 .or_else(|| from_state.map(|s| (s, CurrencyRule::PlatformState))),
+            // A hinted bare number: only the same amount shown with a mark
+            // says its currency; the page's other sources could be guessing.
+            (None, PriceSource::Heuristic) => same_amount(c.amount),
             (None, _) => None,
         };
         let Some((iso, why)) = resolved else {

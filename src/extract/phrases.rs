@@ -1,6 +1,8 @@
 //! Words around a visible price that say what it is: instalments, shipping,
-//! savings, unit prices, bundle totals, before-tax labels, and `Price:`
-//! labels. Pure text rules over the element's text and the inline text
+//! savings, unit prices, bundle totals, before-tax labels, reference-price
+//! labels (`Retail Price:`, `MSRP`, `List Price`, `UVP`, `RRP`: the
+//! manufacturer's or regular price a shop compares its own against), and
+//! `Price:` labels. Pure text rules over the element's text and the inline text
 //! around it; the scoring that uses them lives in `heuristic`.
 
 use super::dom::{collapse, flag, DomNode};
@@ -62,6 +64,47 @@ const UNIT: &[&str] = &[
     "per unit",
     "/m²",
 ];
+
+/// Labels of a reference price: what the maker suggests or the shop used to
+/// charge, shown to compare the selling price against. Shops print them next
+/// to the real price and without strike-through, so only the label tells.
+const REFERENCE_LABELS: &[&str] = &[
+    "retail price",
+    "list price",
+    "msrp",
+    "rrp",
+    "uvp",
+    "unverbindliche preisempfehlung",
+    "compare at",
+    "prix conseillé",
+    "prezzo consigliato",
+];
+
+/// Whether a reference-price label comes before the amount, in the element's
+/// own text (before its first digit) or just before the element.
+pub(super) fn says_reference(text: &str, before: &str) -> bool {
+    let t = text.to_lowercase();
+    let head = t
+        .find(|c: char| c.is_ascii_digit())
+        .map_or(t.as_str(), |i| &t[..i]);
+    let tail = |s: &str| {
+        s.char_indices()
+            .rev()
+            .nth(24)
+            .map_or(s, |(i, _)| &s[i..])
+            .to_owned()
+    };
+    let near = tail(before);
+    REFERENCE_LABELS.iter().any(|l| {
+        let word = |s: &str| {
+            s.match_indices(l).any(|(at, _)| {
+                !s[..at].ends_with(|c: char| c.is_alphanumeric())
+                    && !s[at + l.len()..].starts_with(|c: char| c.is_alphanumeric())
+            })
+        };
+        word(head) || word(&near)
+    })
+}
 
 /// Labels that name the number after them as the price (`<b>Price:</b> £60`).
 /// Only a whole label counts: "Total price:" of a bundle is not one.
@@ -215,8 +258,8 @@ pub(super) fn context(node: DomNode<'_>) -> (String, String) {
 }
 
 /// Labels of a sum over several items: a bundle ("Buy the set: Total
-/// price"), frequently-bought-together, or a cart line. Never the product's
-/// own price.
+/// price"), frequently-bought-together ("Price for both:", "Buy all three:
+/// for all"), or a cart line. Never the product's own price.
 const TOTAL_LABELS: &[&str] = &[
     "total price:",
     "total price",
@@ -227,6 +270,13 @@ const TOTAL_LABELS: &[&str] = &[
     "prix total :",
     "prix total:",
     "precio total:",
+    "for both:",
+    "for both",
+    "for all:",
+    "for all",
+    "for all three:",
+    "für beide:",
+    "pour les deux :",
 ];
 
 /// Phrases around a price that make it something else than the price.

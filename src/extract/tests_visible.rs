@@ -416,3 +416,88 @@ fn bundle_total_is_not_the_price() {
         ["a total over several items (bundle or cart), not the product's price"]
     );
 }
+
+#[test]
+fn percentages_are_never_prices() {
+    let e = run("percentage_not_price.html");
+    assert_price(&e, "999.00", Some("EUR"), "999,00 €");
+    assert_eq!(
+        reason_of(&e, PriceSource::Heuristic, "19"),
+        ["a percentage (tax rate, discount), never a price"]
+    );
+    for (text, after) in [
+        ("19%", ""),
+        ("inkl 19 % MwSt", ""),
+        ("7", " % Versand"),
+        ("-20％", ""),
+    ] {
+        assert_eq!(
+            ident::percentage_veto(text, after),
+            Some(Reason::Percentage),
+            "{text}"
+        );
+    }
+    for (text, after) in [
+        ("19,99 €", ""),
+        ("€ 12 (20% off)", ""),
+        ("12 €", " inkl. MwSt"),
+        ("Bronze Price: US $3.95 3%off", ""),
+    ] {
+        assert_eq!(ident::percentage_veto(text, after), None, "{text}");
+    }
+}
+
+#[test]
+fn reference_price_labels_are_not_the_selling_price() {
+    let e = run("reference_price_label.html");
+    // `$` alone on an `.example` host with no default currency stays unresolved.
+    assert_price(&e, "113.95", None, "$113.95");
+    for reference in ["125.00", "130.00"] {
+        assert_eq!(
+            reason_of(&e, PriceSource::Heuristic, reference),
+            ["list / strike-through reference price"],
+            "{reference}"
+        );
+    }
+    for (text, before) in [
+        ("Retail Price: $125.00", ""),
+        ("$49.99", "list price:"),
+        ("UVP 59,99 €", ""),
+        ("RRP £20", ""),
+    ] {
+        assert!(phrases::says_reference(text, before), "{text}");
+    }
+    for (text, before) in [
+        ("$49.99", ""),
+        ("Price: $10 (MSRP below)", ""),
+        ("£20", "our price:"),
+    ] {
+        assert!(!phrases::says_reference(text, before), "{text}");
+    }
+}
+
+#[test]
+fn a_price_for_both_is_a_bundle_total() {
+    let e = run("bundle_for_both.html");
+    assert_price(&e, "8.99", None, "$8.99");
+    assert_eq!(
+        reason_of(&e, PriceSource::Heuristic, "17.98"),
+        ["a total over several items (bundle or cart), not the product's price"]
+    );
+    for before in ["price for both:", "buy all three for all", "für beide:"] {
+        assert_eq!(
+            phrases::context_veto(before, ""),
+            Some(Reason::Total),
+            "{before}"
+        );
+    }
+    assert_eq!(phrases::context_veto("price for one:", ""), None);
+}
+
+#[test]
+fn a_bare_price_number_takes_the_currency_of_the_same_amount_shown() {
+    let e = run("bare_number_same_amount.html");
+    let p = e.price.as_ref().expect("a price");
+    assert_eq!(p.amount.to_string(), "2399");
+    assert_eq!(p.currency.as_deref(), Some("PLN"), "{:#?}", e.candidates);
+}
