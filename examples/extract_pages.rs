@@ -1,0 +1,73 @@
+//! Extraction cost without a network: `dump DIR` writes five demo pages of each
+//! markup to DIR; `run DIR N PREFIX` extracts every page in DIR whose name starts
+//! with PREFIX, N times. Run it under `valgrind --tool=callgrind` to count
+//! instructions per page (repeatable on a shared, noisy machine), e.g.
+//! `valgrind --tool=callgrind target/release/examples/extract_pages run pages 3 Sale`.
+
+use std::error::Error;
+use std::path::PathBuf;
+
+use reqwest::Url;
+use scrape::demo::{all_markups, sample_page, Markup};
+use scrape::extract::{extract, ExtractOptions};
+
+fn main() -> Result<(), Box<dyn Error>> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
+        ["dump", dir] => dump(dir),
+        ["run", dir, n, prefix] => run(dir, n.parse()?, prefix),
+        _ => Err("usage: extract_pages dump DIR | run DIR N PREFIX".into()),
+    }
+}
+
+fn dump(dir: &str) -> Result<(), Box<dyn Error>> {
+    for &markup in all_markups() {
+        for n in 7..12 {
+            let page = sample_page(markup, n);
+            // Legacy pages are decoded first, as `fetch` would.
+            let html = if markup == Markup::LegacyCharset {
+                encoding_rs::WINDOWS_1252.decode(&page.body).0.into_owned()
+            } else {
+                String::from_utf8_lossy(&page.body).into_owned()
+            };
+            std::fs::write(format!("{dir}/{markup:?}-{n}.html"), html)?;
+        }
+    }
+    Ok(())
+}
+
+fn run(dir: &str, times: usize, prefix: &str) -> Result<(), Box<dyn Error>> {
+    let url = Url::parse("http://127.0.0.1:8080/product/7")?;
+    let opts = ExtractOptions {
+        default_currency: Some("USD".into()),
+        ..Default::default()
+    };
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)?
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(|n| n.starts_with(prefix))
+        })
+        .collect();
+    files.sort();
+    let pages = files
+        .iter()
+        .map(std::fs::read_to_string)
+        .collect::<Result<Vec<_>, _>>()?;
+    let mut priced = 0;
+    for _ in 0..times {
+        priced += pages
+            .iter()
+            .filter(|html| extract(html, &url, &opts).price.is_some())
+            .count();
+    }
+    println!("{} pages x {times}: {priced} priced", pages.len());
+    Ok(())
+}
