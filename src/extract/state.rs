@@ -307,11 +307,7 @@ fn woocommerce(html: &str, url: &Url) -> Option<Found> {
     };
     let v = list.iter().find(matches).or_else(|| list.first())?;
     let raw = v.get("display_price")?;
-    let amount = match raw {
-        Value::Number(n) => Decimal::from_str(&n.to_string()).ok()?,
-        Value::String(s) => Decimal::from_str(s.trim()).ok()?,
-        _ => return None,
-    };
+    let amount = json_decimal(raw)?;
     let mark = v
         .get("price_html")
         .and_then(Value::as_str)
@@ -325,16 +321,22 @@ fn woocommerce(html: &str, url: &Url) -> Option<Found> {
     })
 }
 
+/// A price written as a JSON number or string (`12.9`, `"12.90"`), read
+/// exactly as written.
+fn json_decimal(raw: &Value) -> Option<Decimal> {
+    match raw {
+        Value::Number(n) => Decimal::from_str(&n.to_string()).ok(),
+        Value::String(s) => Decimal::from_str(s.trim()).ok(),
+        _ => None,
+    }
+}
+
 fn magento(html: &str) -> Option<Found> {
     let at = find(html, "\"priceConfig\"")?;
     let open = at + html[at..].find('{')?;
     let config = json_at(&html[open..])?;
     let raw = config.pointer("/prices/finalPrice/amount")?;
-    let amount = match raw {
-        Value::Number(n) => Decimal::from_str(&n.to_string()).ok()?,
-        Value::String(s) => Decimal::from_str(s.trim()).ok()?,
-        _ => return None,
-    };
+    let amount = json_decimal(raw)?;
     let mark = config
         .pointer("/priceFormat/pattern")
         .and_then(Value::as_str)
@@ -355,11 +357,7 @@ fn next_data(html: &str) -> Option<Found> {
     let mut budget = MAX_NEXT_NODES;
     let offer = find_offer(&data, false, &mut budget)?;
     let raw = offer.get("price")?;
-    let amount = match raw {
-        Value::Number(n) => Decimal::from_str(&n.to_string()).ok()?,
-        Value::String(s) => Decimal::from_str(s.trim()).ok()?,
-        _ => return None,
-    };
+    let amount = json_decimal(raw)?;
     let currency = ["priceCurrency", "currency", "currencyCode"]
         .iter()
         .find_map(|k| offer.get(*k).and_then(Value::as_str).and_then(iso_code));
