@@ -403,6 +403,34 @@ pub(super) fn quick_title(html: &str) -> Option<String> {
     (!t.is_empty()).then_some(t)
 }
 
+/// One character reference's character: the named entities titles and price
+/// snippets use, or a numeric one (`&#8364;`, `&#x20AC;`); `None` otherwise.
+/// Shared by the raw-text readers (`quick_title`, inline state attributes).
+pub(super) fn char_ref(name: &str) -> Option<char> {
+    Some(match name {
+        "amp" => '&',
+        "lt" => '<',
+        "gt" => '>',
+        "quot" => '"',
+        "apos" => '\'',
+        "nbsp" => ' ',
+        "ndash" => '–',
+        "mdash" => '—',
+        "euro" => '€',
+        "pound" => '£',
+        "yen" => '¥',
+        "cent" => '¢',
+        _ => {
+            let num = name.strip_prefix('#')?;
+            let code = match num.strip_prefix(['x', 'X']) {
+                Some(h) => u32::from_str_radix(h, 16).ok()?,
+                None => num.parse().ok()?,
+            };
+            char::from_u32(code)?
+        }
+    })
+}
+
 /// Decodes the entities titles commonly use; `None` on anything else.
 fn decode_entities(s: &str) -> Option<String> {
     if !s.contains('&') {
@@ -415,26 +443,7 @@ fn decode_entities(s: &str) -> Option<String> {
         rest = &rest[i..];
         let end = rest.find(';')?;
         let ent = &rest[1..end];
-        let c = match ent {
-            "amp" => '&',
-            "lt" => '<',
-            "gt" => '>',
-            "quot" => '"',
-            "apos" => '\'',
-            "nbsp" => ' ',
-            "ndash" => '–',
-            "mdash" => '—',
-            "euro" => '€',
-            "pound" => '£',
-            _ => {
-                let num = ent.strip_prefix('#')?;
-                let code = match num.strip_prefix(['x', 'X']) {
-                    Some(h) => u32::from_str_radix(h, 16).ok()?,
-                    None => num.parse().ok()?,
-                };
-                char::from_u32(code)?
-            }
-        };
+        let c = char_ref(ent)?;
         out.push(c);
         rest = &rest[end + 1..];
     }

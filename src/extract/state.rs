@@ -27,6 +27,7 @@ use rust_decimal::Decimal;
 use serde_json::{Map, Value};
 use std::str::FromStr;
 
+use super::dom::char_ref;
 use super::{Cand, Loc, PriceSource, Reason, Tier};
 use crate::price::{iso_code, parse_price, CurrencyMark};
 
@@ -246,7 +247,7 @@ fn strip_tags(s: &str) -> String {
         let decoded = rest
             .find(';')
             .filter(|&end| end <= 10)
-            .and_then(|end| entity(&rest[1..end]).map(|c| (c, end)));
+            .and_then(|end| char_ref(&rest[1..end]).map(|c| (c, end)));
         match decoded {
             Some((c, end)) => {
                 out.push(c);
@@ -260,29 +261,6 @@ fn strip_tags(s: &str) -> String {
     }
     out.push_str(rest);
     out
-}
-
-/// One entity's character: the named ones price snippets use, or numeric.
-fn entity(name: &str) -> Option<char> {
-    Some(match name {
-        "amp" => '&',
-        "lt" => '<',
-        "gt" => '>',
-        "quot" => '"',
-        "nbsp" => ' ',
-        "pound" => '£',
-        "euro" => '€',
-        "yen" => '¥',
-        "cent" => '¢',
-        _ => {
-            let num = name.strip_prefix('#')?;
-            let code = match num.strip_prefix(['x', 'X']) {
-                Some(h) => u32::from_str_radix(h, 16).ok()?,
-                None => num.parse().ok()?,
-            };
-            char::from_u32(code)?
-        }
-    })
 }
 
 fn woocommerce(html: &str, url: &Url) -> Option<Found> {
