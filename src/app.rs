@@ -66,6 +66,7 @@ pub async fn run(cli: Cli, cancel: CancellationToken) -> Result<Outcome, RunErro
     match cli.command {
         None => {
             let cfg = cli.scrape.to_config(&cli.log, stdin_tty)?;
+            warn_insecure(&cfg);
             run_scrape(&cfg, cancel).await
         }
         Some(Command::Bench(args)) => run_bench(&args, &cli.log, stdin_tty, cancel).await,
@@ -88,6 +89,14 @@ pub fn strict(cli: &Cli) -> bool {
         None => cli.scrape.strict,
         Some(Command::Bench(b)) => b.scrape.strict,
         _ => false,
+    }
+}
+
+/// `--insecure` is easy to leave in a script; say so on every run (even
+/// with `-q`: it is about the trust in the results, not progress).
+fn warn_insecure(cfg: &RunConfig) {
+    if cfg.fetch.net.insecure {
+        eprintln!("warning: --insecure: server certificates are not checked");
     }
 }
 
@@ -114,6 +123,7 @@ async fn run_bench(
     cancel: CancellationToken,
 ) -> Result<Outcome, RunError> {
     let cfg = args.scrape.to_config(log, stdin_tty)?;
+    warn_insecure(&cfg);
     if cfg.db.is_some() {
         return Err(UsageError::Invalid("bench does not store records: drop --db".into()).into());
     }

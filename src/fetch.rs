@@ -11,7 +11,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use reqwest::header::{HeaderMap, CONTENT_LENGTH, CONTENT_TYPE, RETRY_AFTER};
+use reqwest::header::{HeaderMap, HeaderValue, CONTENT_LENGTH, CONTENT_TYPE, RETRY_AFTER};
 use reqwest::{redirect, Client, StatusCode, Url};
 
 use crate::record::ErrorKind;
@@ -28,6 +28,8 @@ pub struct FetchConfig {
     pub max_retry_after: Duration,
     /// First backoff step; doubles each retry, plus jitter.
     pub backoff_base: Duration,
+    /// Proxy, extra headers, TLS trust (direct and plain by default).
+    pub net: NetOptions,
 }
 
 impl Default for FetchConfig {
@@ -40,6 +42,7 @@ impl Default for FetchConfig {
             user_agent: default_user_agent(),
             max_retry_after: Duration::from_secs(10),
             backoff_base: Duration::from_millis(200),
+            net: NetOptions::default(),
         }
     }
 }
@@ -50,6 +53,8 @@ pub fn default_user_agent() -> String {
 
 mod charset;
 pub use charset::decode_html;
+mod net;
+pub use net::{add_cookies, add_header, load_ca_certs, parse_proxy, NetOptions, ProxyMode};
 
 /// At most this many redirects are followed (DESIGN.md).
 pub const MAX_REDIRECTS: usize = 10;
@@ -167,6 +172,8 @@ pub fn retry_delay(err: &FetchError, attempt: u32, cfg: &FetchConfig) -> Option<
 pub struct Fetcher {
     client: Client,
     cfg: Arc<FetchConfig>,
+    /// Our `Accept`, then the user's `-H`/`--cookie` (which replace ours by name).
+    headers: HeaderMap,
 }
 
 impl Fetcher {
@@ -192,14 +199,26 @@ impl Fetcher {
             .zstd(true)
             .pool_max_idle_per_host(pool_per_host)
             .tcp_nodelay(true)
-            // Direct connections only: an inherited HTTP_PROXY must not
-            // silently reroute requests (or the loopback demo shop).
-            .no_proxy()
-            .dns_resolver(Arc::new(TypedResolver))
-            .build()?;
+            .dns_resolver(Arc::new(TypedResolver));
+        let client = cfg.net.apply(client)?.build()?;
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            reqwest::header::ACCEPT,
+            HeaderValue::from_static("text/html,application/xhtml+xml;q=0.9,*/*;q=0.5"),
+        );
+        // Replace, not merge: `-H 'Accept: …'` means that Accept only.
+        let mut last = None;
+        for (name, value) in cfg.net.headers.iter() {
+            if last.as_ref() != Some(name) {
+                headers.remove(name);
+                last = Some(name.clone());
+            }
+            headers.append(name, value.clone());
+        }
         Ok(Fetcher {
             client,
             cfg: Arc::new(cfg.clone()),
+            headers,
         })
     }
 
@@ -235,10 +254,7 @@ impl Fetcher {
         let mut resp = self
             .client
             .get(url.clone())
-            .header(
-                reqwest::header::ACCEPT,
-                "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5",
-            )
+            .headers(self.headers.clone())
             .send()
             .await
             .map_err(classify)?;
@@ -402,13 +418,10 @@ fn classify(err: reqwest::Error) -> FetchError {
         return FetchError::ConnectTimeout(message);
     }
     if err.is_connect() {
-        // rustls failures reach us as io errors of kind InvalidData.
         let mut tls = false;
         let mut cur = err.source();
         while let Some(e) = cur {
-            tls |= e
-                .downcast_ref::<std::io::Error>()
-                .is_some_and(|io| io.kind() == std::io::ErrorKind::InvalidData);
+            tls |= is_rustls(e);
             cur = e.source();
         }
         return if tls {
@@ -423,6 +436,23 @@ fn classify(err: reqwest::Error) -> FetchError {
     // The request was sent but the connection failed before a response
     // (reset, closed): a connection failure, and worth a retry.
     FetchError::Connect(message)
+}
+
+/// A handshake failure is a rustls error, seen as such or wrapped in io
+/// errors (hyper-util nests two); an io error's `source()` skips what it
+/// wraps, so the wrapped errors are reached through `get_ref`.
+fn is_rustls(e: &(dyn StdError + 'static)) -> bool {
+    let mut cur = Some(e);
+    while let Some(e) = cur {
+        if e.is::<rustls::Error>() {
+            return true;
+        }
+        cur = e
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+            .map(|inner| inner as &(dyn StdError + 'static));
+    }
+    false
 }
 
 /// "outer: inner: innermost", skipping layers that repeat their source's text.

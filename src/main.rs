@@ -64,10 +64,13 @@ fn init_tracing(log: &LogArgs) {
         _ => "trace",
     };
     // RUST_LOG wins when set, like every tracing-based tool.
+    // The TLS verifier logs every rejected certificate at ERROR; the record's
+    // `tls` error already says it, once per URL instead of once per attempt.
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+        let deps = if log.verbose > 2 { "debug" } else { "warn" };
+        let verifier = if log.verbose > 2 { "debug" } else { "off" };
         EnvFilter::new(format!(
-            "scrape={default},{}",
-            if log.verbose > 2 { "debug" } else { "warn" }
+            "scrape={default},{deps},rustls_platform_verifier={verifier}"
         ))
     });
     let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr())

@@ -26,6 +26,9 @@ pub(super) struct Request {
     pub target: String,
     /// The client asked for (or its HTTP version implies) `Connection: close`.
     pub close: bool,
+    /// Every header as received, kept only for `/headers` (which records
+    /// them) so other routes allocate nothing for them.
+    pub headers: Vec<(String, String)>,
 }
 
 impl Request {
@@ -170,11 +173,23 @@ fn parse_request(req: &httparse::Request<'_, '_>, len: usize) -> Head {
     if !target.starts_with('/') {
         return Head::Bad(400);
     }
+    let headers = if target.split('?').next() == Some("/headers") {
+        req.headers
+            .iter()
+            .map(|h| {
+                let value = String::from_utf8_lossy(h.value).into_owned();
+                (h.name.to_ascii_lowercase(), value)
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
     Head::Request(
         Request {
             head_only,
             target: target.to_string(),
             close,
+            headers,
         },
         len + body_len,
     )

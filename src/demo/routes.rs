@@ -117,6 +117,10 @@ pub(super) async fn respond(
         "/image.png" => send(stream, out, req, Head::new(200, "image/png"), PNG).await,
         "/bad-charset" => send_generated(stream, out, req, &pages::bad_charset_page()).await,
         "/bom" => send_generated(stream, out, req, &pages::bom_page()).await,
+        "/headers" => {
+            shared.record_headers(req.headers.clone());
+            send_page(stream, out, req, &shared.page(1)).await
+        }
         _ => send_status(stream, out, req, 404).await,
     }
 }

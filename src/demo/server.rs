@@ -31,6 +31,7 @@
 //! /charset/{label}           page in that encoding, charset only in the header
 //! /charset-meta/{label}      page in that encoding, charset only in <meta>
 //! /bom                       UTF-8 with BOM, header says iso-8859-1 (the BOM wins)
+//! /headers                   product page 1; records the request's headers (ShopHandle::seen_headers)
 //! ```
 //! Any route but the streaming faults (hang, drip, huge, bomb, truncated,
 //! reset) waits `latency + uniform(0..=jitter)` first; `?delay_ms=N` on any
@@ -132,6 +133,10 @@ impl ShopHandle {
     /// Product pages from now on use this epoch's prices.
     pub fn set_price_epoch(&self, epoch: u64) {
         self.shared.set_epoch(epoch);
+    }
+    /// Headers (names lower-cased) of the latest `/headers` requests, oldest first.
+    pub fn seen_headers(&self) -> Vec<Vec<(String, String)>> {
+        self.shared.seen_headers()
     }
     /// Messages of handler panics so far (a correct shop has none).
     pub fn panics(&self) -> Vec<String> {

@@ -25,6 +25,8 @@ pub const MAX_TRACKED_PATHS: usize = 100_000;
 pub const CACHED_PAGES: u64 = 1024;
 /// Flaky keys remembered; further keys are served as if already recovered.
 const MAX_FLAKY_KEYS: usize = 100_000;
+/// Header sets `/headers` keeps (the latest ones).
+const MAX_SEEN_HEADERS: usize = 64;
 
 #[derive(Default)]
 struct Counters {
@@ -106,6 +108,7 @@ pub(super) struct Shared {
     flaky: Mutex<HashMap<String, u32>>,
     cache: Mutex<Arc<PageCache>>,
     panics: Mutex<Vec<String>>,
+    seen_headers: Mutex<Vec<Vec<(String, String)>>>,
     pub(super) cancel: CancellationToken,
 }
 
@@ -121,6 +124,7 @@ impl Shared {
             flaky: Mutex::new(HashMap::new()),
             cache: Mutex::new(Arc::new(PageCache::new(0))),
             panics: Mutex::new(Vec::new()),
+            seen_headers: Mutex::new(Vec::new()),
             cancel: CancellationToken::new(),
         }
     }
@@ -241,6 +245,25 @@ impl Shared {
 
     pub(super) fn in_flight(&self) -> usize {
         self.global.in_flight.load(Ordering::SeqCst)
+    }
+
+    /// Keeps the headers of one `/headers` request (the latest few only).
+    pub(super) fn record_headers(&self, headers: Vec<(String, String)>) {
+        let mut seen = self
+            .seen_headers
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        if seen.len() == MAX_SEEN_HEADERS {
+            seen.remove(0);
+        }
+        seen.push(headers);
+    }
+
+    pub(super) fn seen_headers(&self) -> Vec<Vec<(String, String)>> {
+        self.seen_headers
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .clone()
     }
 
     pub(super) fn panics(&self) -> Vec<String> {

@@ -10,6 +10,7 @@ mod input;
 mod interrupt;
 mod layering;
 mod lookahead;
+mod network;
 mod output;
 mod pipeline;
 mod real_pages;

@@ -9,6 +9,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
+pub mod net;
+
 use scrape::demo::BackgroundShop;
 use scrape::output::Document;
 use scrape::record::Record;
