@@ -64,6 +64,26 @@ pub struct Summary {
     /// Price changes since earlier runs; only with `--db`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub changes: Option<ChangeCounts>,
+    /// Where `--concurrency auto` settled and why; only with it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub auto_concurrency: Option<AutoConcurrency>,
+}
+
+/// The `auto_concurrency` object of the summary.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AutoConcurrency {
+    /// The limit at the end of the run.
+    pub settled: usize,
+    /// The highest limit it tried.
+    pub peak: usize,
+    /// Its cap (`--max-concurrency`).
+    pub max: usize,
+    /// Adjustment rounds (about one round trip each at full use).
+    pub rounds: u64,
+    /// The lowest round-mean latency seen, the "no queue" reference.
+    pub baseline_ms: Option<f64>,
+    /// Why it is at `settled`, in words.
+    pub reason: String,
 }
 
 /// Accumulates records as they finish.
@@ -183,6 +203,7 @@ impl Aggregator {
             interrupted: false,
             lines_read: self.urls,
             changes: None,
+            auto_concurrency: None,
         }
     }
 }

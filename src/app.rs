@@ -113,6 +113,12 @@ async fn run_scrape(cfg: &RunConfig, cancel: CancellationToken) -> Result<Outcom
     if !cfg.quiet && !report.outcome.stdout_closed {
         eprint!("{}", summary_table(&report.summary));
     }
+    if let (Some(auto), false) = (&report.summary.auto_concurrency, cfg.quiet) {
+        eprintln!(
+            "concurrency auto: settled at {} (peak {}, cap {}): {}",
+            auto.settled, auto.peak, auto.max, auto.reason
+        );
+    }
     Ok(report.outcome)
 }
 
@@ -124,6 +130,12 @@ async fn run_bench(
 ) -> Result<Outcome, RunError> {
     let cfg = args.scrape.to_config(log, stdin_tty)?;
     warn_insecure(&cfg);
+    if cfg.auto {
+        return Err(UsageError::Invalid(
+            "bench sweeps fixed levels: give -c N or --levels, not -c auto".into(),
+        )
+        .into());
+    }
     if cfg.db.is_some() {
         return Err(UsageError::Invalid("bench does not store records: drop --db".into()).into());
     }

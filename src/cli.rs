@@ -107,9 +107,13 @@ pub struct ScrapeArgs {
     /// URL list, one per line; '-' or no FILE with piped stdin reads stdin.
     #[arg(value_name = "FILE")]
     pub file: Option<PathBuf>,
-    /// Max requests in flight overall.
-    #[arg(short, long, value_name = "N", default_value = "20")]
-    pub concurrency: NonZeroUsize,
+    /// Max requests in flight overall, or 'auto': find the level where the
+    /// server starts to queue, up to --max-concurrency (README "Concurrency auto").
+    #[arg(short, long, value_name = "N|auto", default_value = "20", value_parser = parse_concurrency)]
+    pub concurrency: Concurrency,
+    /// The cap of --concurrency auto.
+    #[arg(long, value_name = "N", default_value = "64")]
+    pub max_concurrency: NonZeroUsize,
     /// Max requests in flight per host [default: same as -c].
     #[arg(long, value_name = "N")]
     pub per_host: Option<NonZeroUsize>,
@@ -314,11 +318,14 @@ impl ScrapeArgs {
             None if stdin_is_terminal => return Err(UsageError::NoInput),
             None => InputSource::Stdin,
         };
+        let (limit, auto) = match self.concurrency {
+            Concurrency::Fixed(c) => (c, false),
+            Concurrency::Auto => (self.max_concurrency, !self.sequential),
+        };
         let (concurrency, per_host) = if self.sequential {
             (NonZeroUsize::MIN, NonZeroUsize::MIN)
         } else {
-            let c = self.concurrency;
-            (c, self.per_host.unwrap_or(c).min(c))
+            (limit, self.per_host.unwrap_or(limit).min(limit))
         };
         if self.timeout.is_zero() {
             return Err(UsageError::Invalid("--timeout must be more than 0".into()));
@@ -344,6 +351,7 @@ impl ScrapeArgs {
             quiet: log.quiet,
             strict: self.strict,
             parse_on: self.parse_on,
+            auto,
             db: self.db.clone(),
             resume: self.resume,
         })
@@ -372,6 +380,23 @@ pub fn extract_options(
         default_currency: Some(default_currency.to_owned()),
         explain,
     })
+}
+
+/// `-c N` or `-c auto`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Concurrency {
+    Fixed(NonZeroUsize),
+    Auto,
+}
+
+pub fn parse_concurrency(s: &str) -> Result<Concurrency, String> {
+    if s.trim().eq_ignore_ascii_case("auto") {
+        return Ok(Concurrency::Auto);
+    }
+    s.trim()
+        .parse::<NonZeroUsize>()
+        .map(Concurrency::Fixed)
+        .map_err(|_| format!("\"{s}\" is not a positive number or 'auto'"))
 }
 
 /// Parses seconds with an optional fraction: `10`, `0.5`, `2.25`.
@@ -469,6 +494,28 @@ mod tests {
                 Err(UsageError::Invalid(_))
             ));
         }
+    }
+
+    #[test]
+    fn concurrency_auto() {
+        let cli = parse(&["-c", "auto", "--per-host", "8", "x"]).unwrap();
+        let cfg = cli.scrape.to_config(&cli.log, true).unwrap();
+        assert!(cfg.auto);
+        assert_eq!((cfg.concurrency.get(), cfg.per_host.get()), (64, 8));
+        let cli = parse(&["-c", "AUTO", "--max-concurrency", "10", "x"]).unwrap();
+        let cfg = cli.scrape.to_config(&cli.log, true).unwrap();
+        assert_eq!((cfg.auto, cfg.concurrency.get()), (true, 10));
+        let cli = parse(&["-c", "auto", "--sequential", "x"]).unwrap();
+        assert!(!cli.scrape.to_config(&cli.log, true).unwrap().auto);
+        assert!(
+            !parse(&["x"])
+                .unwrap()
+                .scrape
+                .to_config(&cli.log, true)
+                .unwrap()
+                .auto
+        );
+        assert!(parse(&["-c", "fast", "x"]).is_err());
     }
 
     #[test]

@@ -29,6 +29,9 @@ use crate::fetch::{retry_delay, FetchConfig, FetchError, Fetcher, Page};
 use crate::input::Line;
 use crate::record::{ErrorKind, FoundPrice, Record, RecordError};
 
+pub mod limit;
+use limit::{AutoLimit, Sample};
+
 /// Distinct URLs remembered for de-duplication. Beyond this window a repeated
 /// URL is fetched again: remembering every URL of a 10-million-line list would
 /// make memory grow with the list.
@@ -45,6 +48,8 @@ pub struct EngineConfig {
     pub lookahead: usize,
     pub extract: Arc<ExtractOptions>,
     pub parse_on: ParseOn,
+    /// `--concurrency auto`: a gate under `concurrency` whose size adapts (see [`limit`]).
+    pub auto: Option<Arc<AutoLimit>>,
 }
 
 impl EngineConfig {
@@ -159,13 +164,13 @@ pub async fn run<L: Into<Line>, E>(
             Some(s) => (s.clone(), true),
             None => {
                 let host = host_limit(&mut hosts, &url, cfg.per_host);
-                let fut: Pin<Box<dyn Future<Output = Arc<Fetched>> + Send>> = Box::pin(process(
-                    url.clone(),
-                    fetcher.clone(),
-                    global.clone(),
+                let slots = Slots {
                     host,
-                    parser.clone(),
-                ));
+                    global: global.clone(),
+                    auto: cfg.auto.clone(),
+                };
+                let fut: Pin<Box<dyn Future<Output = Arc<Fetched>> + Send>> =
+                    Box::pin(process(url.clone(), fetcher.clone(), slots, parser.clone()));
                 let s = fut.shared();
                 if dedup_order.len() >= DEDUP_WINDOW {
                     if let Some(old) = dedup_order.pop_front() {
@@ -321,15 +326,8 @@ fn to_record(index: u64, url: &Url, f: &Fetched) -> Record {
 
 /// Fetches one URL with retries and extracts its price. A panic anywhere in
 /// here becomes an error record instead of a lost one.
-async fn process(
-    url: Url,
-    fetcher: Fetcher,
-    global: Arc<Semaphore>,
-    host: Arc<Semaphore>,
-    parser: Parser,
-) -> Arc<Fetched> {
-    let guarded =
-        AssertUnwindSafe(fetch_with_retries(url, fetcher, global, host, parser)).catch_unwind();
+async fn process(url: Url, fetcher: Fetcher, slots: Slots, parser: Parser) -> Arc<Fetched> {
+    let guarded = AssertUnwindSafe(fetch_with_retries(url, fetcher, slots, parser)).catch_unwind();
     Arc::new(guarded.await.unwrap_or_else(|panic| {
         let what = panic_message(panic.as_ref());
         tracing::error!("internal error while processing a page: {what}");
@@ -343,23 +341,35 @@ async fn process(
     }))
 }
 
-async fn fetch_with_retries(
-    url: Url,
-    fetcher: Fetcher,
-    global: Arc<Semaphore>,
+/// The limits one request passes: its host's, the global one, and the
+/// adaptive gate of `--concurrency auto`.
+struct Slots {
     host: Arc<Semaphore>,
-    parser: Parser,
-) -> Fetched {
+    global: Arc<Semaphore>,
+    auto: Option<Arc<AutoLimit>>,
+}
+
+async fn fetch_with_retries(url: Url, fetcher: Fetcher, slots: Slots, parser: Parser) -> Fetched {
     let started = std::sync::OnceLock::new();
     let (attempts, (status, final_url, result)) = with_retries(fetcher.config(), |_| {
-        let (url, fetcher, global, host, parser, started) =
-            (&url, &fetcher, &global, &host, &parser, &started);
+        let (url, fetcher, slots, parser, started) = (&url, &fetcher, &slots, &parser, &started);
         async move {
             let (attempt, backlog) = {
-                let (_host, backlog, _global) = request_slots(host, &parser.backlog, global).await;
+                let (_host, backlog, _global) =
+                    request_slots(&slots.host, &parser.backlog, &slots.global).await;
+                // Last, so that only requests about to go on the wire hold one.
+                let auto = match &slots.auto {
+                    Some(gate) => Some(gate.acquire().await),
+                    None => None,
+                };
                 // Latency counts from the first request, not from time in the queue.
                 started.get_or_init(Instant::now);
-                (fetcher.attempt(url).await, backlog)
+                let sent = Instant::now();
+                let attempt = fetcher.attempt(url).await;
+                if let Some(permit) = auto {
+                    permit.finish(auto_sample(&attempt.result, sent.elapsed()));
+                }
+                (attempt, backlog)
             };
             let final_url = attempt.final_url.as_ref().map(Url::to_string);
             match attempt.result {
@@ -385,6 +395,20 @@ async fn fetch_with_retries(
         attempts,
         elapsed: started.get().map_or(Duration::ZERO, |s| s.elapsed()),
         result,
+    }
+}
+
+/// What an attempt tells the adaptive limit: any answer is a latency sample,
+/// but 429/503, timeouts and connect failures say the server is overloaded.
+fn auto_sample(result: &Result<Page, FetchError>, rtt: Duration) -> Sample {
+    match result {
+        Err(FetchError::HttpStatus {
+            status: 429 | 503, ..
+        })
+        | Err(FetchError::Timeout(_) | FetchError::ConnectTimeout(_) | FetchError::Connect(_)) => {
+            Sample::Overload
+        }
+        _ => Sample::Answered(rtt),
     }
 }
 

@@ -15,6 +15,7 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use crate::aggregate::{Aggregator, Summary};
+use crate::engine::limit::AutoLimit;
 use crate::engine::{self, EngineConfig, Finished, ParseOn};
 use crate::extract::ExtractOptions;
 use crate::fetch::{FetchConfig, Fetcher};
@@ -39,6 +40,8 @@ pub struct RunConfig {
     pub quiet: bool,
     pub strict: bool,
     pub parse_on: ParseOn,
+    /// `--concurrency auto`: adapt the level under `concurrency` (the cap).
+    pub auto: bool,
     /// `--db`: the price-history database.
     pub db: Option<PathBuf>,
     pub resume: bool,
@@ -64,6 +67,7 @@ impl RunConfig {
             quiet: false,
             strict: false,
             parse_on: ParseOn::Blocking,
+            auto: false,
             db: None,
             resume: false,
         }
@@ -163,6 +167,7 @@ pub async fn scrape_recorded(
         lookahead: EngineConfig::default_lookahead(cfg.concurrency.get()),
         extract: Arc::new(cfg.extract.clone()),
         parse_on: cfg.parse_on,
+        auto: cfg.auto.then(|| AutoLimit::new(cfg.concurrency.get())),
     };
     let (tx, rx) = mpsc::channel(engine_cfg.lookahead);
     let resume = recorder.as_mut().and_then(RunRecorder::take_resume);
@@ -184,11 +189,13 @@ pub async fn scrape_recorded(
     let (input_ok_tx, input_ok_rx) = std::sync::mpsc::channel();
     let output = {
         let cancel = cancel.clone();
+        let auto = engine_cfg.auto.clone();
         tokio::task::spawn_blocking(move || {
             let sink = Sink {
                 writer,
                 recorder,
                 progress,
+                auto,
             };
             write_records(rx, sink, aggregator, started, cancel, input_ok_rx)
         })
@@ -231,6 +238,8 @@ struct Sink {
     writer: RecordWriter,
     recorder: Option<RunRecorder>,
     progress: Option<Progress>,
+    /// Read once the engine is done, for the summary.
+    auto: Option<Arc<AutoLimit>>,
 }
 
 enum WriteFailure {
@@ -259,6 +268,7 @@ fn write_records(
         mut writer,
         recorder,
         progress,
+        auto,
     } = sink;
     let mut failure: Option<WriteFailure> = None;
     while let Some(Finished { record, permit }) = rx.blocking_recv() {
@@ -290,6 +300,7 @@ fn write_records(
     };
     let mut summary = agg.finish(started.elapsed());
     summary.interrupted = cancel.is_cancelled();
+    summary.auto_concurrency = auto.map(|gate| gate.report());
     let mut store_failure = None;
     if let Some(r) = recorder {
         match r.finish(cancel.is_cancelled()) {

@@ -179,6 +179,7 @@ fn engine_cfg(lookahead: usize) -> EngineConfig {
         lookahead,
         extract: Arc::new(ExtractOptions::default()),
         parse_on: ParseOn::Inline,
+        auto: None,
     }
 }
 
