@@ -3,6 +3,7 @@
 
 mod support;
 
+mod auto;
 mod caps;
 mod extract_cmd;
 mod faults;
