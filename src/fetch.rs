@@ -421,7 +421,7 @@ fn classify(err: reqwest::Error) -> FetchError {
         let mut tls = false;
         let mut cur = err.source();
         while let Some(e) = cur {
-            tls |= is_rustls(e);
+            tls |= net::is_rustls(e);
             cur = e.source();
         }
         return if tls {
@@ -436,23 +436,6 @@ fn classify(err: reqwest::Error) -> FetchError {
     // The request was sent but the connection failed before a response
     // (reset, closed): a connection failure, and worth a retry.
     FetchError::Connect(message)
-}
-
-/// A handshake failure is a rustls error, seen as such or wrapped in io
-/// errors (hyper-util nests two); an io error's `source()` skips what it
-/// wraps, so the wrapped errors are reached through `get_ref`.
-fn is_rustls(e: &(dyn StdError + 'static)) -> bool {
-    let mut cur = Some(e);
-    while let Some(e) = cur {
-        if e.is::<rustls::Error>() {
-            return true;
-        }
-        cur = e
-            .downcast_ref::<std::io::Error>()
-            .and_then(|io| io.get_ref())
-            .map(|inner| inner as &(dyn StdError + 'static));
-    }
-    false
 }
 
 /// "outer: inner: innermost", skipping layers that repeat their source's text.

@@ -70,6 +70,23 @@ impl NetOptions {
     }
 }
 
+/// A handshake failure is a rustls error, seen as such or wrapped in io
+/// errors (hyper-util nests two); an io error's `source()` skips what it
+/// wraps, so the wrapped errors are reached through `get_ref`.
+pub(super) fn is_rustls(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cur = Some(e);
+    while let Some(e) = cur {
+        if e.is::<rustls::Error>() {
+            return true;
+        }
+        cur = e
+            .downcast_ref::<std::io::Error>()
+            .and_then(|io| io.get_ref())
+            .map(|inner| inner as &(dyn std::error::Error + 'static));
+    }
+    false
+}
+
 /// `NO_PROXY` (or, if unset, `no_proxy`) lists `*`: no host uses a proxy.
 fn no_proxy_is_wildcard() -> bool {
     ["NO_PROXY", "no_proxy"]
