@@ -29,6 +29,8 @@ use crate::price::parse_price_hinted;
 use crate::record::{FoundPrice, Record};
 use crate::store::{self, StoreError};
 
+mod cluster;
+
 /// A failure that stops the whole run (as opposed to one URL failing): each
 /// stage's own error, passed through with its message.
 #[derive(Debug, thiserror::Error)]
@@ -43,6 +45,8 @@ pub enum RunError {
     Output(#[from] OutputError),
     #[error(transparent)]
     Store(#[from] StoreError),
+    #[error(transparent)]
+    Cluster(#[from] crate::cluster::ClusterError),
     #[error("cannot start demo shop: {0}")]
     Demo(#[source] std::io::Error),
 }
@@ -80,6 +84,10 @@ pub async fn run(cli: Cli, cancel: CancellationToken) -> Result<Outcome, RunErro
             print_stdout(&store::history_report(&a.db, &a.url, a.format)?)?;
             Ok(Outcome::default())
         }
+        Some(Command::Enqueue(a)) => cluster::enqueue(&a, &cli.log, &cancel).await,
+        Some(Command::Worker(a)) => cluster::worker(&a, &cli.log, cancel).await,
+        Some(Command::Collect(a)) => cluster::collect(&a, &cli.log).await,
+        Some(Command::Status(a)) => cluster::status(&a).await,
     }
 }
 

@@ -21,7 +21,9 @@ use crate::input::InputSource;
 use crate::output::Format;
 use crate::pipeline::RunConfig;
 
+mod cluster;
 mod net;
+pub use cluster::{CollectArgs, EnqueueArgs, JobArgs, StatusArgs, WorkerArgs};
 pub use net::NetArgs;
 
 /// Flags that parse but make no sense together or name nothing valid: the
@@ -65,6 +67,14 @@ pub enum Command {
     Changes(ChangesArgs),
     /// Print one URL's price series recorded by `scrape --db` runs.
     History(HistoryArgs),
+    /// Stream a URL list into a Redis job, for `scrape worker`s to share.
+    Enqueue(EnqueueArgs),
+    /// Scrape a Redis job's URLs as one of its workers (fetch flags as for a run).
+    Worker(WorkerArgs),
+    /// Write a finished Redis job's records, in input order.
+    Collect(CollectArgs),
+    /// Show where a Redis job stands: enqueued, pending per worker, done, rate.
+    Status(StatusArgs),
 }
 
 /// Logging flags, shared by every subcommand.

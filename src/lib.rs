@@ -7,12 +7,14 @@
 //! Modules depend one way, bottom to top (`tests/it/layering.rs` checks it):
 //! `record` (plain data) → `price` → `extract` → `aggregate`, `fetch`, `input`
 //! → `output` → `store` → `engine`, `progress` → `pipeline`, `shutdown` →
-//! `bench`, `demo` → `cli` → `app` → `main`. Each stage owns its config and
+//! `cluster` (Redis Streams scale-out) → `bench`, `demo` → `cli` → `app` →
+//! `main`. Each stage owns its config and
 //! error type; `cli` maps flags onto them and `app` picks the exit code.
 pub mod aggregate;
 pub mod app;
 pub mod bench;
 pub mod cli;
+pub mod cluster;
 pub mod demo;
 pub mod engine;
 pub mod extract;

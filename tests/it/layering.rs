@@ -22,6 +22,7 @@ const LAYERS: &[&[&str]] = &[
     &["store"],
     &["engine", "progress"],
     &["pipeline", "shutdown"],
+    &["cluster"],
     &["bench", "demo"],
     &["cli"],
     &["app"],

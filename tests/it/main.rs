@@ -5,6 +5,7 @@ mod support;
 
 mod auto;
 mod caps;
+mod cluster;
 mod extract_cmd;
 mod faults;
 mod input;

@@ -10,6 +10,7 @@ use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 pub mod net;
+pub mod redis_server;
 
 use scrape::demo::BackgroundShop;
 use scrape::output::Document;

@@ -1,0 +1,499 @@
+//! `scrape worker`: one consumer of a job's group, running the same engine
+//! as a local run.
+//!
+//! ```text
+//! feeder: XAUTOCLAIM (stale entries first) / XREADGROUP ─► engine ─► storer: EVALSHA store (XACK + XADD)
+//! ```
+//!
+//! The feeder holds at most a window of entries (twice `-c`) so that the
+//! entries of a job stay free for other workers. The storer writes each
+//! finished record with one script that acknowledges the entry and, only if
+//! the acknowledgement took (nobody stored this line before), appends the
+//! record to the results stream and counts it: a record is never acked
+//! without being stored, and a line claimed by two workers is stored once.
+//! Records cut short by a stop (`cancelled`) are not stored: their entries
+//! are released (made claimable at once), and so is every entry the engine
+//! never took. A SIGKILLed worker's entries are claimed by the others once
+//! idle for `--claim-idle`. A worker exits when the job's done count reaches
+//! its line count.
+
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use redis::streams::{StreamAutoClaimReply, StreamId, StreamReadReply};
+use tokio::sync::{mpsc, Semaphore};
+use tokio_util::sync::CancellationToken;
+
+use super::{ClusterError, JobKeys, Redis, GROUP};
+use crate::aggregate::{Aggregator, Summary};
+use crate::engine::limit::AutoLimit;
+use crate::engine::{self, EngineConfig, Finished};
+use crate::fetch::Fetcher;
+use crate::input::{self, Entry};
+use crate::pipeline::RunConfig;
+use crate::record::{ErrorKind, Record};
+
+/// KEYS: urls, results, meta. ARGV: group, entry id, index, record JSON,
+/// 1 if the record failed. Returns 1 when stored, 0 when the line was
+/// already stored (by a worker that claimed it too).
+const STORE: &str = r#"
+if redis.call('XACK', KEYS[1], ARGV[1], ARGV[2]) == 0 then return 0 end
+redis.call('XADD', KEYS[2], '*', 'index', ARGV[3], 'record', ARGV[4])
+redis.call('XDEL', KEYS[1], ARGV[2])
+redis.call('HINCRBY', KEYS[3], 'done', 1)
+if ARGV[5] == '1' then redis.call('HINCRBY', KEYS[3], 'failed', 1) end
+return 1
+"#;
+
+/// Records stored per round trip at most (one pipeline of script calls).
+const STORE_BATCH: usize = 64;
+
+/// Entries asked for per read at most.
+const READ_BATCH: usize = 256;
+
+/// How long one XREADGROUP waits for new entries; also how often an idle
+/// worker checks whether the job is done and looks for stale entries.
+const BLOCK: Duration = Duration::from_secs(1);
+
+/// Settings of one worker.
+#[derive(Debug, Clone)]
+pub struct WorkerConfig {
+    pub redis: String,
+    pub job: String,
+    /// Engine, fetch and extraction settings (input and output unused).
+    pub run: RunConfig,
+    /// Entries pending this long with another worker are taken over.
+    pub claim_idle: Duration,
+    /// This worker's name in the group (unique per process).
+    pub consumer: String,
+}
+
+/// What one worker did.
+#[derive(Debug, Clone)]
+pub struct WorkerReport {
+    /// Over the records this worker stored.
+    pub summary: Summary,
+    pub stored: u64,
+    /// Records not stored because another worker stored the line first.
+    pub duplicates: u64,
+    /// Entries handed back unfinished (Ctrl-C).
+    pub released: u64,
+    pub interrupted: bool,
+}
+
+/// The entries this worker holds, by line index: held from delivery until
+/// their record is stored or they are released. A std mutex: held for a map
+/// operation only, never across an await.
+type Held = Arc<Mutex<HashMap<u64, String>>>;
+
+fn lock(held: &Held) -> std::sync::MutexGuard<'_, HashMap<u64, String>> {
+    held.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// A unique consumer name: host, process id and a random suffix.
+pub fn consumer_name() -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_owned())
+        .unwrap_or_else(|_| "host".into());
+    format!("{host}-{}-{:04x}", std::process::id(), fastrand::u16(..))
+}
+
+/// Works on the job until it is done or `cancel` fires.
+pub async fn work(
+    cfg: &WorkerConfig,
+    cancel: CancellationToken,
+) -> Result<WorkerReport, ClusterError> {
+    let keys = JobKeys::new(&cfg.job);
+    let mut feed_redis = Redis::connect(&cfg.redis, &[STORE]).await?;
+    if feed_redis.meta(&keys).await?.is_none() {
+        return Err(ClusterError::NoSuchJob(cfg.job.clone()));
+    }
+    let started_ms = redis::cmd("HSETNX")
+        .arg(&keys.meta)
+        .arg("started_ms")
+        .arg(super::now_ms())
+        .to_owned();
+    feed_redis.query::<()>(&started_ms).await?;
+    let store_redis = feed_redis.another().await?;
+    let run = &cfg.run;
+    let fetcher = Fetcher::new(&run.fetch, run.per_host.get()).map_err(ClusterError::Client)?;
+    let engine_cfg = EngineConfig {
+        concurrency: run.concurrency.get(),
+        per_host: run.per_host.get(),
+        lookahead: EngineConfig::default_lookahead(run.concurrency.get()),
+        extract: Arc::new(run.extract.clone()),
+        parse_on: run.parse_on,
+        auto: run.auto.then(|| AutoLimit::new(run.concurrency.get())),
+    };
+    // A stop of this worker alone (Redis gone for good) or Ctrl-C.
+    let stop = cancel.child_token();
+    let held: Held = Arc::default();
+    let window = Arc::new(Semaphore::new((run.concurrency.get() * 2).max(8)));
+    let (entry_tx, entry_rx) = mpsc::channel::<Result<Entry, Infallible>>(READ_BATCH);
+    let (out_tx, out_rx) = mpsc::channel(engine_cfg.lookahead);
+    let started = Instant::now();
+    let feeder = Feeder {
+        redis: feed_redis,
+        keys: keys.clone(),
+        consumer: cfg.consumer.clone(),
+        claim_idle: cfg.claim_idle,
+        window: window.clone(),
+        held: held.clone(),
+        stop: stop.clone(),
+    };
+    let feeding = tokio::spawn(feeder.run(entry_tx));
+    let storer = Storer {
+        redis: store_redis,
+        keys: keys.clone(),
+        consumer: cfg.consumer.clone(),
+        claim_idle: cfg.claim_idle,
+        window,
+        held: held.clone(),
+        stop: stop.clone(),
+        agg: Aggregator::new(run.sequential, run.concurrency.get()),
+        tally: Tally::default(),
+    };
+    let storing = tokio::spawn(storer.run(out_rx));
+    let Ok(()) = engine::run(&engine_cfg, fetcher, entry_rx, out_tx, stop.clone()).await;
+    let fed = feeding.await;
+    let stored = storing.await;
+    let (mut redis, fed) = match fed {
+        Ok((redis, result)) => (redis, result),
+        Err(e) => return Err(join_failed(e)),
+    };
+    let (agg, mut tally, store_result) = match stored {
+        Ok(parts) => parts,
+        Err(e) => return Err(join_failed(e)),
+    };
+    // Delivered to this worker but never taken by the engine (a stop).
+    let left: Vec<String> = lock(&held).drain().map(|(_, id)| id).collect();
+    if !left.is_empty() {
+        tally.released += left.len() as u64;
+        release(&mut redis, &keys, &cfg.consumer, cfg.claim_idle, &left).await?;
+    }
+    fed?;
+    store_result?;
+    if !cancel.is_cancelled() {
+        leave_group(&mut redis, &keys, &cfg.consumer).await?;
+    }
+    let mut summary = agg.finish(started.elapsed());
+    summary.interrupted = cancel.is_cancelled();
+    summary.auto_concurrency = engine_cfg.auto.map(|gate| gate.report());
+    Ok(WorkerReport {
+        summary,
+        stored: tally.stored,
+        duplicates: tally.duplicates,
+        released: tally.released,
+        interrupted: cancel.is_cancelled(),
+    })
+}
+
+fn join_failed(e: tokio::task::JoinError) -> ClusterError {
+    ClusterError::Task(e.to_string())
+}
+
+/// Reads entries for the engine, stale ones first.
+struct Feeder {
+    redis: Redis,
+    keys: JobKeys,
+    consumer: String,
+    claim_idle: Duration,
+    window: Arc<Semaphore>,
+    held: Held,
+    stop: CancellationToken,
+}
+
+impl Feeder {
+    /// Gives its connection back for the final release.
+    async fn run(
+        mut self,
+        tx: mpsc::Sender<Result<Entry, Infallible>>,
+    ) -> (Redis, Result<(), ClusterError>) {
+        let result = self.feed(&tx).await;
+        if result.is_err() {
+            self.stop.cancel();
+        }
+        (self.redis, result)
+    }
+
+    async fn feed(
+        &mut self,
+        tx: &mpsc::Sender<Result<Entry, Infallible>>,
+    ) -> Result<(), ClusterError> {
+        let mut cursor = String::from("0-0");
+        let mut claim_now = true;
+        while !self.stop.is_cancelled() {
+            let room = self.window.available_permits();
+            if room == 0 {
+                tokio::select! {
+                    biased;
+                    () = self.stop.cancelled() => break,
+                    permit = self.window.acquire() => drop(permit),
+                }
+                continue;
+            }
+            let want = room.min(READ_BATCH);
+            let mut got = Vec::new();
+            if claim_now {
+                let reply: StreamAutoClaimReply = self
+                    .redis
+                    .query(
+                        redis::cmd("XAUTOCLAIM")
+                            .arg(&self.keys.urls)
+                            .arg(GROUP)
+                            .arg(&self.consumer)
+                            .arg(self.claim_idle.as_millis() as u64)
+                            .arg(&cursor)
+                            .arg("COUNT")
+                            .arg(want),
+                    )
+                    .await?;
+                // A full scan of the pending list done: wait for the next idle spell.
+                claim_now = reply.next_stream_id != "0-0";
+                cursor = reply.next_stream_id;
+                got = reply.claimed;
+                if !got.is_empty() {
+                    tracing::info!(entries = got.len(), "claimed stale entries");
+                }
+            }
+            if got.is_empty() {
+                let reply: Option<StreamReadReply> = self
+                    .redis
+                    .query(
+                        redis::cmd("XREADGROUP")
+                            .arg("GROUP")
+                            .arg(GROUP)
+                            .arg(&self.consumer)
+                            .arg("COUNT")
+                            .arg(want)
+                            .arg("BLOCK")
+                            .arg(BLOCK.as_millis() as u64)
+                            .arg("STREAMS")
+                            .arg(&self.keys.urls)
+                            .arg(">"),
+                    )
+                    .await?;
+                got = reply
+                    .into_iter()
+                    .flat_map(|r| r.keys)
+                    .flat_map(|k| k.ids)
+                    .collect();
+            }
+            if got.is_empty() {
+                if lock(&self.held).is_empty() && self.drained().await? {
+                    break;
+                }
+                // Idle: someone may have died holding entries.
+                claim_now = true;
+                continue;
+            }
+            for sid in got {
+                let (index, url) = self.parse(&sid)?;
+                if lock(&self.held).contains_key(&index) {
+                    // Already in flight here (claimed back from ourselves).
+                    continue;
+                }
+                // There is room: at most `room` entries were asked for.
+                match self.window.clone().try_acquire_owned() {
+                    Ok(p) => p.forget(),
+                    Err(_) => match self.window.acquire().await {
+                        Ok(p) => p.forget(),
+                        Err(_) => break,
+                    },
+                }
+                lock(&self.held).insert(index, sid.id.clone());
+                let entry = Entry {
+                    index,
+                    target: input::parse_url(&url),
+                    raw: url,
+                };
+                if tx.send(Ok(entry)).await.is_err() {
+                    return Ok(());
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn parse(&self, sid: &StreamId) -> Result<(u64, String), ClusterError> {
+        match (sid.get::<u64>("index"), sid.get::<String>("url")) {
+            (Some(i), Some(u)) => Ok((i, u)),
+            _ => Err(ClusterError::Malformed {
+                job: self.keys.job.clone(),
+                key: self.keys.urls.clone(),
+                id: sid.id.clone(),
+            }),
+        }
+    }
+
+    /// All lines enqueued and stored.
+    async fn drained(&mut self) -> Result<bool, ClusterError> {
+        match self.redis.meta(&self.keys).await? {
+            Some(m) => Ok(m.ready() && m.done >= m.lines),
+            None => Err(ClusterError::NoSuchJob(self.keys.job.clone())),
+        }
+    }
+}
+
+#[derive(Debug, Default)]
+struct Tally {
+    stored: u64,
+    duplicates: u64,
+    released: u64,
+}
+
+/// Stores finished records, acknowledging their entries.
+struct Storer {
+    redis: Redis,
+    keys: JobKeys,
+    consumer: String,
+    claim_idle: Duration,
+    window: Arc<Semaphore>,
+    held: Held,
+    stop: CancellationToken,
+    agg: Aggregator,
+    tally: Tally,
+}
+
+impl Storer {
+    async fn run(
+        mut self,
+        mut rx: mpsc::Receiver<Finished>,
+    ) -> (Aggregator, Tally, Result<(), ClusterError>) {
+        let mut result = Ok(());
+        let mut batch = Vec::with_capacity(STORE_BATCH);
+        while let Some(first) = rx.recv().await {
+            batch.push(first);
+            while batch.len() < STORE_BATCH {
+                match rx.try_recv() {
+                    Ok(f) => batch.push(f),
+                    Err(_) => break,
+                }
+            }
+            // After a failure the engine is drained without storing: those
+            // entries stay pending and another worker claims them.
+            if result.is_ok() {
+                if let Err(e) = self.store(&batch).await {
+                    self.stop.cancel();
+                    result = Err(e);
+                }
+            }
+            for f in batch.drain(..) {
+                lock(&self.held).remove(&f.record.index);
+                self.window.add_permits(1);
+            }
+        }
+        (self.agg, self.tally, result)
+    }
+
+    async fn store(&mut self, batch: &[Finished]) -> Result<(), ClusterError> {
+        let mut pipe = redis::pipe();
+        let mut sent: Vec<&Record> = Vec::new();
+        let mut released = Vec::new();
+        for Finished { record, .. } in batch {
+            let Some(id) = lock(&self.held).get(&record.index).cloned() else {
+                tracing::warn!(
+                    index = record.index,
+                    "record for an entry not held; dropped"
+                );
+                continue;
+            };
+            if record.error.as_ref().map(|e| e.kind) == Some(ErrorKind::Cancelled) {
+                released.push(id);
+                continue;
+            }
+            let json = serde_json::to_string(record).map_err(|e| ClusterError::Malformed {
+                job: self.keys.job.clone(),
+                key: self.keys.results.clone(),
+                id: e.to_string(),
+            })?;
+            pipe.cmd("EVALSHA")
+                .arg(self.redis.script_hash(0))
+                .arg(3)
+                .arg(&self.keys.urls)
+                .arg(&self.keys.results)
+                .arg(&self.keys.meta)
+                .arg(GROUP)
+                .arg(id)
+                .arg(record.index)
+                .arg(json)
+                .arg(if record.ok { "0" } else { "1" });
+            sent.push(record);
+        }
+        if !sent.is_empty() {
+            let replies: Vec<i64> = self.redis.query_pipe(&pipe).await?;
+            for (record, stored) in sent.iter().zip(replies) {
+                if stored == 1 {
+                    self.tally.stored += 1;
+                    self.agg.add(record);
+                } else {
+                    self.tally.duplicates += 1;
+                }
+            }
+        }
+        if !released.is_empty() {
+            self.tally.released += released.len() as u64;
+            release(
+                &mut self.redis,
+                &self.keys,
+                &self.consumer,
+                self.claim_idle,
+                &released,
+            )
+            .await?;
+        }
+        Ok(())
+    }
+}
+
+/// Hands entries back: they stay this consumer's, but look idle for
+/// `claim_idle` already, so the next XAUTOCLAIM of any worker takes them.
+async fn release(
+    redis: &mut Redis,
+    keys: &JobKeys,
+    consumer: &str,
+    claim_idle: Duration,
+    ids: &[String],
+) -> Result<(), ClusterError> {
+    let mut cmd = redis::cmd("XCLAIM");
+    cmd.arg(&keys.urls).arg(GROUP).arg(consumer).arg(0).arg(ids);
+    cmd.arg("IDLE")
+        .arg(claim_idle.as_millis() as u64)
+        .arg("JUSTID");
+    redis.query::<redis::Value>(&cmd).await.map(drop)
+}
+
+/// Removes this consumer from the group when it holds nothing, so that
+/// `scrape status` lists live workers only. XGROUP DELCONSUMER would drop
+/// pending entries too: it runs only when XPENDING says there are none.
+async fn leave_group(
+    redis: &mut Redis,
+    keys: &JobKeys,
+    consumer: &str,
+) -> Result<(), ClusterError> {
+    let pending: Vec<redis::Value> = redis
+        .query(
+            redis::cmd("XPENDING")
+                .arg(&keys.urls)
+                .arg(GROUP)
+                .arg("-")
+                .arg("+")
+                .arg(1)
+                .arg(consumer),
+        )
+        .await?;
+    if pending.is_empty() {
+        redis
+            .query::<redis::Value>(
+                redis::cmd("XGROUP")
+                    .arg("DELCONSUMER")
+                    .arg(&keys.urls)
+                    .arg(GROUP)
+                    .arg(consumer),
+            )
+            .await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,238 @@
+//! Scale-out on Redis Streams, end to end: the real binary as `enqueue`,
+//! several `worker` processes (one SIGKILLed mid-run, one stopped with
+//! Ctrl-C), `collect` and `status`, against a real `redis-server` and the
+//! demo shop. Skipped, with a note, where `redis-server` is not installed
+//! (a failure under `CI=true`).
+
+use std::process::Child;
+use std::time::Duration;
+
+use redis::streams::StreamInfoConsumersReply;
+use scrape::demo::{product_page, BackgroundShop, ShopConfig};
+use scrape::output::Document;
+use scrape::record::{ErrorKind, Record};
+
+use crate::support::redis_server::{closed_port, RedisServer};
+use crate::support::{list, scrape, spawn, wait_for, Run};
+
+fn meta_u64(server: &RedisServer, job: &str, field: &str) -> u64 {
+    let v: Option<u64> = redis::cmd("HGET")
+        .arg(format!("scrape:{{{job}}}:meta"))
+        .arg(field)
+        .query(&mut server.conn())
+        .expect("HGET");
+    v.unwrap_or(0)
+}
+
+fn signal(child: &Child, sig: libc::c_int) {
+    // SAFETY: sending a signal to our own child process.
+    let rc = unsafe { libc::kill(child.id() as libc::pid_t, sig) };
+    assert_eq!(rc, 0);
+}
+
+/// Product pages spread over the shop's three listeners (three hosts), with
+/// one line that is not a URL, in the middle.
+fn three_host_list(shop: &BackgroundShop, pages: u64) -> Vec<String> {
+    let addrs = shop.addrs();
+    let mut lines: Vec<String> = (1..=pages)
+        .map(|n| format!("http://{}/product/{n}", addrs[n as usize % addrs.len()]))
+        .collect();
+    lines.insert(pages as usize / 2, "not a url".into());
+    lines
+}
+
+/// Records with their timings cleared: what two runs must agree on.
+fn untimed(mut records: Vec<Record>) -> Vec<Record> {
+    for r in &mut records {
+        r.elapsed_ms = 0.0;
+    }
+    records
+}
+
+#[test]
+fn three_workers_one_killed_every_line_exactly_once_in_order() {
+    let Some(server) = RedisServer::start("three_workers_one_killed") else {
+        return;
+    };
+    let shop = BackgroundShop::start(ShopConfig {
+        latency: Duration::from_millis(2),
+        jitter: Duration::from_millis(4),
+        listeners: 3,
+        ..ShopConfig::default()
+    })
+    .unwrap();
+    let lines = three_host_list(&shop, 2000);
+    let l = list(&lines);
+    let url = server.url();
+    let job = "nightly";
+    let enqueue = ["enqueue", "--redis", &url, "--job", job, "-q", l.path()];
+    scrape(&enqueue, None).code(0);
+    assert_eq!(meta_u64(&server, job, "lines"), lines.len() as u64);
+    // A second enqueue of the same job adds nothing.
+    let again = scrape(&enqueue, None);
+    again.code(2);
+    assert!(again.stderr.contains("already enqueued"), "{again}");
+
+    let worker = [
+        "worker",
+        "--redis",
+        &url,
+        "--job",
+        job,
+        "-c",
+        "8",
+        "--claim-idle",
+        "1",
+    ];
+    let mut workers: Vec<(Child, String)> = (0..3).map(|_| spawn(&worker)).collect();
+    wait_for("300 records stored", Duration::from_secs(60), || {
+        meta_u64(&server, job, "done") >= 300
+    });
+    let (victim, _) = workers.remove(0);
+    signal(&victim, libc::SIGKILL);
+    let mut victim = victim;
+    let _ = victim.wait();
+    // The killed worker held entries it never stored: the others claim them.
+    let consumers: StreamInfoConsumersReply = redis::cmd("XINFO")
+        .arg("CONSUMERS")
+        .arg(format!("scrape:{{{job}}}:urls"))
+        .arg("workers")
+        .query(&mut server.conn())
+        .unwrap();
+    let tag = format!("-{}-", victim.id());
+    let held = consumers
+        .consumers
+        .iter()
+        .find(|c| c.name.contains(&tag))
+        .map(|c| c.pending);
+    assert!(held.is_some_and(|n| n > 0), "killed worker held {held:?}");
+    for (child, cmd) in workers {
+        let run = Run::from_output(cmd, child.wait_with_output().unwrap());
+        // 1: the "not a url" line is a failed record, as in a local run.
+        assert!(run.code == 0 || run.code == 1, "{run}");
+        assert!(run.stderr.contains("stored"), "{run}");
+    }
+    assert_eq!(meta_u64(&server, job, "done"), lines.len() as u64);
+
+    let collect = scrape(
+        &["collect", "--redis", &url, "--job", job, "-f", "json"],
+        None,
+    );
+    collect.code(1);
+    let doc: Document = collect.doc();
+    let indexes: Vec<u64> = doc.results.iter().map(|r| r.index).collect();
+    assert_eq!(indexes, (0..lines.len() as u64).collect::<Vec<_>>());
+    for r in &doc.results {
+        if lines[r.index as usize] == "not a url" {
+            assert_eq!(
+                r.error.as_ref().map(|e| e.kind),
+                Some(ErrorKind::InvalidUrl)
+            );
+            continue;
+        }
+        let n: u64 = r.url.rsplit('/').next().unwrap().parse().unwrap();
+        let want = product_page(n, 0).expected;
+        let got = r.price.as_ref().map(|p| (p.amount, p.currency.clone()));
+        assert_eq!(
+            got,
+            want.map(|e| (e.amount, Some(e.currency.to_string()))),
+            "{r:?}"
+        );
+    }
+    assert_eq!(doc.summary.urls, lines.len() as u64);
+
+    // The same list scraped locally gives the same records.
+    let local = scrape(&["-f", "json", "-c", "8", l.path()], None);
+    local.code(1);
+    assert_eq!(untimed(local.doc().results), untimed(doc.results));
+}
+
+#[test]
+fn ctrl_c_hands_entries_back_and_another_worker_finishes_them() {
+    let Some(server) = RedisServer::start("ctrl_c_hands_entries_back") else {
+        return;
+    };
+    let shop = BackgroundShop::start(ShopConfig::default()).unwrap();
+    // Slow pages hold the worker's requests in flight at Ctrl-C.
+    let lines: Vec<String> = (1..=40)
+        .map(|n| format!("{}?delay_ms=400", shop.product_url(n)))
+        .collect();
+    let l = list(&lines);
+    let url = server.url();
+    let job = "ctrlc";
+    scrape(&["enqueue", "--redis", &url, "--job", job, l.path()], None).code(0);
+    // A claim idle of an hour: the second worker finishes in time only if
+    // the first handed its entries back.
+    let args = [
+        "worker",
+        "--redis",
+        &url,
+        "--job",
+        job,
+        "-c",
+        "4",
+        "--claim-idle",
+        "3600",
+    ];
+    let (first, cmd) = spawn(&args);
+    wait_for("4 requests in flight", Duration::from_secs(30), || {
+        shop.stats().in_flight >= 4
+    });
+    signal(&first, libc::SIGINT);
+    let run = Run::from_output(cmd, first.wait_with_output().unwrap());
+    run.code(130);
+    assert!(!run.stderr.contains(" 0 handed back"), "{run}");
+    let second = scrape(&args, None);
+    second.code(0);
+    let collect = scrape(
+        &["collect", "--redis", &url, "--job", job, "-f", "jsonl"],
+        None,
+    );
+    collect.code(0);
+    let mut records = collect.jsonl();
+    records.sort_by_key(|r| r.index);
+    assert_eq!(records.len(), lines.len(), "{collect}");
+    assert!(records.iter().all(|r| r.ok), "{collect}");
+}
+
+#[test]
+fn unreachable_redis_is_a_clear_error() {
+    // No server needed: nothing listens on this port.
+    let url = format!("redis://127.0.0.1:{}/", closed_port());
+    let l = list(&["http://127.0.0.1:1/".to_string()]);
+    for args in [
+        vec!["enqueue", "--redis", &url, "--job", "j", l.path()],
+        vec!["worker", "--redis", &url, "--job", "j"],
+        vec!["collect", "--redis", &url, "--job", "j"],
+        vec!["status", "--redis", &url, "--job", "j"],
+    ] {
+        let run = scrape(&args, None);
+        run.code(2);
+        assert!(run.stderr.contains("cannot reach redis at"), "{run}");
+    }
+}
+
+#[test]
+fn unknown_and_unfinished_jobs_are_refused() {
+    let Some(server) = RedisServer::start("unknown_and_unfinished_jobs") else {
+        return;
+    };
+    let url = server.url();
+    let run = scrape(&["worker", "--redis", &url, "--job", "nope"], None);
+    run.code(2);
+    assert!(run.stderr.contains("does not exist"), "{run}");
+    let l = list(&[
+        "http://127.0.0.1:1/a".to_string(),
+        "http://127.0.0.1:1/b".into(),
+    ]);
+    scrape(&["enqueue", "--redis", &url, "--job", "j", l.path()], None).code(0);
+    let run = scrape(&["collect", "--redis", &url, "--job", "j"], None);
+    run.code(2);
+    assert!(run.stderr.contains("0 of 2 lines done"), "{run}");
+    let status = scrape(&["status", "--redis", &url, "--job", "j", "--json"], None);
+    status.code(0);
+    let v: serde_json::Value = serde_json::from_str(&status.stdout).unwrap();
+    assert_eq!(v["lines"], 2);
+    assert_eq!(v["waiting"], 2);
+    assert_eq!(v["done"], 0);
+}
