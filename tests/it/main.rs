@@ -6,6 +6,7 @@ mod support;
 mod auto;
 mod caps;
 mod cluster;
+mod cluster_faults;
 mod extract_cmd;
 mod faults;
 mod input;

@@ -13,12 +13,24 @@ use std::time::{Duration, Instant};
 pub struct RedisServer {
     child: Child,
     port: u16,
+    /// Set for a persistent server: its data directory (AOF).
+    dir: Option<tempfile::TempDir>,
 }
 
 impl RedisServer {
     /// A fresh server, or `None` (after saying why) when `redis-server` is
     /// missing outside CI.
     pub fn start(test: &str) -> Option<RedisServer> {
+        RedisServer::launch(test, None)
+    }
+
+    /// A server that keeps its data across [`RedisServer::restart`]: an
+    /// append-only file, synced before every reply.
+    pub fn start_persistent(test: &str) -> Option<RedisServer> {
+        RedisServer::launch(test, Some(tempfile::tempdir().expect("temp dir")))
+    }
+
+    fn launch(test: &str, dir: Option<tempfile::TempDir>) -> Option<RedisServer> {
         if Command::new("redis-server")
             .arg("--version")
             .output()
@@ -37,29 +49,21 @@ impl RedisServer {
         let mut last = String::new();
         for _ in 0..5 {
             let port = free_port();
-            let mut child = Command::new("redis-server")
-                .args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
-                .args(["--save", "", "--appendonly", "no"])
-                .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .expect("spawn redis-server");
-            let deadline = Instant::now() + Duration::from_secs(20);
-            while Instant::now() < deadline {
-                if ping(port) {
-                    return Some(RedisServer { child, port });
-                }
-                if let Ok(Some(status)) = child.try_wait() {
-                    last = format!("redis-server on port {port} exited: {status}");
-                    break;
-                }
-                std::thread::sleep(Duration::from_millis(10));
+            match serve(port, dir.as_ref()) {
+                Ok(child) => return Some(RedisServer { child, port, dir }),
+                Err(e) => last = e,
             }
-            let _ = child.kill();
-            let _ = child.wait();
         }
         panic!("{test}: could not start redis-server: {last}");
+    }
+
+    /// Kills the server (SIGKILL: no goodbye to clients) and starts it
+    /// again on the same port after `down`, with the same data.
+    pub fn restart(&mut self, down: Duration) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        std::thread::sleep(down);
+        self.child = serve(self.port, self.dir.as_ref()).expect("restart redis-server");
     }
 
     pub fn url(&self) -> String {
@@ -79,6 +83,41 @@ impl Drop for RedisServer {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// Starts `redis-server` on `port` and waits until it answers PING.
+fn serve(port: u16, dir: Option<&tempfile::TempDir>) -> Result<Child, String> {
+    let mut cmd = Command::new("redis-server");
+    cmd.args(["--port", &port.to_string(), "--bind", "127.0.0.1"])
+        .args(["--save", ""]);
+    match dir {
+        Some(d) => {
+            cmd.args(["--appendonly", "yes", "--appendfsync", "always", "--dir"])
+                .arg(d.path());
+        }
+        None => {
+            cmd.args(["--appendonly", "no"]);
+        }
+    }
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .map_err(|e| format!("spawn redis-server: {e}"))?;
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while Instant::now() < deadline {
+        if ping(port) {
+            return Ok(child);
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            return Err(format!("redis-server on port {port} exited: {status}"));
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    Err(format!("redis-server on port {port} did not answer PING"))
 }
 
 fn free_port() -> u16 {

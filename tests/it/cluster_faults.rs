@@ -1,0 +1,148 @@
+//! Scale-out under faults: Redis restarted under running workers, and an
+//! enqueue interrupted half-way then resumed. Real `redis-server`, real
+//! binary; skipped where `redis-server` is missing (a failure under CI=true).
+
+use std::io::Write;
+use std::process::Stdio;
+use std::time::Duration;
+
+use scrape::demo::{BackgroundShop, ShopConfig};
+
+use crate::support::redis_server::RedisServer;
+use crate::support::{bin, list, scrape, spawn, wait_for, Run};
+
+fn meta_u64(server: &RedisServer, job: &str, field: &str) -> Option<u64> {
+    let conn = redis::Client::open(server.url()).and_then(|c| c.get_connection());
+    let mut conn = conn.ok()?;
+    redis::cmd("HGET")
+        .arg(format!("scrape:{{{job}}}:meta"))
+        .arg(field)
+        .query::<Option<u64>>(&mut conn)
+        .ok()
+        .flatten()
+}
+
+fn signal(pid: u32, sig: libc::c_int) {
+    // SAFETY: sending a signal to our own child process.
+    let rc = unsafe { libc::kill(pid as libc::pid_t, sig) };
+    assert_eq!(rc, 0);
+}
+
+#[test]
+fn workers_ride_out_a_redis_restart() {
+    let Some(mut server) = RedisServer::start_persistent("workers_ride_out_a_redis_restart") else {
+        return;
+    };
+    let shop = BackgroundShop::start(ShopConfig {
+        latency: Duration::from_millis(5),
+        ..ShopConfig::default()
+    })
+    .unwrap();
+    let lines: Vec<String> = (1..=600).map(|n| shop.product_url(n)).collect();
+    let l = list(&lines);
+    let url = server.url();
+    let job = "restart";
+    scrape(&["enqueue", "--redis", &url, "--job", job, l.path()], None).code(0);
+    let args = [
+        "worker",
+        "--redis",
+        &url,
+        "--job",
+        job,
+        "-c",
+        "4",
+        "--claim-idle",
+        "2",
+    ];
+    let workers: Vec<_> = (0..2).map(|_| spawn(&args)).collect();
+    wait_for("100 records stored", Duration::from_secs(60), || {
+        meta_u64(&server, job, "done").unwrap_or(0) >= 100
+    });
+    // Down long enough for every worker to notice and back off.
+    server.restart(Duration::from_millis(700));
+    for (child, cmd) in workers {
+        let run = Run::from_output(cmd, child.wait_with_output().unwrap());
+        run.code(0);
+        assert!(
+            run.stderr.contains("retrying"),
+            "the outage went unseen{run}"
+        );
+    }
+    let collect = scrape(
+        &["collect", "--redis", &url, "--job", job, "-f", "json"],
+        None,
+    );
+    collect.code(0);
+    let indexes: Vec<u64> = collect.doc().results.iter().map(|r| r.index).collect();
+    assert_eq!(indexes, (0..lines.len() as u64).collect::<Vec<_>>());
+}
+
+#[test]
+fn an_interrupted_enqueue_resumes_without_duplicates() {
+    let Some(server) = RedisServer::start("an_interrupted_enqueue_resumes") else {
+        return;
+    };
+    let lines: Vec<String> = (0..3000)
+        .map(|n| format!("http://127.0.0.1:1/product/{n}"))
+        .collect();
+    let l = list(&lines);
+    let url = server.url();
+    let job = "big";
+    // Half the list on a stdin that stays open, then Ctrl-C.
+    let mut child = bin()
+        .args(["enqueue", "--redis", &url, "--job", job, "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin
+        .write_all((lines[..1500].join("\n") + "\n").as_bytes())
+        .unwrap();
+    stdin.flush().unwrap();
+    wait_for("a first batch enqueued", Duration::from_secs(30), || {
+        meta_u64(&server, job, "enqueued").unwrap_or(0) >= 1000
+    });
+    signal(child.id(), libc::SIGINT);
+    let run = Run::from_output("scrape enqueue -".into(), child.wait_with_output().unwrap());
+    drop(stdin);
+    run.code(130);
+    let first = meta_u64(&server, job, "enqueued").unwrap();
+    assert!((1000..=1500).contains(&first), "{first}{run}");
+
+    // Another list under the same name is refused...
+    let mut other = lines.clone();
+    other[0] = "http://127.0.0.1:1/other".into();
+    let o = list(&other);
+    let refused = scrape(&["enqueue", "--redis", &url, "--job", job, o.path()], None);
+    refused.code(2);
+    assert!(refused.stderr.contains("differs"), "{refused}");
+    // ...the same list goes on where the first enqueue stopped.
+    let resumed = scrape(&["enqueue", "--redis", &url, "--job", job, l.path()], None);
+    resumed.code(0);
+    assert!(
+        resumed
+            .stderr
+            .contains(&format!("resumed after line {first}")),
+        "{resumed}"
+    );
+    let len: u64 = redis::cmd("XLEN")
+        .arg(format!("scrape:{{{job}}}:urls"))
+        .query(&mut server.conn())
+        .unwrap();
+    assert_eq!(len, lines.len() as u64);
+    assert_eq!(meta_u64(&server, job, "lines"), Some(lines.len() as u64));
+    // Each index once, in order.
+    let entries: Vec<(String, Vec<(String, String)>)> = redis::cmd("XRANGE")
+        .arg(format!("scrape:{{{job}}}:urls"))
+        .arg("-")
+        .arg("+")
+        .query(&mut server.conn())
+        .unwrap();
+    let indexes: Vec<u64> = entries
+        .iter()
+        .map(|(_, fields)| fields[0].1.parse().unwrap())
+        .collect();
+    assert_eq!(indexes, (0..lines.len() as u64).collect::<Vec<_>>());
+}
