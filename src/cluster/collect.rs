@@ -44,7 +44,7 @@ pub async fn collect(
     let meta = finished_meta(&mut redis, &keys).await?;
     let mut writer = RecordWriter::new(format, dest)?;
     let target = writer.target();
-    let mut agg = Aggregator::new(false, 0);
+    let mut agg = Aggregator::new(false, meta.concurrency as usize);
     let mut seen = vec![0u64; meta.lines.div_ceil(64) as usize];
     let mut unique: u64 = 0;
     let mut duplicates: u64 = 0;

@@ -83,7 +83,8 @@ pub enum ClusterError {
 #[derive(Debug, Clone)]
 pub struct JobKeys {
     pub job: String,
-    /// Hash: state, lines, fingerprint, enqueued, done, failed, started_ms.
+    /// Hash: state, lines, fingerprint, enqueued, prefix_fp, done, failed,
+    /// started_ms, concurrency.
     pub meta: String,
     /// Stream of `{index, url}` entries, read by the group [`GROUP`].
     pub urls: String,
@@ -119,6 +120,8 @@ pub struct JobMeta {
     pub done: u64,
     pub failed: u64,
     pub started_ms: Option<u64>,
+    /// The sum of `-c` over every worker that joined.
+    pub concurrency: u64,
 }
 
 impl JobMeta {
@@ -140,6 +143,7 @@ impl JobMeta {
             done: num("done"),
             failed: num("failed"),
             started_ms: h.get("started_ms").and_then(|v| v.parse().ok()),
+            concurrency: num("concurrency"),
         })
     }
 }

@@ -116,6 +116,13 @@ pub async fn work(
         .arg(super::now_ms())
         .to_owned();
     feed_redis.query::<()>(&started_ms).await?;
+    // The job's total concurrency, for collect's summary (dead workers too).
+    let slots = redis::cmd("HINCRBY")
+        .arg(&keys.meta)
+        .arg("concurrency")
+        .arg(cfg.run.concurrency.get())
+        .to_owned();
+    feed_redis.query::<()>(&slots).await?;
     let store_redis = feed_redis.another().await?;
     let run = &cfg.run;
     let fetcher = Fetcher::new(&run.fetch, run.per_host.get()).map_err(ClusterError::Client)?;
@@ -130,7 +137,8 @@ pub async fn work(
     // A stop of this worker alone (Redis gone for good) or Ctrl-C.
     let stop = cancel.child_token();
     let held: Held = Arc::default();
-    let window = Arc::new(Semaphore::new((run.concurrency.get() * 2).max(8)));
+    let window_size = (run.concurrency.get() * 2).max(8);
+    let window = Arc::new(Semaphore::new(window_size));
     let (entry_tx, entry_rx) = mpsc::channel::<Result<Entry, Infallible>>(READ_BATCH);
     let (out_tx, out_rx) = mpsc::channel(engine_cfg.lookahead);
     let started = Instant::now();
@@ -140,6 +148,7 @@ pub async fn work(
         consumer: cfg.consumer.clone(),
         claim_idle: cfg.claim_idle,
         window: window.clone(),
+        refill: window_size / 2,
         held: held.clone(),
         stop: stop.clone(),
     };
@@ -201,6 +210,8 @@ struct Feeder {
     consumer: String,
     claim_idle: Duration,
     window: Arc<Semaphore>,
+    /// Free window slots worth a read while entries are still in flight.
+    refill: usize,
     held: Held,
     stop: CancellationToken,
 }
@@ -225,12 +236,14 @@ impl Feeder {
         let mut cursor = String::from("0-0");
         let mut claim_now = true;
         while !self.stop.is_cancelled() {
+            // Refill in bulk: reading as soon as one entry is stored cost
+            // one XREADGROUP per record (measured: 0.8 per record at -c 16).
             let room = self.window.available_permits();
-            if room == 0 {
+            if room < self.refill && !lock(&self.held).is_empty() {
                 tokio::select! {
                     biased;
                     () = self.stop.cancelled() => break,
-                    permit = self.window.acquire() => drop(permit),
+                    permits = self.window.acquire_many(self.refill as u32) => drop(permits),
                 }
                 continue;
             }
