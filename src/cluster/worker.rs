@@ -57,6 +57,11 @@ const READ_BATCH: usize = 256;
 /// worker checks whether the job is done and looks for stale entries.
 const BLOCK: Duration = Duration::from_secs(1);
 
+/// The same wait while this worker still has entries in flight: short, so
+/// that it sees the job done soon after its last record (a 1 s wait there
+/// cost 10 % of a 6000-page run's wall time).
+const BLOCK_BUSY: Duration = Duration::from_millis(100);
+
 /// Settings of one worker.
 #[derive(Debug, Clone)]
 pub struct WorkerConfig {
@@ -178,12 +183,17 @@ pub async fn work(
     };
     // Delivered to this worker but never taken by the engine (a stop).
     let left: Vec<String> = lock(&held).drain().map(|(_, id)| id).collect();
-    if !left.is_empty() {
+    let released = if left.is_empty() {
+        Ok(())
+    } else {
         tally.released += left.len() as u64;
-        release(&mut redis, &keys, &cfg.consumer, cfg.claim_idle, &left).await?;
-    }
+        release(&mut redis, &keys, &cfg.consumer, cfg.claim_idle, &left).await
+    };
+    // The first failure is the one to report; a failed release only means
+    // those entries wait `--claim-idle` before another worker takes them.
     fed?;
     store_result?;
+    released?;
     if !cancel.is_cancelled() {
         leave_group(&mut redis, &keys, &cfg.consumer).await?;
     }
@@ -272,6 +282,13 @@ impl Feeder {
                 }
             }
             if got.is_empty() {
+                let idle = lock(&self.held).is_empty();
+                // Checked before blocking: the job may have ended with our
+                // last record.
+                if idle && self.drained().await? {
+                    break;
+                }
+                let block = if idle { BLOCK } else { BLOCK_BUSY };
                 let reply: Option<StreamReadReply> = self
                     .redis
                     .query(
@@ -282,7 +299,7 @@ impl Feeder {
                             .arg("COUNT")
                             .arg(want)
                             .arg("BLOCK")
-                            .arg(BLOCK.as_millis() as u64)
+                            .arg(block.as_millis() as u64)
                             .arg("STREAMS")
                             .arg(&self.keys.urls)
                             .arg(">"),
@@ -295,10 +312,7 @@ impl Feeder {
                     .collect();
             }
             if got.is_empty() {
-                if lock(&self.held).is_empty() && self.drained().await? {
-                    break;
-                }
-                // Idle: someone may have died holding entries.
+                // Nothing new: someone may have died holding entries.
                 claim_now = true;
                 continue;
             }
