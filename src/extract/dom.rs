@@ -298,15 +298,19 @@ fn looks_priced(t: &str) -> bool {
     if !t.bytes().any(|b| b.is_ascii_digit()) || t.len() > 200 {
         return false;
     }
+    // Every mark the price parser reads alone (`price::currency`), symbols
+    // and CJK characters first: a text written with one of them is worth
+    // parsing. Word marks need their spacing so that "Mrs" or "Ftp" in running
+    // text stays out.
     const SYMBOLS: &[char] = &[
-        '$', '€', '£', '¥', '₹', '₩', '₽', '₺', '₪', '฿', '₫', '₴', '₦', '₱', '¢',
+        '$', '€', '£', '¥', '₹', '₩', '₽', '₺', '₪', '฿', '₫', '₴', '₦', '₱', '¢', '円', '元',
+        '원', '₸', '₼', '₾', '₭', '₮', '₲', '₡', '₵',
     ];
-    if t.contains(SYMBOLS)
-        || t.contains("zł")
-        || t.contains("Kč")
-        || t.contains(" kr")
-        || t.contains("kr ")
-    {
+    const WORDS: &[&str] = &[
+        "zł", "Kč", " kr", "kr ", " Ft", "Ft ", "Rs.", "Rs ", "Rp ", "Rp.", "RM ", " RM", "Fr.",
+        "руб", "грн", "лв",
+    ];
+    if t.contains(SYMBOLS) || WORDS.iter().any(|w| t.contains(w)) {
         return true;
     }
     t.split(|c: char| !c.is_ascii_alphabetic())
