@@ -169,6 +169,12 @@ pub(super) fn scan(doc: &Html, explain: bool) -> Scan {
                         flags |= CHROME;
                     }
                     flags |= own;
+                    // An `<s>` classed as not struck is plain text; a struck
+                    // ancestor still strikes it.
+                    let parent_struck = parent.is_some_and(|p| p.0 & STRUCK_TAG != 0);
+                    if own & UNSTRUCK != 0 && !parent_struck && a.style.is_none() {
+                        flags &= !STRUCK_TAG;
+                    }
 
                     if tag == "title" && title.is_none() && flags & SVG == 0 {
                         let t = collapse(&text_all(node, 400));

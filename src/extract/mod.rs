@@ -25,6 +25,19 @@
 //! prices, bundle totals ("Total:", "Price for both:"), percentages (`19%`)
 //! and zero amounts are never chosen.
 //!
+//! What counts as struck or as a unit price follows what the shopper sees:
+//! an `<s>` / `<del>` whose own class cancels the strike (`PriceNoThrouth`,
+//! `no-strike`) is plain text, as the browser shows it; a price classed
+//! `regular` (Magento 1's `regular-price`, Dawn's `price-item--regular`) is
+//! the old price only where the product also shows a sale-classed price, else
+//! it is the only price; a `price_list` /
+//! `priceList` box is a box of prices, not a list price; a class saying
+//! "unit price" makes a price per reference quantity only when a quantity is
+//! written with it (`/ kg`, `pro 100 g`, `per 100ml`), else it is the price of
+//! one piece (`id="unit_price"` on a shop selling by the piece). Visible text
+//! is a candidate when it holds any mark the price parser reads alone,
+//! including `円`, `元`, `원` and word marks (`Ft`, `Rs.`, `Fr.`, `RM`, `руб`).
+//!
 //! **Structured data against the buy box** (`buybox`): a winner from 2 or 3
 //! gives way to the main product's visible buy-box price when the markup after
 //! the `<h1>` marks a sale or an old price, the buy box shows a different
