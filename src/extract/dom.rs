@@ -304,20 +304,47 @@ fn looks_priced(t: &str) -> bool {
     if !t.bytes().any(|b| b.is_ascii_digit()) || t.len() > 200 {
         return false;
     }
-    // Every mark the price parser reads alone (`price::currency`), symbols
-    // and CJK characters first: a text written with one of them is worth
-    // parsing. Word marks need their spacing so that "Mrs" or "Ftp" in running
-    // text stays out.
+    // Every mark the price parser reads alone (`price::currency`): a text
+    // written with one of them is worth parsing. One pass over the chars, as
+    // this runs on every text node with a digit. Word marks need their
+    // spacing so that "Mrs" or "Ftp" in running text stays out.
     const SYMBOLS: &[char] = &[
-        '$', '€', '£', '¥', '₹', '₩', '₽', '₺', '₪', '฿', '₫', '₴', '₦', '₱', '¢', '円', '元',
-        '원', '₸', '₼', '₾', '₭', '₮', '₲', '₡', '₵',
+        '€', '£', '¥', '₹', '₩', '₽', '₺', '₪', '฿', '₫', '₴', '₦', '₱', '¢', '円', '元', '원',
+        '₸', '₼', '₾', '₭', '₮', '₲', '₡', '₵',
     ];
-    const WORDS: &[&str] = &[
-        "zł", "Kč", " kr", "kr ", " Ft", "Ft ", "Rs.", "Rs ", "Rp ", "Rp.", "RM ", " RM", "Fr.",
-        "руб", "грн", "лв",
+    // (word, needs a space before or after it)
+    const WORDS: &[(&str, bool)] = &[
+        ("zł", false),
+        ("Kč", false),
+        ("kr", true),
+        ("Ft", true),
+        ("Rs.", false),
+        ("Rs", true),
+        ("Rp", true),
+        ("RM", true),
+        ("Fr.", false),
+        ("руб", false),
+        ("грн", false),
+        ("лв", false),
     ];
-    if t.contains(SYMBOLS) || WORDS.iter().any(|w| t.contains(w)) {
-        return true;
+    for (i, c) in t.char_indices() {
+        let hit = match c {
+            '$' => true,
+            'z' | 'K' | 'k' | 'F' | 'R' | 'р' | 'г' | 'л' => {
+                let rest = &t[i..];
+                WORDS.iter().any(|&(w, spaced)| {
+                    rest.starts_with(w)
+                        && (!spaced
+                            || t[..i].ends_with(' ')
+                            || rest[w.len()..].starts_with([' ', '.']))
+                })
+            }
+            c if c.is_ascii() => false,
+            c => SYMBOLS.contains(&c),
+        };
+        if hit {
+            return true;
+        }
     }
     t.split(|c: char| !c.is_ascii_alphabetic())
         .any(|w| w.len() == 3 && w.bytes().all(|b| b.is_ascii_uppercase()) && iso_code(w).is_some())
