@@ -113,7 +113,12 @@ async fn run_bench(
     stdin_tty: bool,
     cancel: CancellationToken,
 ) -> Result<Outcome, RunError> {
-    let cfg = args.scrape.to_config(log, stdin_tty)?;
+    let mut cfg = args.scrape.to_config(log, stdin_tty)?;
+    if args.scrape.per_host.is_none() {
+        // A benchmark measures concurrency, so each level is also its
+        // per-host cap unless --per-host says otherwise (README: politeness).
+        cfg.per_host = cfg.concurrency;
+    }
     if cfg.db.is_some() {
         return Err(UsageError::Invalid("bench does not store records: drop --db".into()).into());
     }
@@ -157,6 +162,7 @@ async fn run_demo(
         latency: latency / 2,
         jitter: latency,
         listeners: 1,
+        ..ShopConfig::default()
     })
     .await
     .map_err(RunError::Demo)?;

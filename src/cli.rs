@@ -19,6 +19,14 @@ use crate::extract::ExtractOptions;
 use crate::fetch::{default_user_agent, FetchConfig};
 use crate::input::InputSource;
 use crate::output::Format;
+
+/// `--per-host`'s default: a polite cap on one host whatever `-c` says
+/// (Scrapy's per-domain default is the same 8). Many hosts still get `-c`
+/// requests in flight between them; one host gets at most 8.
+pub const DEFAULT_PER_HOST: NonZeroUsize = match NonZeroUsize::new(8) {
+    Some(n) => n,
+    None => NonZeroUsize::MIN,
+};
 use crate::pipeline::RunConfig;
 
 /// Flags that parse but make no sense together or name nothing valid: the
@@ -108,9 +116,22 @@ pub struct ScrapeArgs {
     /// Max requests in flight overall.
     #[arg(short, long, value_name = "N", default_value = "20")]
     pub concurrency: NonZeroUsize,
-    /// Max requests in flight per host [default: same as -c].
+    /// Max requests in flight per host [default: 8, or -c if lower].
     #[arg(long, value_name = "N")]
     pub per_host: Option<NonZeroUsize>,
+    /// Do not fetch or obey robots.txt (only for sites you may crawl anyway).
+    #[arg(long)]
+    pub ignore_robots: bool,
+    /// Least time between two request starts to one host, in seconds.
+    #[arg(long, value_name = "SECS", default_value = "0", value_parser = parse_secs)]
+    pub delay: Duration,
+    /// Most request starts per second to one host, e.g. 2 or 0.5 or 2/s.
+    #[arg(long, value_name = "N/s", value_parser = parse_rate)]
+    pub rate: Option<f64>,
+    /// Longest a host is paused for a Retry-After, a burst of connect errors
+    /// or a robots.txt Crawl-delay, in seconds.
+    #[arg(long, value_name = "SECS", default_value = "60", value_parser = parse_secs)]
+    pub max_host_wait: Duration,
     /// One request at a time, through the same pipeline (for timing).
     #[arg(long)]
     pub sequential: bool,
@@ -264,7 +285,7 @@ impl ScrapeArgs {
             (NonZeroUsize::MIN, NonZeroUsize::MIN)
         } else {
             let c = self.concurrency;
-            (c, self.per_host.unwrap_or(c).min(c))
+            (c, self.per_host.unwrap_or(DEFAULT_PER_HOST).min(c))
         };
         if self.timeout.is_zero() {
             return Err(UsageError::Invalid("--timeout must be more than 0".into()));
@@ -291,6 +312,10 @@ impl ScrapeArgs {
             parse_on: self.parse_on,
             db: self.db.clone(),
             resume: self.resume,
+            ignore_robots: self.ignore_robots,
+            delay: self.delay,
+            rate: self.rate,
+            max_host_wait: self.max_host_wait,
         })
     }
 }
@@ -329,6 +354,21 @@ pub fn parse_secs(s: &str) -> Result<Duration, String> {
         return Err(format!("\"{s}\" is out of range"));
     }
     Ok(Duration::from_secs_f64(secs))
+}
+
+/// Parses a per-host rate: requests per second, `2`, `0.5` or `2/s`.
+pub fn parse_rate(s: &str) -> Result<f64, String> {
+    let t = s.trim();
+    let t = t.strip_suffix("/s").unwrap_or(t).trim();
+    let rate: f64 = t
+        .parse()
+        .map_err(|_| format!("\"{s}\" is not a rate (requests per second, e.g. 2 or 0.5/s)"))?;
+    if !rate.is_finite() || rate <= 0.0 || rate > 1e6 {
+        return Err(format!(
+            "\"{s}\" is out of range (more than 0, at most 1000000)"
+        ));
+    }
+    Ok(rate)
 }
 
 /// Parses a byte size: `1000`, `500KB`, `10MiB`, `1.5GB` (KB = 1000, KiB = 1024).
@@ -370,12 +410,35 @@ mod tests {
         let cfg = cli.scrape.to_config(&cli.log, true).unwrap();
         assert_eq!(cfg.input, InputSource::File("urls.txt".into()));
         assert_eq!(cfg.concurrency.get(), 20);
-        assert_eq!(cfg.per_host.get(), 20);
+        assert_eq!(cfg.per_host.get(), DEFAULT_PER_HOST.get());
+        assert!(!cfg.ignore_robots);
+        assert_eq!((cfg.delay, cfg.rate), (Duration::ZERO, None));
+        assert_eq!(cfg.max_host_wait, Duration::from_secs(60));
         assert_eq!(cfg.fetch.timeout, Duration::from_secs(10));
         assert_eq!(cfg.fetch.connect_timeout, Duration::from_secs(5));
         assert_eq!(cfg.fetch.retries, 2);
         assert_eq!(cfg.fetch.max_body, 10 << 20);
         assert_eq!(cfg.format, Format::Json);
+    }
+
+    #[test]
+    fn per_host_defaults_to_eight_or_less_and_pacing_flags_parse() {
+        let cfg = |args: &[&str]| {
+            let cli = parse(args).unwrap();
+            cli.scrape.to_config(&cli.log, true).unwrap()
+        };
+        assert_eq!(cfg(&["-c", "4", "x"]).per_host.get(), 4);
+        assert_eq!(
+            cfg(&["-c", "50", "--per-host", "30", "x"]).per_host.get(),
+            30
+        );
+        let c = cfg(&["--ignore-robots", "--delay", "1.5", "--rate", "2/s", "x"]);
+        assert!(c.ignore_robots);
+        assert_eq!((c.delay, c.rate), (Duration::from_millis(1500), Some(2.0)));
+        assert_eq!(parse_rate("0.5"), Ok(0.5));
+        for bad in ["0", "-1", "x", "inf"] {
+            assert!(parse_rate(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -15,6 +15,7 @@ use tokio::net::TcpStream;
 
 use super::connection::{Flow, Request};
 use super::pages;
+use super::server::RobotsTxt;
 use super::state::{CachedPage, Shared};
 
 const MIB: u64 = 1024 * 1024;
@@ -50,6 +51,15 @@ pub(super) async fn respond(
     let delay = shared.delay(req.query_u64("delay_ms"));
     if !delay.is_zero() {
         tokio::time::sleep(delay).await;
+    }
+    if path == "/robots.txt" {
+        return match shared.robots() {
+            RobotsTxt::Body(body) => {
+                let head = Head::new(200, "text/plain; charset=utf-8");
+                send(stream, out, req, head, body.as_bytes()).await
+            }
+            RobotsTxt::Status(code) => send_status(stream, out, req, *code).await,
+        };
     }
     if let Some(n) = path.strip_prefix("/product/") {
         return match n.parse::<u64>() {

@@ -31,6 +31,7 @@
 //! /charset/{label}           page in that encoding, charset only in the header
 //! /charset-meta/{label}      page in that encoding, charset only in <meta>
 //! /bom                       UTF-8 with BOM, header says iso-8859-1 (the BOM wins)
+//! /robots.txt                ShopConfig::robots (default: allow all)
 //! ```
 //! Any route but the streaming faults (hang, drip, huge, bomb, truncated,
 //! reset) waits `latency + uniform(0..=jitter)` first; `?delay_ms=N` on any
@@ -57,6 +58,24 @@ pub struct ShopConfig {
     pub jitter: Duration,
     /// How many ports to listen on (each counts as its own host for per-host caps).
     pub listeners: usize,
+    /// What `/robots.txt` answers, on every listener.
+    pub robots: RobotsTxt,
+}
+
+/// What the shop answers on `/robots.txt`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RobotsTxt {
+    /// 200, `text/plain`, this body.
+    Body(String),
+    /// This status with a small HTML body (a 404: no file; a 503: down).
+    Status(u16),
+}
+
+impl RobotsTxt {
+    /// Allows every path to every agent.
+    pub fn allow_all() -> RobotsTxt {
+        RobotsTxt::Body("User-agent: *\nAllow: /\n".into())
+    }
 }
 
 impl Default for ShopConfig {
@@ -65,6 +84,7 @@ impl Default for ShopConfig {
             latency: Duration::ZERO,
             jitter: Duration::ZERO,
             listeners: 1,
+            robots: RobotsTxt::allow_all(),
         }
     }
 }
@@ -92,6 +112,14 @@ pub struct ShopStats {
     pub hits: HashMap<String, u64>,
     /// Connections accepted.
     pub connections: u64,
+}
+
+impl ShopStats {
+    /// Requests for anything but `/robots.txt`: what tests that count the
+    /// pages a run fetched compare (robots.txt is fetched once per host).
+    pub fn page_requests(&self) -> u64 {
+        self.requests - self.hits.get("/robots.txt").copied().unwrap_or(0)
+    }
 }
 
 /// Addresses and counters of a running shop: the part tests and callers use,

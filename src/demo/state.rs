@@ -110,6 +110,10 @@ pub(super) struct Shared {
 }
 
 impl Shared {
+    pub(super) fn robots(&self) -> &super::server::RobotsTxt {
+        &self.config.robots
+    }
+
     pub(super) fn new(config: ShopConfig, addrs: &[SocketAddr]) -> Shared {
         Shared {
             config,

@@ -12,5 +12,6 @@ mod layering;
 mod lookahead;
 mod output;
 mod pipeline;
+mod politeness;
 mod real_pages;
 mod store;

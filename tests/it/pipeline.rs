@@ -123,6 +123,7 @@ async fn a_fast_reader_waits_for_slow_fetchers() {
         lookahead: 64,
         extract: Arc::new(Default::default()),
         parse_on: scrape::engine::ParseOn::Inline,
+        politeness: Default::default(),
     };
     let (entry_tx, entry_rx) = mpsc::channel::<Result<Entry, InputError>>(16);
     // Only to watch the channel fill up; it never sends.
