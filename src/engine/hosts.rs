@@ -278,39 +278,37 @@ impl Host {
         self.state().blocked_until(Instant::now()).is_some()
     }
 
+    /// The host's line of the summary. `paced_by` names the strictest rule
+    /// that held the host back: a pause if there was one (the server asked
+    /// us to stop), else the spacing rule if requests waited for it, else
+    /// the cap if they waited for that. Ranked, not timed: requests queued
+    /// on the cap behind one that waits out a pause are held by the pause.
     pub fn summary(&self) -> HostSummary {
         let s = self.state();
-        let (most, longest) = s
-            .waited
-            .iter()
-            .enumerate()
-            .max_by_key(|(_, d)| **d)
-            .map_or((0, Duration::ZERO), |(i, d)| (i, *d));
-        let paced_by = if !longest.is_zero() {
-            RULE_BY_INDEX[most]
-        } else {
+        let now = Instant::now();
+        let waited = |rule: Rule| s.waited[rule as usize];
+        let spacing = [Rule::Delay, Rule::Rate, Rule::CrawlDelay]
+            .into_iter()
+            .filter(|r| !waited(*r).is_zero())
+            .max_by_key(|r| waited(*r));
+        let paced_by = if !s.paused_so_far(now).is_zero() {
             s.pause_rule
+        } else if let Some(rule) = spacing {
+            rule
+        } else if !waited(self.cap_rule).is_zero() {
+            self.cap_rule
+        } else {
+            Rule::None
         };
         HostSummary {
             host: self.key.clone(),
             requests: s.requests,
             errors: s.errors,
-            paused_ms: round1(s.paused_so_far(Instant::now()).as_secs_f64() * 1000.0),
+            paused_ms: round1(s.paused_so_far(now).as_secs_f64() * 1000.0),
             paced_by: paced_by.name().into(),
         }
     }
 }
-
-const RULE_BY_INDEX: [Rule; RULES] = [
-    Rule::None,
-    Rule::PerHostCap,
-    Rule::Concurrency,
-    Rule::Delay,
-    Rule::Rate,
-    Rule::CrawlDelay,
-    Rule::RetryAfter,
-    Rule::ConnectErrors,
-];
 
 impl State {
     /// When the host may next start a request, and why not before; `None`

@@ -10,7 +10,7 @@ use std::time::Duration;
 use scrape::demo::{BackgroundShop, RobotsTxt, ShopConfig};
 use scrape::record::ErrorKind;
 
-use crate::support::{list, scrape, spawn, urls, wait_for, Run};
+use crate::support::{list, scrape, spawn, wait_for, Run};
 
 fn shop(robots: RobotsTxt, listeners: usize) -> BackgroundShop {
     BackgroundShop::start(ShopConfig {
