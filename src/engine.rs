@@ -37,7 +37,7 @@ use crate::extract::{extract, ExtractOptions};
 use crate::fetch::{retry_delay, FetchConfig, FetchError, Fetcher, Page};
 use crate::input::Line;
 use crate::record::{ErrorKind, FoundPrice, Record, RecordError};
-use crate::robots::{fetch_rules, Refusal, RobotsConfig};
+use crate::robots::{Refusal, RobotsConfig};
 
 /// Distinct URLs remembered for de-duplication. Beyond this window a repeated
 /// URL is fetched again: remembering every URL of a 10-million-line list would
@@ -340,8 +340,10 @@ async fn process(url: Url, fetcher: Fetcher, slots: Slots, parser: Parser) -> Ar
     let host = slots.host.clone();
     let work = async {
         if let Some(robots) = &slots.robots {
-            let rules = host.robots(|| fetch_rules(&fetcher, &url, robots)).await;
-            if let Err(refusal) = rules.check(&url) {
+            if let Err(refusal) = host
+                .robots_check(&url, &fetcher, &slots.global, robots)
+                .await
+            {
                 return Fetched {
                     status: None,
                     final_url: None,
@@ -451,9 +453,9 @@ where
 }
 
 /// Takes the slots one request needs, in the one order that cannot waste
-/// them: host first, then a backlog place, then the host's turn (spacing,
-/// pauses), then a global slot. A task waiting for a busy, spaced or paused
-/// host must not sit on a global slot that another host could use. The
+/// them: host first, then the host's turn (spacing, pauses), then a backlog
+/// place, then a global slot. A task waiting for a busy, spaced or paused
+/// host must not sit on a shared slot that another host could use. The
 /// backlog place is held from before the request until the page is parsed,
 /// so bodies waiting for a parse slot are bounded too. The start is claimed
 /// only once the global slot is held, so the spacing is between real starts.
@@ -467,19 +469,21 @@ async fn request_slots<'a>(
     SemaphorePermit<'a>,
 ) {
     let host_permit = host.acquire_cap().await;
-    let backlog = backlog
-        .clone()
-        .acquire_owned()
-        .await
-        .expect("backlog semaphore is never closed");
     loop {
+        // The turn comes before the backlog place, which all hosts share:
+        // requests waiting out one host's pause must not hold them.
         host.wait_turn().await;
+        let backlog = backlog
+            .clone()
+            .acquire_owned()
+            .await
+            .expect("backlog semaphore is never closed");
         let global = global
             .acquire()
             .await
             .expect("global semaphore is never closed");
         // Another request to this host may have taken the turn, or a pause
-        // begun, while this one waited for the global slot.
+        // begun, while this one waited for the shared slots.
         if host.try_start() {
             return (host_permit, backlog, global);
         }

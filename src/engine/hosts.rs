@@ -26,8 +26,8 @@ use tokio::sync::{OnceCell, Semaphore, SemaphorePermit};
 use tokio::time::Instant;
 
 use crate::aggregate::{round1, HostSummary, OtherHosts};
-use crate::fetch::FetchError;
-use crate::robots::{RobotsConfig, Rules};
+use crate::fetch::{FetchError, Fetcher};
+use crate::robots::{fetch_rules, Refusal, RobotsConfig, Rules};
 
 /// Hosts listed one by one in the summary; the rest are summed.
 pub const REPORTED_HOSTS: usize = 20;
@@ -271,6 +271,26 @@ impl Host {
             })
             .await
             .clone()
+    }
+
+    /// Whether robots.txt lets us fetch `url`, fetching the host's file on
+    /// first use. That fetch is a request like any other: it takes a `global`
+    /// slot, or a list of many new hosts would fetch all their robots.txt
+    /// files at once.
+    pub async fn robots_check(
+        &self,
+        url: &Url,
+        fetcher: &Fetcher,
+        global: &Semaphore,
+        cfg: &RobotsConfig,
+    ) -> Result<(), Refusal> {
+        let rules = self
+            .robots(|| async {
+                let _slot = global.acquire().await;
+                fetch_rules(fetcher, url, cfg).await
+            })
+            .await;
+        rules.check(url)
     }
 
     /// Still pacing or paused: forgetting it now would lose a promise.

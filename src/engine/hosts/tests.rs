@@ -215,3 +215,31 @@ fn idle_hosts_are_forgotten_past_the_live_limit_but_still_counted() {
     let other = report.other.map_or(0, |o| o.requests);
     assert_eq!(listed + other, (LIVE_HOSTS + 10) as u64);
 }
+
+/// Requests waiting out one host's pause hold none of the backlog places
+/// all hosts share: another host's request gets one at once.
+#[tokio::test(start_paused = true)]
+async fn a_paused_host_holds_no_shared_slot() {
+    let p = politeness(0, None);
+    let (a, b) = (Arc::new(host(&p, 4)), host(&p, 4));
+    a.after_attempt(Some(&FetchError::HttpStatus {
+        status: 429,
+        retry_after: Some(Duration::from_secs(10)),
+    }));
+    let global = Arc::new(Semaphore::new(2));
+    let backlog = Arc::new(Semaphore::new(2));
+    let mut waiting = tokio::task::JoinSet::new();
+    for _ in 0..4 {
+        let (a, global, backlog) = (a.clone(), global.clone(), backlog.clone());
+        waiting.spawn(async move {
+            drop(request_slots(&a, &backlog, &global).await);
+        });
+    }
+    tokio::task::yield_now().await;
+    assert_eq!(backlog.available_permits(), 2);
+    let t0 = Instant::now();
+    drop(request_slots(&b, &backlog, &global).await);
+    assert_eq!(t0.elapsed(), Duration::ZERO);
+    waiting.join_all().await;
+    assert_eq!(t0.elapsed(), Duration::from_secs(10));
+}
