@@ -48,10 +48,9 @@ pub(super) async fn respond(
         }
         _ => {}
     }
-    let delay = shared.delay(req.query_u64("delay_ms"));
-    if !delay.is_zero() {
-        tokio::time::sleep(delay).await;
-    }
+    // A static file, answered at once as a CDN would: the configured page
+    // latency models rendering product pages, and charging it here too
+    // would add a round trip to every timed demo and bench run.
     if path == "/robots.txt" {
         return match shared.robots() {
             RobotsTxt::Body(body) => {
@@ -60,6 +59,10 @@ pub(super) async fn respond(
             }
             RobotsTxt::Status(code) => send_status(stream, out, req, *code).await,
         };
+    }
+    let delay = shared.delay(req.query_u64("delay_ms"));
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
     }
     if let Some(n) = path.strip_prefix("/product/") {
         return match n.parse::<u64>() {

@@ -31,10 +31,10 @@
 //! /charset/{label}           page in that encoding, charset only in the header
 //! /charset-meta/{label}      page in that encoding, charset only in <meta>
 //! /bom                       UTF-8 with BOM, header says iso-8859-1 (the BOM wins)
-//! /robots.txt                ShopConfig::robots (default: allow all)
+//! /robots.txt                ShopConfig::robots (default: allow all), without latency
 //! ```
 //! Any route but the streaming faults (hang, drip, huge, bomb, truncated,
-//! reset) waits `latency + uniform(0..=jitter)` first; `?delay_ms=N` on any
+//! reset) and robots.txt waits `latency + uniform(0..=jitter)` first; `?delay_ms=N` on any
 //! of them overrides that for one request.
 
 use std::collections::HashMap;
