@@ -128,13 +128,18 @@ async fn run_bench(
     stdin_tty: bool,
     cancel: CancellationToken,
 ) -> Result<Outcome, RunError> {
-    let cfg = args.scrape.to_config(log, stdin_tty)?;
+    let mut cfg = args.scrape.to_config(log, stdin_tty)?;
     warn_insecure(&cfg);
     if cfg.auto {
         return Err(UsageError::Invalid(
             "bench sweeps fixed levels: give -c N or --levels, not -c auto".into(),
         )
         .into());
+    }
+    if args.scrape.per_host.is_none() {
+        // A benchmark measures concurrency, so each level is also its
+        // per-host cap unless --per-host says otherwise (README: politeness).
+        cfg.per_host = cfg.concurrency;
     }
     if cfg.db.is_some() {
         return Err(UsageError::Invalid("bench does not store records: drop --db".into()).into());
@@ -185,6 +190,7 @@ async fn run_demo(
         } else {
             CapacityMode::Queue
         },
+        ..ShopConfig::default()
     })
     .await
     .map_err(RunError::Demo)?;

@@ -24,6 +24,14 @@ use crate::pipeline::RunConfig;
 mod net;
 pub use net::NetArgs;
 
+/// `--per-host`'s default: a polite cap on one host whatever `-c` says
+/// (Scrapy's per-domain default is the same 8). Many hosts still get `-c`
+/// requests in flight between them; one host gets at most 8.
+pub const DEFAULT_PER_HOST: NonZeroUsize = match NonZeroUsize::new(8) {
+    Some(n) => n,
+    None => NonZeroUsize::MIN,
+};
+
 /// Flags that parse but make no sense together or name nothing valid: the
 /// run never starts (exit 2). clap reports the rest itself.
 #[derive(Debug, thiserror::Error)]
@@ -117,9 +125,22 @@ pub struct ScrapeArgs {
     /// The cap of --concurrency auto.
     #[arg(long, value_name = "N", default_value = "64")]
     pub max_concurrency: NonZeroUsize,
-    /// Max requests in flight per host [default: same as -c].
+    /// Max requests in flight per host [default: 8, or -c if lower].
     #[arg(long, value_name = "N")]
     pub per_host: Option<NonZeroUsize>,
+    /// Do not fetch or obey robots.txt (only for sites you may crawl anyway).
+    #[arg(long)]
+    pub ignore_robots: bool,
+    /// Least time between two request starts to one host, in seconds.
+    #[arg(long, value_name = "SECS", default_value = "0", value_parser = parse_secs)]
+    pub delay: Duration,
+    /// Most request starts per second to one host, e.g. 2 or 0.5 or 2/s.
+    #[arg(long, value_name = "N/s", value_parser = parse_rate)]
+    pub rate: Option<f64>,
+    /// Longest a host is paused for a Retry-After, a burst of connect errors
+    /// or a robots.txt Crawl-delay, in seconds.
+    #[arg(long, value_name = "SECS", default_value = "60", value_parser = parse_secs)]
+    pub max_host_wait: Duration,
     /// One request at a time, through the same pipeline (for timing).
     #[arg(long)]
     pub sequential: bool,
@@ -285,7 +306,7 @@ impl ScrapeArgs {
         let (concurrency, per_host) = if self.sequential {
             (NonZeroUsize::MIN, NonZeroUsize::MIN)
         } else {
-            (limit, self.per_host.unwrap_or(limit).min(limit))
+            (limit, self.per_host.unwrap_or(DEFAULT_PER_HOST).min(limit))
         };
         if self.timeout.is_zero() {
             return Err(UsageError::Invalid("--timeout must be more than 0".into()));
@@ -314,6 +335,10 @@ impl ScrapeArgs {
             auto,
             db: self.db.clone(),
             resume: self.resume,
+            ignore_robots: self.ignore_robots,
+            delay: self.delay,
+            rate: self.rate,
+            max_host_wait: self.max_host_wait,
         })
     }
 }
@@ -371,6 +396,21 @@ pub fn parse_secs(s: &str) -> Result<Duration, String> {
     Ok(Duration::from_secs_f64(secs))
 }
 
+/// Parses a per-host rate: requests per second, `2`, `0.5` or `2/s`.
+pub fn parse_rate(s: &str) -> Result<f64, String> {
+    let t = s.trim();
+    let t = t.strip_suffix("/s").unwrap_or(t).trim();
+    let rate: f64 = t
+        .parse()
+        .map_err(|_| format!("\"{s}\" is not a rate (requests per second, e.g. 2 or 0.5/s)"))?;
+    if !rate.is_finite() || rate <= 0.0 || rate > 1e6 {
+        return Err(format!(
+            "\"{s}\" is out of range (more than 0, at most 1000000)"
+        ));
+    }
+    Ok(rate)
+}
+
 /// Parses a byte size: `1000`, `500KB`, `10MiB`, `1.5GB` (KB = 1000, KiB = 1024).
 pub fn parse_size(s: &str) -> Result<u64, String> {
     let t = s.trim();
@@ -410,7 +450,10 @@ mod tests {
         let cfg = cli.scrape.to_config(&cli.log, true).unwrap();
         assert_eq!(cfg.input, InputSource::File("urls.txt".into()));
         assert_eq!(cfg.concurrency.get(), 20);
-        assert_eq!(cfg.per_host.get(), 20);
+        assert_eq!(cfg.per_host.get(), DEFAULT_PER_HOST.get());
+        assert!(!cfg.ignore_robots);
+        assert_eq!((cfg.delay, cfg.rate), (Duration::ZERO, None));
+        assert_eq!(cfg.max_host_wait, Duration::from_secs(60));
         assert_eq!(cfg.fetch.timeout, Duration::from_secs(10));
         assert_eq!(cfg.fetch.connect_timeout, Duration::from_secs(5));
         assert_eq!(cfg.fetch.retries, 2);
@@ -438,6 +481,26 @@ mod tests {
                 .auto
         );
         assert!(parse(&["-c", "fast", "x"]).is_err());
+    }
+
+    #[test]
+    fn per_host_defaults_to_eight_or_less_and_pacing_flags_parse() {
+        let cfg = |args: &[&str]| {
+            let cli = parse(args).unwrap();
+            cli.scrape.to_config(&cli.log, true).unwrap()
+        };
+        assert_eq!(cfg(&["-c", "4", "x"]).per_host.get(), 4);
+        assert_eq!(
+            cfg(&["-c", "50", "--per-host", "30", "x"]).per_host.get(),
+            30
+        );
+        let c = cfg(&["--ignore-robots", "--delay", "1.5", "--rate", "2/s", "x"]);
+        assert!(c.ignore_robots);
+        assert_eq!((c.delay, c.rate), (Duration::from_millis(1500), Some(2.0)));
+        assert_eq!(parse_rate("0.5"), Ok(0.5));
+        for bad in ["0", "-1", "x", "inf"] {
+            assert!(parse_rate(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -245,6 +245,41 @@ impl Fetcher {
         }
     }
 
+    /// A small text resource such as robots.txt: the status and at most
+    /// `cap` bytes of a 2xx body (the rest is dropped, not an error: RFC 9309
+    /// lets a crawler parse only the first 500 KiB). No content-type check,
+    /// redirects followed as for pages, the whole of it under `deadline`.
+    pub async fn get_text(
+        &self,
+        url: &Url,
+        deadline: Duration,
+        cap: usize,
+    ) -> Result<(u16, Vec<u8>), FetchError> {
+        let work = async {
+            let mut resp = self
+                .client
+                .get(url.clone())
+                .send()
+                .await
+                .map_err(classify)?;
+            let status = resp.status();
+            let mut body = Vec::new();
+            if status.is_success() {
+                while let Some(chunk) = resp.chunk().await.map_err(classify)? {
+                    let room = cap.saturating_sub(body.len());
+                    body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+                    if body.len() >= cap {
+                        break;
+                    }
+                }
+            }
+            Ok((status.as_u16(), body))
+        };
+        tokio::time::timeout(deadline, work)
+            .await
+            .unwrap_or(Err(FetchError::Timeout(deadline)))
+    }
+
     async fn attempt_inner(
         &self,
         url: &Url,

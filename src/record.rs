@@ -104,6 +104,9 @@ pub enum ErrorKind {
     NotHtml,
     Body,
     Cancelled,
+    /// robots.txt forbids the URL to our user agent (or answered 5xx, which
+    /// RFC 9309 says means "disallow all"); the page was never fetched.
+    RobotsDisallowed,
     /// A bug in scrape (a panic while handling the page), not the page's fault.
     Internal,
 }
@@ -201,6 +204,7 @@ mod tests {
             (ErrorKind::HttpStatus, "http_status"),
             (ErrorKind::TooManyRedirects, "too_many_redirects"),
             (ErrorKind::Internal, "internal"),
+            (ErrorKind::RobotsDisallowed, "robots_disallowed"),
         ] {
             assert_eq!(serde_json::to_string(&kind).unwrap(), format!("\"{name}\""));
             assert_eq!(kind.to_string(), name);

@@ -14,5 +14,6 @@ mod lookahead;
 mod network;
 mod output;
 mod pipeline;
+mod politeness;
 mod real_pages;
 mod store;
