@@ -19,7 +19,7 @@ use crate::bench;
 use crate::cli::{
     extract_options, BenchArgs, Cli, Command, DemoArgs, ExtractArgs, LogArgs, UsageError,
 };
-use crate::demo::{Shop, ShopConfig};
+use crate::demo::{CapacityMode, Shop, ShopConfig};
 use crate::extract::{extract, Candidate};
 use crate::fetch::decode_html;
 use crate::input::{self, Entry, InputError, InputSource};
@@ -157,6 +157,12 @@ async fn run_demo(
         latency: latency / 2,
         jitter: latency,
         listeners: 1,
+        capacity: args.capacity.map(NonZeroUsize::get),
+        capacity_mode: if args.reject_over_capacity {
+            CapacityMode::Reject
+        } else {
+            CapacityMode::Queue
+        },
     })
     .await
     .map_err(RunError::Demo)?;

@@ -192,6 +192,13 @@ pub struct DemoArgs {
     /// Concurrency of the concurrent run.
     #[arg(short, long, value_name = "N", default_value = "20")]
     pub concurrency: NonZeroUsize,
+    /// The shop serves at most N requests at once; the rest queue (a server
+    /// with N workers: the speedup flattens at N).
+    #[arg(long, value_name = "N")]
+    pub capacity: Option<NonZeroUsize>,
+    /// With --capacity: answer 503 (Retry-After: 1) beyond it instead of queueing.
+    #[arg(long, requires = "capacity")]
+    pub reject_over_capacity: bool,
 }
 
 #[derive(Debug, Clone, ClapArgs)]
@@ -439,6 +446,10 @@ mod tests {
         assert!(matches!(cli.command, Some(Command::Extract(ref e)) if e.text.is_some()));
         let cli = parse(&["demo", "--pages", "10", "--latency", "0"]).unwrap();
         assert!(matches!(cli.command, Some(Command::Demo(ref d)) if d.pages.get() == 10));
+        let cli = parse(&["demo", "--capacity", "8", "--reject-over-capacity"]).unwrap();
+        assert!(matches!(cli.command, Some(Command::Demo(ref d))
+            if d.capacity.map(NonZeroUsize::get) == Some(8) && d.reject_over_capacity));
+        assert!(parse(&["demo", "--reject-over-capacity"]).is_err());
     }
 
     #[test]

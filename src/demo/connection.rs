@@ -205,7 +205,13 @@ async fn serve(shared: &Shared, listener: usize, mut stream: TcpStream) {
         buf.drain(..consumed);
         let _in_flight = InFlight::enter(shared, listener);
         shared.count_hit(request.path());
-        match routes::respond(shared, &request, &mut stream, &mut out).await {
+        // The slot is held through the latency wait and the response, as a
+        // worker of a real server would be; it is freed before the next read.
+        let served = match shared.serve_slot().await {
+            Some(_slot) => routes::respond(shared, &request, &mut stream, &mut out).await,
+            None => routes::send_busy(&mut stream, &mut out, &request).await,
+        };
+        match served {
             Ok(Flow::KeepAlive) if !request.close => {}
             Ok(Flow::KeepAlive | Flow::Close) => {
                 let _ = stream.shutdown().await;

@@ -19,5 +19,7 @@ pub use pages::{
     all_markups, bad_charset_page, bom_page, charset_page, markup_for, product_page, sample_page,
     ExpectedPrice, Markup, Page,
 };
-pub use server::{BackgroundShop, ListenerStats, Shop, ShopConfig, ShopHandle, ShopStats};
+pub use server::{
+    BackgroundShop, CapacityMode, ListenerStats, Shop, ShopConfig, ShopHandle, ShopStats,
+};
 pub use state::{CACHED_PAGES, MAX_TRACKED_PATHS};

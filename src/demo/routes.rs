@@ -247,6 +247,16 @@ async fn send_status(
     .await
 }
 
+/// The answer to a request the shop has no capacity for (reject mode).
+pub(super) async fn send_busy(
+    stream: &mut TcpStream,
+    out: &mut Vec<u8>,
+    req: &Request,
+) -> io::Result<Flow> {
+    let head = Head::new(503, "text/html; charset=utf-8").header("Retry-After", "1");
+    send(stream, out, req, head, &status_body(503)).await
+}
+
 /// For requests that could not be parsed: always closes.
 pub(super) async fn send_error(
     stream: &mut TcpStream,

@@ -35,6 +35,11 @@
 //! Any route but the streaming faults (hang, drip, huge, bomb, truncated,
 //! reset) waits `latency + uniform(0..=jitter)` first; `?delay_ms=N` on any
 //! of them overrides that for one request.
+//!
+//! With a `capacity` of N, at most N requests are *served* (latency wait plus
+//! response) at once, like a server with N workers: the rest wait in arrival
+//! order ([`CapacityMode::Queue`]) or get a 503 at once
+//! ([`CapacityMode::Reject`]). This gives benchmarks a known knee.
 
 use std::collections::HashMap;
 use std::io;
@@ -57,6 +62,22 @@ pub struct ShopConfig {
     pub jitter: Duration,
     /// How many ports to listen on (each counts as its own host for per-host caps).
     pub listeners: usize,
+    /// At most this many requests served at once across all listeners
+    /// (`None`: no limit). Applies to every route, streaming faults included.
+    pub capacity: Option<usize>,
+    /// What a request beyond `capacity` gets.
+    pub capacity_mode: CapacityMode,
+}
+
+/// What the shop does with a request that arrives while `capacity` requests
+/// are being served.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum CapacityMode {
+    /// Wait for a free slot, first come first served (tokio's semaphore is fair).
+    #[default]
+    Queue,
+    /// Answer `503 Service Unavailable` with `Retry-After: 1` at once.
+    Reject,
 }
 
 impl Default for ShopConfig {
@@ -65,6 +86,8 @@ impl Default for ShopConfig {
             latency: Duration::ZERO,
             jitter: Duration::ZERO,
             listeners: 1,
+            capacity: None,
+            capacity_mode: CapacityMode::Queue,
         }
     }
 }
@@ -86,6 +109,13 @@ pub struct ShopStats {
     /// Requests between head parsed and response written (or connection gone).
     pub in_flight: usize,
     pub peak_in_flight: usize,
+    /// Requests holding a capacity slot (in their latency wait or response):
+    /// `in_flight` minus those queued for a slot. Equals `in_flight` without
+    /// a capacity.
+    pub serving: usize,
+    pub peak_serving: usize,
+    /// Requests answered 503 because the shop was at capacity (reject mode).
+    pub rejected: u64,
     pub per_listener: Vec<ListenerStats>,
     /// Hits per request path (without query). At most `demo::MAX_TRACKED_PATHS`
     /// distinct paths are kept; the rest count under `"<other>"`.

@@ -1,6 +1,6 @@
 //! State every connection of one shop shares: request counters (global and
-//! per listener), hits per path, flaky-route counts, the product page cache
-//! and recorded handler panics.
+//! per listener), the capacity slots, hits per path, flaky-route counts, the
+//! product page cache and recorded handler panics.
 //!
 //! Everything here is bounded: a run over a million distinct URLs must not
 //! grow the shop. `server` owns the sockets and lifecycle; `routes` reads
@@ -13,10 +13,11 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
+use tokio::sync::{Semaphore, SemaphorePermit};
 use tokio_util::sync::CancellationToken;
 
 use super::pages::{self, Page};
-use super::server::{ListenerStats, ShopConfig, ShopStats};
+use super::server::{CapacityMode, ListenerStats, ShopConfig, ShopStats};
 
 /// Distinct paths `hits` keeps, so a run over millions of URLs stays bounded.
 pub const MAX_TRACKED_PATHS: usize = 100_000;
@@ -100,6 +101,12 @@ pub(super) struct Shared {
     config: ShopConfig,
     epoch: AtomicU64,
     global: Counters,
+    /// Requests holding a capacity slot (all requests without a capacity).
+    serving: Counters,
+    /// `config.capacity` slots. A tokio semaphore because waiters queue across
+    /// `.await` and it hands permits out in arrival order.
+    capacity: Option<Semaphore>,
+    rejected: AtomicU64,
     listeners: Vec<(SocketAddr, Counters)>,
     connections: AtomicU64,
     hits: Mutex<HashMap<String, u64>>,
@@ -112,9 +119,12 @@ pub(super) struct Shared {
 impl Shared {
     pub(super) fn new(config: ShopConfig, addrs: &[SocketAddr]) -> Shared {
         Shared {
+            capacity: config.capacity.map(|n| Semaphore::new(n.max(1))),
             config,
             epoch: AtomicU64::new(0),
             global: Counters::default(),
+            serving: Counters::default(),
+            rejected: AtomicU64::new(0),
             listeners: addrs.iter().map(|a| (*a, Counters::default())).collect(),
             connections: AtomicU64::new(0),
             hits: Mutex::new(HashMap::new()),
@@ -192,6 +202,32 @@ impl Shared {
         self.config.latency + Duration::from_nanos(extra)
     }
 
+    /// Takes a capacity slot for one request: waits for one in queue mode;
+    /// `None` in reject mode when all are taken (the request gets a 503).
+    pub(super) async fn serve_slot(&self) -> Option<Serving<'_>> {
+        let permit = match (&self.capacity, self.config.capacity_mode) {
+            (None, _) => None,
+            (Some(slots), CapacityMode::Queue) => Some(
+                slots
+                    .acquire()
+                    .await
+                    .expect("the capacity semaphore is never closed"),
+            ),
+            (Some(slots), CapacityMode::Reject) => match slots.try_acquire() {
+                Ok(permit) => Some(permit),
+                Err(_) => {
+                    self.rejected.fetch_add(1, Ordering::Relaxed);
+                    return None;
+                }
+            },
+        };
+        self.serving.enter();
+        Some(Serving {
+            shared: self,
+            _permit: permit,
+        })
+    }
+
     pub(super) fn count_hit(&self, path: &str) {
         let mut hits = self.hits.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(count) = hits.get_mut(path) {
@@ -208,6 +244,9 @@ impl Shared {
             requests: self.global.requests.load(Ordering::SeqCst),
             in_flight: self.global.in_flight.load(Ordering::SeqCst),
             peak_in_flight: self.global.peak.load(Ordering::SeqCst),
+            serving: self.serving.in_flight.load(Ordering::SeqCst),
+            peak_serving: self.serving.peak.load(Ordering::SeqCst),
+            rejected: self.rejected.load(Ordering::Relaxed),
             per_listener: self
                 .listeners
                 .iter()
@@ -234,6 +273,7 @@ impl Shared {
 
     pub(super) fn reset_peaks(&self) {
         self.global.reset_peak();
+        self.serving.reset_peak();
         for (_, c) in &self.listeners {
             c.reset_peak();
         }
@@ -270,6 +310,19 @@ impl Drop for InFlight<'_> {
     fn drop(&mut self) {
         self.shared.global.leave();
         self.shared.listeners[self.listener].1.leave();
+    }
+}
+
+/// One request's capacity slot and its place in the `serving` counter, both
+/// given back when dropped (also when the connection is cancelled).
+pub(super) struct Serving<'a> {
+    shared: &'a Shared,
+    _permit: Option<SemaphorePermit<'a>>,
+}
+
+impl Drop for Serving<'_> {
+    fn drop(&mut self) {
+        self.shared.serving.leave();
     }
 }
 

@@ -12,6 +12,7 @@ fn slow_shop(listeners: usize) -> BackgroundShop {
         latency: Duration::from_millis(60),
         jitter: Duration::ZERO,
         listeners,
+        ..ShopConfig::default()
     })
     .unwrap()
 }

@@ -264,6 +264,71 @@ fn in_flight_and_peak_are_counted() {
 }
 
 #[test]
+fn capacity_queues_requests_beyond_it() {
+    let shop = BackgroundShop::start(ShopConfig {
+        capacity: Some(3),
+        ..ShopConfig::default()
+    })
+    .expect("start");
+    // Hung requests hold their slot until their client leaves.
+    let mut clients: Vec<Client> = (0..8).map(|_| Client::connect(shop.addr())).collect();
+    for c in &mut clients {
+        c.send("GET", "/hang", "");
+    }
+    assert!(shop.wait_for_in_flight(8, Duration::from_secs(10)));
+    let stats = shop.stats();
+    assert_eq!((stats.serving, stats.peak_serving), (3, 3), "{stats:?}");
+    assert_eq!(stats.peak_in_flight, 8, "the other five wait in the queue");
+    // Three clients leave: three queued requests take their slots.
+    clients.drain(..3);
+    wait_until("queued requests to take the free slots", || {
+        let s = shop.stats();
+        s.in_flight == 5 && s.serving == 3
+    });
+    assert_eq!(shop.stats().peak_serving, 3);
+    drop(clients);
+    wait_until("hung requests to end", || shop.stats().in_flight == 0);
+    // Queued requests are answered, not dropped.
+    shop.reset_peaks();
+    let addr = shop.addr();
+    let workers: Vec<_> = (0..6)
+        .map(|_| {
+            std::thread::spawn(move || Client::connect(addr).get("/product/2?delay_ms=30").status)
+        })
+        .collect();
+    for w in workers {
+        assert_eq!(w.join().expect("worker"), 200);
+    }
+    let stats = shop.stats();
+    assert!(stats.peak_serving <= 3, "{stats:?}");
+    assert_eq!(stats.rejected, 0);
+}
+
+#[test]
+fn capacity_reject_mode_answers_503_and_keeps_the_connection() {
+    let shop = BackgroundShop::start(ShopConfig {
+        capacity: Some(2),
+        capacity_mode: CapacityMode::Reject,
+        ..ShopConfig::default()
+    })
+    .expect("start");
+    let mut hung: Vec<Client> = (0..2).map(|_| Client::connect(shop.addr())).collect();
+    for c in &mut hung {
+        c.send("GET", "/hang", "");
+    }
+    wait_until("both slots taken", || shop.stats().serving == 2);
+    let mut client = Client::connect(shop.addr());
+    let busy = client.get("/product/1");
+    assert_eq!(busy.status, 503);
+    assert_eq!(busy.header("retry-after"), Some("1"));
+    assert_eq!(shop.stats().rejected, 1);
+    drop(hung);
+    wait_until("slots to free", || shop.stats().serving == 0);
+    assert_eq!(client.get("/product/1").status, 200, "same connection");
+    assert_eq!(shop.stats().peak_serving, 2);
+}
+
+#[test]
 fn listeners_count_separately() {
     let shop = BackgroundShop::start(ShopConfig {
         listeners: 3,
