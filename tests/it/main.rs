@@ -3,6 +3,7 @@
 
 mod support;
 
+mod bench;
 mod caps;
 mod extract_cmd;
 mod faults;
@@ -13,4 +14,5 @@ mod lookahead;
 mod output;
 mod pipeline;
 mod real_pages;
+mod schema;
 mod store;
