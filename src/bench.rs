@@ -320,7 +320,7 @@ pub fn table(r: &BenchReport) -> String {
     let _ = writeln!(t, "{} urls", r.urls);
     let _ = writeln!(
         t,
-        "{:>5} {:>10} {:>9} {:>8} {:>8} {:>8} {:>8} {:>8} {:>6} {:>9}  {}",
+        "{:>5} {:>10} {:>9} {:>8} {:>8} {:>8} {:>8} {:>8} {:>6} {:>9}  pages/s",
         "level",
         "wall",
         "pages/s",
@@ -331,7 +331,6 @@ pub fn table(r: &BenchReport) -> String {
         "speedup",
         "ideal",
         "efficiency",
-        "pages/s"
     );
     let best = r.runs.iter().map(|x| x.pages_per_sec).fold(0.0, f64::max);
     for run in &r.runs {

@@ -52,7 +52,8 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the same URLs sequentially and at each concurrency level; report the speedup.
-    Bench(BenchArgs),
+    // Boxed: its many flags would make every `Command` as large as itself.
+    Bench(Box<BenchArgs>),
     /// Start the built-in demo shop on 127.0.0.1 and scrape it: offline, nothing to set up.
     Demo(DemoArgs),
     /// Extract the price from a saved HTML page, or parse one price string.
