@@ -217,10 +217,14 @@ async fn run_demo(
     };
     let mut out = String::new();
     out.push_str(&format!(
-        "demo shop on {} serving {pages} product pages, {}–{} ms latency each\n\n",
+        "demo shop on {} serving {pages} product pages, {}–{} ms latency each{}\n\n",
         shop.base_url(),
         args.latency / 2,
-        args.latency * 3 / 2
+        args.latency * 3 / 2,
+        match args.capacity {
+            Some(n) => format!(", at most {n} at once"),
+            None => String::new(),
+        }
     ));
     print_stdout(&out)?;
     let levels = Levels::Fixed(vec![NonZeroUsize::MIN, args.concurrency]);

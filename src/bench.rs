@@ -97,7 +97,7 @@ pub enum Levels {
 
 /// Runs `entries` once per repetition at each level. Level 1 (sequential) is
 /// always measured first; `warmup` makes one untimed pass at the top level
-/// (with `Levels::Auto`, at level 1: the top is not known yet).
+/// (with `Levels::Auto`, at `-c`: the top is not known yet).
 /// Cancellation ends the sweep after the run in progress.
 pub async fn run(
     base: &RunConfig,
@@ -138,7 +138,7 @@ pub async fn run(
         }
         Levels::Auto => {
             if warmup {
-                bench.warm(1).await?;
+                bench.warm(base.concurrency.get()).await?;
             }
             let mut finder = KneeFinder::new(entries.len());
             while let Some(level) = finder.next() {

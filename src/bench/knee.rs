@@ -4,12 +4,14 @@
 //! Pure decisions on [`BenchRun`]s, no I/O: `bench::run` measures what
 //! [`KneeFinder::next`] asks for and feeds it back with [`KneeFinder::record`].
 //!
-//! The sweep doubles the level (1, 2, 4, …) until a doubling stops paying:
-//! throughput grew less than the noise threshold, errors appeared, or p90
-//! latency nearly doubled (the extra requests only queued). It then bisects
-//! between the highest level still short of the plateau and the lowest level
-//! on it, a few steps at most. The knee is the lowest measured level whose
-//! throughput is within the threshold of the best one.
+//! The sweep doubles the level (1, 2, 4, …) until doublings stop paying:
+//! throughput beat the best level before by less than the noise threshold,
+//! or p90 latency nearly doubled (the extra requests only queued) — twice in
+//! a row, so one run slowed by a busy machine does not end the sweep — or
+//! errors appeared (at once). It then bisects between the highest level
+//! still short of the plateau and the lowest level on it, a few steps at
+//! most. The knee is the lowest measured level within [`MIN_GAIN`] of the
+//! best throughput.
 
 use serde::{Deserialize, Serialize};
 
@@ -22,6 +24,11 @@ use super::BenchRun;
 pub const MIN_GAIN: f64 = 0.10;
 /// Twice the relative spread `--runs` measured: a gain smaller than that may be noise.
 const NOISE_FACTOR: f64 = 2.0;
+/// The threshold never exceeds this: below the knee a doubling gains close to
+/// +100 %, so a smaller gain is no longer growth however noisy the runs.
+const MAX_THRESHOLD: f64 = 0.5;
+/// Doublings in a row that must fail to pay before the sweep stops.
+const STRIKES: usize = 2;
 /// p90 growing this much over one doubling means the new requests mostly waited.
 const P90_GROWTH_STOP: f64 = 1.8;
 /// An error rate above this (and above the previous level's) stops the sweep.
@@ -62,7 +69,7 @@ pub struct Knee {
     pub p90_growth: f64,
     /// Failed pages / pages at the stop level.
     pub error_rate: f64,
-    /// Gain below which a doubling counted as no growth: max(10 %, 2 × spread).
+    /// Gain below which a doubling counted as no growth: max(10 %, 2 × spread), at most 50 %.
     pub gain_threshold: f64,
 }
 
@@ -80,6 +87,8 @@ pub struct KneeFinder {
     urls: usize,
     runs: Vec<BenchRun>,
     stop: Option<(StopReason, Step)>,
+    /// Doublings in a row that did not pay (see [`STRIKES`]).
+    strikes: usize,
     refinements: usize,
 }
 
@@ -89,6 +98,7 @@ impl KneeFinder {
             urls: urls.max(1),
             runs: Vec::new(),
             stop: None,
+            strikes: 0,
             refinements: 0,
         }
     }
@@ -133,7 +143,7 @@ impl KneeFinder {
             .iter()
             .map(|r| r.pages_per_sec_spread)
             .fold(0.0, f64::max);
-        MIN_GAIN.max(NOISE_FACTOR * spread)
+        MIN_GAIN.max(NOISE_FACTOR * spread).min(MAX_THRESHOLD)
     }
 
     /// The knee, once the doubling phase has stopped.
@@ -152,16 +162,22 @@ impl KneeFinder {
         })
     }
 
-    /// Stops the doubling phase when the step to the newest level did not pay.
-    fn check_last_doubling(&self) -> Option<(StopReason, Step)> {
-        let [.., prev, last] = self.runs.as_slice() else {
+    /// Stops the doubling phase when the steps to the newest level did not pay.
+    fn check_last_doubling(&mut self) -> Option<(StopReason, Step)> {
+        let [before @ .., prev, last] = self.runs.as_slice() else {
             return None;
         };
+        // Against the best level so far: a slow outlier then a normal run is no growth.
+        let best = before
+            .iter()
+            .chain([prev])
+            .map(|r| r.pages_per_sec)
+            .fold(0.0, f64::max);
         let step = Step {
             from: prev.concurrency,
             to: last.concurrency,
-            gain: if prev.pages_per_sec > 0.0 {
-                last.pages_per_sec / prev.pages_per_sec - 1.0
+            gain: if best > 0.0 {
+                last.pages_per_sec / best - 1.0
             } else {
                 0.0
             },
@@ -172,11 +188,14 @@ impl KneeFinder {
             },
             error_rate: error_rate(last),
         };
+        let flat = step.gain < self.threshold();
+        let queued = step.p90_growth >= P90_GROWTH_STOP;
+        self.strikes = if flat || queued { self.strikes + 1 } else { 0 };
         let reason = if step.error_rate > ERROR_RATE_STOP && step.error_rate > error_rate(prev) {
             StopReason::Errors
-        } else if step.gain < self.threshold() {
+        } else if flat && self.strikes >= STRIKES {
             StopReason::ThroughputPlateau
-        } else if step.p90_growth >= P90_GROWTH_STOP {
+        } else if queued && self.strikes >= STRIKES {
             StopReason::Latency
         } else if last.concurrency >= self.urls {
             StopReason::ListSize
@@ -265,11 +284,11 @@ mod tests {
     #[test]
     fn knee_lands_on_the_capacity() {
         let (order, knee) = sweep(10, 1000, usize::MAX);
-        assert_eq!(order[..6], [1, 2, 4, 8, 16, 32]);
+        assert_eq!(order[..7], [1, 2, 4, 8, 16, 32, 64]);
         // 9 of 10 slots give 90 % of the best: within the 10 % threshold.
         assert!((9..=10).contains(&knee.concurrency), "{order:?} {knee:?}");
         assert_eq!(knee.reason, StopReason::ThroughputPlateau);
-        assert_eq!(knee.stopped_at, 32);
+        assert_eq!(knee.stopped_at, 64, "two flat doublings in a row");
         assert_eq!(knee.last_gain, 0.0);
         assert_eq!(knee.p90_growth, 2.0);
         for capacity in [3, 6, 12, 24, 50, 100] {
@@ -301,5 +320,24 @@ mod tests {
             ..modelled(1, 10, 0)
         });
         assert_eq!(finder.threshold(), 0.4);
+        finder.record(BenchRun {
+            pages_per_sec_spread: 0.9,
+            ..modelled(2, 10, 0)
+        });
+        assert_eq!(finder.threshold(), MAX_THRESHOLD);
+    }
+
+    #[test]
+    fn one_slow_level_does_not_end_the_sweep() {
+        let mut finder = KneeFinder::new(1000);
+        while let Some(level) = finder.next() {
+            let mut run = modelled(level, 32, 0);
+            if level == 8 {
+                run.pages_per_sec *= 0.45; // a busy moment: slower than level 4
+            }
+            finder.record(run);
+        }
+        let knee = finder.knee().expect("a knee");
+        assert!((28..=32).contains(&knee.concurrency), "{knee:?}");
     }
 }
