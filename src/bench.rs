@@ -163,7 +163,8 @@ pub async fn run(
         None => measured.last(),
     }
     .cloned();
-    let limit = top.as_ref().and_then(|t| limiting_factor(t, base));
+    let seq_p50 = measured.first().map_or(0.0, |r| r.latency_ms.p50);
+    let limit = top.as_ref().and_then(|t| limiting_factor(t, seq_p50, base));
     Ok(BenchReport {
         schema_version: SCHEMA_VERSION,
         urls: entries.len() as u64,
@@ -290,7 +291,7 @@ fn round2(x: f64) -> f64 {
 }
 
 /// One line naming the most likely limit when efficiency is under 0.8.
-fn limiting_factor(top: &BenchRun, base: &RunConfig) -> Option<String> {
+fn limiting_factor(top: &BenchRun, seq_p50: f64, base: &RunConfig) -> Option<String> {
     if top.efficiency >= 0.8 || top.concurrency <= 1 {
         return None;
     }
@@ -306,6 +307,10 @@ fn limiting_factor(top: &BenchRun, base: &RunConfig) -> Option<String> {
         )
     } else if cpu_share > 0.7 {
         format!("client CPU: the process used {:.0}% of {} cores; parsing, not the network, is the bottleneck", cpu_share * 100.0, cores)
+    } else if seq_p50 > 0.0 && l.p50 > 1.5 * seq_p50 {
+        // Each page took longer only because more were asked for at once:
+        // they waited on the server's side (a worker pool, a queue).
+        format!("server capacity: p50 rose from {seq_p50:.1} ms sequential to {:.1} ms at {}; the server queues what it cannot serve at once", l.p50, top.concurrency)
     } else if l.p50 > 0.0 && l.p99 > 2.0 * l.p50 {
         format!("server latency spread: p99 {:.1} ms vs p50 {:.1} ms, the slowest pages set the pace of each batch", l.p99, l.p50)
     } else {
@@ -534,6 +539,30 @@ mod tests {
         let t = table(&report);
         assert_eq!(t.lines().count(), 5, "{t}");
         assert!(t.contains("seq") && t.contains("limited by server latency spread"));
+    }
+
+    #[test]
+    fn queueing_at_the_server_is_named() {
+        let cfg = RunConfig::new(crate::input::InputSource::Stdin, NonZeroUsize::MIN);
+        let run = BenchRun {
+            concurrency: 16,
+            efficiency: 0.5,
+            elapsed_ms: 1000.0,
+            latency_ms: Latency {
+                p50: 205.0,
+                p90: 208.0,
+                p99: 210.0,
+                max: 211.0,
+            },
+            ..BenchRun::default()
+        };
+        let limit = limiting_factor(&run, 103.0, &cfg).expect("low efficiency");
+        assert!(
+            limit.starts_with("server capacity: p50 rose from 103.0 ms"),
+            "{limit}"
+        );
+        let limit = limiting_factor(&run, 200.0, &cfg).expect("low efficiency");
+        assert!(limit.starts_with("per-request overhead"), "{limit}");
     }
 
     #[test]
