@@ -208,14 +208,15 @@ impl KneeFinder {
         Some((reason, step))
     }
 
-    /// The lowest level within the threshold of the best throughput.
+    /// The lowest level within [`MIN_GAIN`] of the best throughput (not the
+    /// noise threshold: a band as wide as 50 % would put the knee far too low).
     fn plateau_start(&self) -> Option<&BenchRun> {
         let best = self
             .runs
             .iter()
             .map(|r| r.pages_per_sec)
             .fold(0.0, f64::max);
-        let floor = best * (1.0 - self.threshold());
+        let floor = best * (1.0 - MIN_GAIN);
         self.runs.iter().find(|r| r.pages_per_sec >= floor)
     }
 
@@ -325,6 +326,23 @@ mod tests {
             ..modelled(2, 10, 0)
         });
         assert_eq!(finder.threshold(), MAX_THRESHOLD);
+    }
+
+    #[test]
+    fn a_noisy_threshold_does_not_pull_the_knee_down() {
+        // Level 1's runs spread by 30 %: the threshold is 50 %, yet the knee
+        // is where throughput reaches 90 % of the best.
+        let mut finder = KneeFinder::new(1000);
+        while let Some(level) = finder.next() {
+            let mut run = modelled(level, 8, 0);
+            if level == 1 {
+                run.pages_per_sec_spread = 0.3;
+            }
+            finder.record(run);
+        }
+        let knee = finder.knee().expect("a knee");
+        assert_eq!(knee.gain_threshold, MAX_THRESHOLD);
+        assert_eq!(knee.concurrency, 8, "{knee:?}");
     }
 
     #[test]
