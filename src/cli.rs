@@ -14,6 +14,7 @@ use clap::{Args as ClapArgs, Parser, Subcommand, ValueEnum};
 
 use clap::builder::PossibleValue;
 
+use crate::bench::Levels;
 use crate::engine::ParseOn;
 use crate::extract::ExtractOptions;
 use crate::fetch::{default_user_agent, FetchConfig};
@@ -64,7 +65,8 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the same URLs sequentially and at each concurrency level; report the speedup.
-    Bench(BenchArgs),
+    // Boxed: its many flags would make every `Command` as large as itself.
+    Bench(Box<BenchArgs>),
     /// Start the built-in demo shop on 127.0.0.1 and scrape it: offline, nothing to set up.
     Demo(DemoArgs),
     /// Extract the price from a saved HTML page, or parse one price string.
@@ -202,15 +204,35 @@ pub struct ScrapeArgs {
 pub struct BenchArgs {
     #[command(flatten)]
     pub scrape: ScrapeArgs,
-    /// Concurrency levels to sweep, e.g. 1,5,10,20,50 [default: 1 and -c].
-    #[arg(long, value_name = "LIST", value_delimiter = ',')]
-    pub levels: Vec<NonZeroUsize>,
+    /// Concurrency levels to sweep, e.g. 1,5,10,20,50, or `auto`: double
+    /// from 1 until throughput stops growing, then find the knee [default: 1 and -c].
+    #[arg(long, value_name = "LIST|auto", value_parser = parse_levels)]
+    pub levels: Option<Levels>,
     /// Repetitions per level; the median is reported.
     #[arg(long, value_name = "N", default_value = "1")]
     pub runs: NonZeroUsize,
     /// Run the list once, untimed, before measuring (warms connections and caches).
     #[arg(long)]
     pub warmup: bool,
+    /// Also draw the results as an SVG chart in FILE.
+    #[arg(long, value_name = "FILE.svg")]
+    pub plot: Option<PathBuf>,
+    /// Save the bench JSON (with machine facts) as NAME in the results directory.
+    #[arg(long, value_name = "NAME")]
+    pub save: Option<String>,
+    /// Compare each level with the result saved as NAME.
+    #[arg(long, value_name = "NAME")]
+    pub baseline: Option<String>,
+    /// Where --save and --baseline keep results.
+    #[arg(long, value_name = "DIR", default_value = crate::bench::baseline::DEFAULT_DIR)]
+    pub results_dir: PathBuf,
+    /// Exit 1 when a concurrent level (up to the knee with --levels auto) has
+    /// a lower efficiency (speedup / ideal), e.g. 0.7.
+    #[arg(long, value_name = "X", value_parser = parse_fraction)]
+    pub min_efficiency: Option<f64>,
+    /// Exit 1 when a level is more than PCT percent slower (pages/s) than --baseline.
+    #[arg(long, value_name = "PCT", requires = "baseline", value_parser = parse_percent)]
+    pub max_regression: Option<f64>,
 }
 
 #[derive(Debug, Clone, ClapArgs)]
@@ -231,6 +253,9 @@ pub struct DemoArgs {
     /// With --capacity: answer 503 (Retry-After: 1) beyond it instead of queueing.
     #[arg(long, requires = "capacity")]
     pub reject_over_capacity: bool,
+    /// Also draw the sequential and concurrent runs as an SVG chart in FILE.
+    #[arg(long, value_name = "FILE.svg")]
+    pub plot: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, ClapArgs)]
@@ -411,6 +436,37 @@ pub fn parse_rate(s: &str) -> Result<f64, String> {
     Ok(rate)
 }
 
+/// Parses `--levels`: `auto`, or a comma-separated list of levels ≥ 1.
+pub fn parse_levels(s: &str) -> Result<Levels, String> {
+    if s.trim().eq_ignore_ascii_case("auto") {
+        return Ok(Levels::Auto);
+    }
+    s.split(',')
+        .map(|l| {
+            l.trim()
+                .parse::<NonZeroUsize>()
+                .map_err(|_| format!("\"{l}\" is not a level (a whole number ≥ 1, or auto)"))
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map(Levels::Fixed)
+}
+
+/// Parses a fraction in 0..=1 (`--min-efficiency 0.7`).
+pub fn parse_fraction(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(x) if (0.0..=1.0).contains(&x) => Ok(x),
+        _ => Err(format!("\"{s}\" is not a number from 0 to 1")),
+    }
+}
+
+/// Parses a percentage ≥ 0 (`--max-regression 10`).
+pub fn parse_percent(s: &str) -> Result<f64, String> {
+    match s.trim().trim_end_matches('%').parse::<f64>() {
+        Ok(x) if x.is_finite() && x >= 0.0 => Ok(x),
+        _ => Err(format!("\"{s}\" is not a percentage ≥ 0")),
+    }
+}
+
 /// Parses a byte size: `1000`, `500KB`, `10MiB`, `1.5GB` (KB = 1000, KiB = 1024).
 pub fn parse_size(s: &str) -> Result<u64, String> {
     let t = s.trim();
@@ -551,15 +607,35 @@ mod tests {
         let cli = parse(&["bench", "--levels", "1,5,20", "--runs", "3", "u.txt"]).unwrap();
         match cli.command {
             Some(Command::Bench(b)) => {
-                assert_eq!(
-                    b.levels.iter().map(|l| l.get()).collect::<Vec<_>>(),
-                    [1, 5, 20]
-                );
+                let want = [1, 5, 20].map(|l| NonZeroUsize::new(l).unwrap());
+                assert_eq!(b.levels, Some(Levels::Fixed(want.to_vec())));
                 assert_eq!(b.runs.get(), 3);
                 assert_eq!(b.scrape.file, Some("u.txt".into()));
             }
             other => panic!("{other:?}"),
         }
+        let cli = parse(&[
+            "bench",
+            "--levels",
+            "auto",
+            "--baseline",
+            "main",
+            "--max-regression",
+            "10%",
+            "--min-efficiency",
+            "0.7",
+            "u.txt",
+        ])
+        .unwrap();
+        assert!(matches!(cli.command, Some(Command::Bench(ref b))
+            if b.levels == Some(Levels::Auto) && b.max_regression == Some(10.0)
+                && b.min_efficiency == Some(0.7)));
+        assert!(
+            parse(&["bench", "--max-regression", "10", "u.txt"]).is_err(),
+            "needs --baseline"
+        );
+        assert!(parse(&["bench", "--min-efficiency", "1.5", "u.txt"]).is_err());
+        assert!(parse(&["bench", "--levels", "1,0", "u.txt"]).is_err());
         let cli = parse(&["extract", "--text", "1.234,56 €"]).unwrap();
         assert!(matches!(cli.command, Some(Command::Extract(ref e)) if e.text.is_some()));
         let cli = parse(&["demo", "--pages", "10", "--latency", "0"]).unwrap();

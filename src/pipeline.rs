@@ -156,6 +156,8 @@ pub struct Outcome {
     pub interrupted: bool,
     /// Whoever read stdout went away (`scrape ... | head`): a normal way to stop.
     pub stdout_closed: bool,
+    /// `bench` missed its `--min-efficiency`/`--max-regression` gate (exit 1).
+    pub gate_failed: bool,
 }
 
 /// What a finished run reports.

@@ -11,6 +11,12 @@ use serde::{Deserialize, Serialize};
 
 use rust_decimal::Decimal;
 
+/// Version of `schema/scrape.schema.json`, written as `schema_version` at the
+/// top of the `json` document and of the bench JSON. Bump it (and the
+/// schema's `$id`) when a field changes meaning or goes away; new optional
+/// fields keep the version.
+pub const SCHEMA_VERSION: u32 = 1;
+
 /// One record per URL line (DESIGN.md "Output records").
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Record {

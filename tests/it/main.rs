@@ -4,6 +4,7 @@
 mod support;
 
 mod auto;
+mod bench;
 mod caps;
 mod extract_cmd;
 mod faults;
@@ -16,4 +17,5 @@ mod output;
 mod pipeline;
 mod politeness;
 mod real_pages;
+mod schema;
 mod store;
