@@ -511,7 +511,8 @@ impl Parser {
         let opts = self.opts.clone();
         let url = url.clone();
         let job = move || {
-            let (html, charset, lossy) = page.decode();
+            let mut page = page;
+            let (html, charset, lossy) = page.take_text();
             if lossy {
                 tracing::warn!(url = %url, charset, "body has bytes invalid in its charset; replaced");
             }

@@ -49,7 +49,7 @@ pub fn default_user_agent() -> String {
 }
 
 mod charset;
-pub use charset::decode_html;
+pub use charset::{decode_html, decode_html_owned};
 
 /// At most this many redirects are followed (DESIGN.md).
 pub const MAX_REDIRECTS: usize = 10;
@@ -68,9 +68,11 @@ pub struct Page {
 
 impl Page {
     /// The body as text, the name of the charset used, and whether invalid
-    /// bytes were replaced (see [`decode_html`]).
-    pub fn decode(&self) -> (String, &'static str, bool) {
-        let (html, encoding, lossy) = decode_html(&self.body, self.header_charset.as_deref());
+    /// bytes were replaced (see [`decode_html_owned`]). Takes the body: a
+    /// valid UTF-8 body becomes the text without a copy.
+    pub fn take_text(&mut self) -> (String, &'static str, bool) {
+        let body = std::mem::take(&mut self.body);
+        let (html, encoding, lossy) = decode_html_owned(body, self.header_charset.as_deref());
         (html, encoding.name(), lossy)
     }
 }
