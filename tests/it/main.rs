@@ -4,6 +4,7 @@
 mod support;
 
 mod caps;
+mod differential;
 mod extract_cmd;
 mod faults;
 mod input;
