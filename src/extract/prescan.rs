@@ -23,6 +23,30 @@
 use memchr::{memchr, memmem};
 use std::borrow::Cow;
 
+/// Whether emptying is worth its pass: script and style bodies are at least a
+/// quarter of the page, estimated from lower-case `<script` / `<style`
+/// openings to the next matching end tag (two SIMD searches). Measured with
+/// callgrind (README): on demo pages (2 KB of script and style in 20-140 KB)
+/// the pass cost 3 % more instructions than it saved, because html5ever's
+/// script-data state already skips a body in long runs; it pays only where
+/// bodies dominate.
+pub(super) fn worth_emptying(html: &str) -> bool {
+    let b = html.as_bytes();
+    let mut raw = 0;
+    for (open, close) in [(&b"<script"[..], &b"</script"[..]), (b"<style", b"</style")] {
+        let mut at = 0;
+        while let Some(o) = memmem::find(&b[at..], open) {
+            let start = at + o + open.len();
+            let Some(c) = memmem::find(&b[start..], close) else {
+                break;
+            };
+            raw += c;
+            at = start + c + close.len();
+        }
+    }
+    raw * 4 >= b.len()
+}
+
 /// `html` with every `<script>` / `<style>` body removed, or `html` itself
 /// when there is none.
 pub(super) fn empty_raw_text(html: &str) -> Cow<'_, str> {
@@ -302,7 +326,16 @@ fn markup_declaration_end(b: &[u8], i: usize, foreign: bool) -> Option<usize> {
 
 #[cfg(test)]
 mod tests {
-    use super::empty_raw_text;
+    use super::{empty_raw_text, worth_emptying};
+
+    #[test]
+    fn empties_only_where_bodies_dominate() {
+        let text = "<p>".to_owned() + &"x".repeat(300) + "</p>";
+        let script = "<script>".to_owned() + &"y".repeat(100) + "</script>";
+        assert!(!worth_emptying(&(text.clone() + &script)));
+        assert!(worth_emptying(&(text + &script.repeat(2))));
+        assert!(!worth_emptying("<script>never closed"));
+    }
 
     #[test]
     fn empties_script_and_style_bodies_only() {

@@ -1,8 +1,9 @@
-//! The default extraction path against the full-DOM oracle.
+//! The lean extraction path against the full-DOM oracle.
 //!
-//! `extract` parses a page with its `<script>` / `<style>` bodies emptied
-//! first (src/extract/prescan.rs); `extract_full_dom` parses every byte, as
-//! `scraper` always did. Both must give the same answer (price amount,
+//! `extract_lean_dom` parses a page with its `<script>` / `<style>` bodies
+//! emptied first (src/extract/prescan.rs; `extract`, the default, does so
+//! when they are a large share of the page); `extract_full_dom` parses every
+//! byte, as `scraper` always did. Both must give the same answer (price amount,
 //! currency, source and text, title) and, with `--explain`, the same
 //! candidates with the same reasons and locations: on every extraction
 //! fixture, every real-corpus page, demo pages of every markup, and
@@ -13,7 +14,7 @@ use std::path::Path;
 use proptest::prelude::*;
 use reqwest::Url;
 use scrape::demo::{all_markups, sample_page, Markup};
-use scrape::extract::{extract, extract_full_dom, ExtractOptions};
+use scrape::extract::{extract, extract_full_dom, extract_lean_dom, ExtractOptions};
 
 fn options(explain: bool) -> ExtractOptions {
     ExtractOptions {
@@ -29,9 +30,17 @@ fn options(explain: bool) -> ExtractOptions {
 fn assert_same(name: &str, html: &str, url: &Url) {
     for explain in [false, true] {
         let opts = options(explain);
-        let fast = extract(html, url, &opts);
         let full = extract_full_dom(html, url, &opts);
-        assert_eq!(fast, full, "{name} (explain: {explain})");
+        assert_eq!(
+            extract_lean_dom(html, url, &opts),
+            full,
+            "{name} (explain: {explain})"
+        );
+        assert_eq!(
+            extract(html, url, &opts),
+            full,
+            "{name} (explain: {explain})"
+        );
     }
 }
 
@@ -179,7 +188,7 @@ proptest! {
         let html = format!("<!doctype html><html><head><meta charset=utf-8></head><body>{}</body></html>", pieces.concat());
         for explain in [false, true] {
             let opts = options(explain);
-            prop_assert_eq!(extract(&html, &url, &opts), extract_full_dom(&html, &url, &opts), "{}", html);
+            prop_assert_eq!(extract_lean_dom(&html, &url, &opts), extract_full_dom(&html, &url, &opts), "{}", html);
         }
     }
 }
