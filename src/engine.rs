@@ -459,12 +459,10 @@ struct Parser {
     /// `Some` when parsing goes to the blocking pool: one slot per core, so
     /// parsing never queues more pages than there are CPUs to parse them.
     slots: Option<Arc<Semaphore>>,
-    /// Fetched-or-fetching pages not yet parsed: the request cap plus two
-    /// pages per parse slot (one parsing, one queued), so a parser never
-    /// waits for a body while bodies waiting for a parser stay few. Without
-    /// it, fetching faster than parsing piles bodies up in memory (measured:
-    /// 165 MB peak for 2000 pages at -c 64). It was twice the request cap;
-    /// heaptrack showed those bodies as the largest part of the heap peak.
+    /// Fetched-or-fetching pages not yet parsed. Twice the request cap: one
+    /// page per slot on the wire and one waiting to be parsed. Without it,
+    /// fetching faster than parsing piles decoded bodies up in memory
+    /// (measured: 165 MB peak for 2000 pages at -c 64; with it, see README).
     backlog: Arc<Semaphore>,
 }
 
@@ -497,9 +495,11 @@ impl PageError {
 
 impl Parser {
     fn new(opts: Arc<ExtractOptions>, on: ParseOn, concurrency: usize) -> Parser {
-        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        let slots = (on == ParseOn::Blocking).then(|| Arc::new(Semaphore::new(cores)));
-        let backlog = Arc::new(Semaphore::new(concurrency.saturating_add(2 * cores)));
+        let slots = (on == ParseOn::Blocking).then(|| {
+            let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+            Arc::new(Semaphore::new(cores))
+        });
+        let backlog = Arc::new(Semaphore::new(concurrency.saturating_mul(2).max(2)));
         Parser {
             opts,
             slots,

@@ -1,6 +1,5 @@
 //! The `scrape` binary: parse arguments, start logging, run the library, and
-//! turn the outcome into an exit code. Nothing else lives here, except the
-//! allocator setting below, which must run before any thread starts.
+//! turn the outcome into an exit code. Nothing else lives here.
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -12,22 +11,7 @@ use tracing_subscriber::EnvFilter;
 use scrape::cli::{Cli, LogArgs};
 use scrape::{app, shutdown};
 
-/// glibc gives each thread that allocates under contention its own arena
-/// (up to 8 per core), and each keeps its freed pages. Bodies and parse trees
-/// are allocated on async workers and freed on blocking-pool threads, so the
-/// arenas fragment: measured on 20 000 demo pages at `-c 64`, peak RSS 72 MB
-/// with the default, 58 MB with two arenas, same CPU time (heap peak 25 MB).
-fn limit_malloc_arenas() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: mallopt only changes allocator parameters; called before any
-    // other thread exists, as glibc asks.
-    unsafe {
-        libc::mallopt(libc::M_ARENA_MAX, 2);
-    }
-}
-
 fn main() -> ExitCode {
-    limit_malloc_arenas();
     // clap prints usage errors itself and exits with 2, as DESIGN.md asks.
     let cli = Cli::parse();
     init_tracing(&cli.log);
