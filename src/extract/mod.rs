@@ -96,6 +96,7 @@ mod items;
 mod jsonld;
 mod meta;
 mod phrases;
+mod prescan;
 mod state;
 mod visible_text;
 
@@ -294,6 +295,37 @@ fn structured_amount(raw: &str, currency: Option<&str>) -> (Option<Decimal>, Opt
 
 /// Extracts the product price and title from a decoded HTML page.
 pub fn extract(html: &str, url: &Url, opts: &ExtractOptions) -> Extraction {
+    extract_with(html, url, opts, Dom::Auto)
+}
+
+/// [`extract`] with script and style bodies always emptied before parsing,
+/// whatever their share of the page: what the differential tests hold to
+/// [`extract_full_dom`].
+#[doc(hidden)]
+pub fn extract_lean_dom(html: &str, url: &Url, opts: &ExtractOptions) -> Extraction {
+    extract_with(html, url, opts, Dom::Lean)
+}
+
+/// [`extract`] with the whole page in the DOM, `<script>` / `<style>` bodies
+/// included: the oracle the differential tests hold the default path to.
+#[doc(hidden)]
+pub fn extract_full_dom(html: &str, url: &Url, opts: &ExtractOptions) -> Extraction {
+    extract_with(html, url, opts, Dom::Full)
+}
+
+/// What goes into the tree when the page needs one.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Dom {
+    /// `Lean` where script and style bodies are a large share of the page
+    /// ([`prescan::worth_emptying`]), else `Full`; the default.
+    Auto,
+    /// Script and style bodies emptied first ([`prescan`]).
+    Lean,
+    /// Every byte; also always with `--selector`, which may select anything.
+    Full,
+}
+
+fn extract_with(html: &str, url: &Url, opts: &ExtractOptions, dom: Dom) -> Extraction {
     let (mut cands, ld_currency) = jsonld::candidates(html, url, opts.explain);
     // Computed once for both paths, so the fast paths and the DOM agree.
     let buy_box_marked = buybox::marked(html);
@@ -347,7 +379,16 @@ pub fn extract(html: &str, url: &Url, opts: &ExtractOptions) -> Extraction {
         }
     }
 
-    let doc = scraper::Html::parse_document(html);
+    let lean = match dom {
+        Dom::Auto => prescan::worth_emptying(html),
+        Dom::Lean => true,
+        Dom::Full => false,
+    };
+    let doc = if lean && opts.selector.is_none() {
+        scraper::Html::parse_document(&prescan::empty_raw_text(html))
+    } else {
+        scraper::Html::parse_document(html)
+    };
     if let Some(sel) = &opts.selector {
         cands.extend(heuristic::selector_candidates(&doc, sel, opts.explain));
     }

@@ -30,7 +30,10 @@ fn auto_finds_the_shops_capacity() {
     // The schema knows auto_concurrency and the per-host lines.
     let raw: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     crate::schema::assert_valid("document", &raw);
-    assert_eq!(raw["summary"]["hosts"][0]["requests"], 481, "480 pages and robots.txt");
+    assert_eq!(
+        raw["summary"]["hosts"][0]["requests"], 481,
+        "480 pages and robots.txt"
+    );
     let auto = doc
         .summary
         .auto_concurrency

@@ -6,6 +6,7 @@ mod support;
 mod auto;
 mod bench;
 mod caps;
+mod differential;
 mod extract_cmd;
 mod faults;
 mod input;
