@@ -38,6 +38,16 @@ fn dump(dir: &str) -> Result<(), Box<dyn Error>> {
             std::fs::write(format!("{dir}/{markup:?}-{n}.html"), html)?;
         }
     }
+    // The issue-10 case: a visible-only page (no structured data) grown to
+    // 110 KB with ordinary review markup, as in `benches/extract.rs`.
+    let page = sample_page(Markup::VisibleOnly, 7);
+    let mut html = String::from_utf8_lossy(&page.body).into_owned();
+    let mut filler = String::new();
+    while html.len() + filler.len() < 110 * 1000 {
+        filler.push_str("<div class=\"review\"><h3>Great value</h3><p>Bought 2 for $30, arrived in 3 days. 5/5 would buy again.</p></div>\n");
+    }
+    html = html.replacen("</body>", &(filler + "</body>"), 1);
+    std::fs::write(format!("{dir}/Visible110KB-0.html"), html)?;
     Ok(())
 }
 

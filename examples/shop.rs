@@ -1,7 +1,7 @@
 //! Serves the demo shop standalone, for trying `scrape` by hand:
 //!
 //! ```text
-//! cargo run --release --example shop -- [--port 8080] [--latency-ms 100] [--jitter-ms 0] [--listeners 1]
+//! cargo run --release --example shop -- [--port 8080] [--latency-ms 100] [--jitter-ms 0] [--listeners 1] [--capacity N]
 //! scrape urls.txt
 //! ```
 //!
@@ -67,6 +67,8 @@ fn parse_args() -> Result<Args, String> {
             "--latency-ms" => args.config.latency = Duration::from_millis(number(&value)?),
             "--jitter-ms" => args.config.jitter = Duration::from_millis(number(&value)?),
             "--listeners" => args.config.listeners = number(&value)?.max(1) as usize,
+            // At most N requests served at once, the rest queue: a known knee for `bench`.
+            "--capacity" => args.config.capacity = Some(number(&value)?.max(1) as usize),
             _ => return Err(format!("unknown option {flag}")),
         }
     }
@@ -82,7 +84,7 @@ async fn main() -> ExitCode {
                 eprintln!("shop: error: {message}");
             }
             eprintln!(
-                "usage: shop [--port 8080] [--latency-ms 100] [--jitter-ms 0] [--listeners 1]"
+                "usage: shop [--port 8080] [--latency-ms 100] [--jitter-ms 0] [--listeners 1] [--capacity N]"
             );
             return ExitCode::from(2);
         }

@@ -61,6 +61,13 @@ pub struct Summary {
     /// and no later line has any (`--resume` with `--db` continues there).
     #[serde(default)]
     pub lines_read: u64,
+    /// Per host, the hosts with the most requests (at most
+    /// `engine::REPORTED_HOSTS`), most requests first.
+    #[serde(default)]
+    pub hosts: Vec<HostSummary>,
+    /// The hosts beyond `hosts`, summed; absent when every host is listed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub other_hosts: Option<OtherHosts>,
     /// Price changes since earlier runs; only with `--db`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub changes: Option<ChangeCounts>,
@@ -84,6 +91,31 @@ pub struct AutoConcurrency {
     pub baseline_ms: Option<f64>,
     /// Why it is at `settled`, in words.
     pub reason: String,
+}
+
+/// One host's line of the summary (`scheme://host:port`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HostSummary {
+    pub host: String,
+    /// HTTP requests sent to the host: pages, retries and its robots.txt.
+    pub requests: u64,
+    /// Distinct URLs of the host that ended in an error.
+    pub errors: u64,
+    /// Time the whole host was paused (`Retry-After`, connect errors).
+    pub paused_ms: f64,
+    /// The rule its requests waited on longest: `per-host cap`,
+    /// `concurrency`, `delay`, `rate`, `crawl-delay`, `retry-after`,
+    /// `connect-errors`, or `none`.
+    pub paced_by: String,
+}
+
+/// The hosts a summary does not list one by one, summed.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct OtherHosts {
+    pub hosts: u64,
+    pub requests: u64,
+    pub errors: u64,
+    pub paused_ms: f64,
 }
 
 /// Accumulates records as they finish.
@@ -202,6 +234,8 @@ impl Aggregator {
             retries: self.retries,
             interrupted: false,
             lines_read: self.urls,
+            hosts: Vec::new(),
+            other_hosts: None,
             changes: None,
             auto_concurrency: None,
         }

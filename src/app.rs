@@ -15,7 +15,9 @@ use reqwest::Url;
 use serde::Serialize;
 use tokio_util::sync::CancellationToken;
 
-use crate::bench;
+use crate::bench::baseline::{self, BaselineError, Gate};
+use crate::bench::plot::{self, PlotError};
+use crate::bench::{self, Levels, Machine};
 use crate::cli::{
     extract_options, BenchArgs, Cli, Command, DemoArgs, ExtractArgs, LogArgs, UsageError,
 };
@@ -49,6 +51,10 @@ pub enum RunError {
     Cluster(#[from] crate::cluster::ClusterError),
     #[error("cannot start demo shop: {0}")]
     Demo(#[source] std::io::Error),
+    #[error(transparent)]
+    Baseline(#[from] BaselineError),
+    #[error(transparent)]
+    Plot(#[from] PlotError),
 }
 
 /// Exit code for a run: 0 all fetched, 1 some record failed (or, with `strict`,
@@ -58,7 +64,7 @@ pub fn exit_code(result: &Result<Outcome, RunError>, strict: bool) -> i32 {
         Err(_) => 2,
         Ok(o) if o.stdout_closed => 0,
         Ok(o) if o.interrupted => 130,
-        Ok(o) if o.failed > 0 || (strict && o.unpriced > 0) => 1,
+        Ok(o) if o.failed > 0 || o.gate_failed || (strict && o.unpriced > 0) => 1,
         Ok(_) => 0,
     }
 }
@@ -136,13 +142,18 @@ async fn run_bench(
     stdin_tty: bool,
     cancel: CancellationToken,
 ) -> Result<Outcome, RunError> {
-    let cfg = args.scrape.to_config(log, stdin_tty)?;
+    let mut cfg = args.scrape.to_config(log, stdin_tty)?;
     warn_insecure(&cfg);
     if cfg.auto {
         return Err(UsageError::Invalid(
             "bench sweeps fixed levels: give -c N or --levels, not -c auto".into(),
         )
         .into());
+    }
+    if args.scrape.per_host.is_none() {
+        // A benchmark measures concurrency, so each level is also its
+        // per-host cap unless --per-host says otherwise (README: politeness).
+        cfg.per_host = cfg.concurrency;
     }
     if cfg.db.is_some() {
         return Err(UsageError::Invalid("bench does not store records: drop --db".into()).into());
@@ -154,24 +165,50 @@ async fn run_bench(
     while let Some(e) = rx.recv().await {
         entries.push(e?);
     }
-    let report = bench::run(
-        &cfg,
-        &entries,
-        &args.levels,
-        args.runs,
-        args.warmup,
-        &cancel,
-    )
-    .await?;
-    let text = match args.scrape.format {
+    let levels = args.levels.clone().unwrap_or(Levels::Fixed(Vec::new()));
+    // Read the baseline first: a wrong name should not cost a whole sweep.
+    let saved = match &args.baseline {
+        Some(name) => Some((name, baseline::load(&args.results_dir, name).await?)),
+        None => None,
+    };
+    let mut report = bench::run(&cfg, &entries, &levels, args.runs, args.warmup, &cancel).await?;
+    report.machine = Some(Machine::probe(&entries).await);
+    if let Some((name, then)) = &saved {
+        report.baseline = Some(baseline::compare(name, then, &report));
+    }
+    let mut text = match args.scrape.format {
         Some(Format::Json) => json_line(&report),
         _ => bench::table(&report),
     };
+    if let (Some(c), false) = (
+        &report.baseline,
+        matches!(args.scrape.format, Some(Format::Json)),
+    ) {
+        text.push_str(&baseline::comparison_table(c));
+    }
     print_stdout(&text)?;
+    if let Some(path) = &args.plot {
+        plot::write(path, &report).await?;
+    }
+    if let Some(name) = &args.save {
+        let path = baseline::save(&args.results_dir, name, &report).await?;
+        if !log.quiet {
+            eprintln!("saved bench result \"{name}\" as {}", path.display());
+        }
+    }
+    let gate = Gate {
+        min_efficiency: args.min_efficiency,
+        max_regression_pct: args.max_regression,
+    };
+    let missed = baseline::check(&gate, &report);
+    for m in &missed {
+        eprintln!("scrape: bench gate failed: {m}");
+    }
     let failed = report.runs.iter().map(|r| r.failed).sum();
     Ok(Outcome {
         failed,
         interrupted: cancel.is_cancelled(),
+        gate_failed: !missed.is_empty(),
         ..Outcome::default()
     })
 }
@@ -193,6 +230,7 @@ async fn run_demo(
         } else {
             CapacityMode::Queue
         },
+        ..ShopConfig::default()
     })
     .await
     .map_err(RunError::Demo)?;
@@ -215,15 +253,22 @@ async fn run_demo(
     };
     let mut out = String::new();
     out.push_str(&format!(
-        "demo shop on {} serving {pages} product pages, {}–{} ms latency each\n\n",
+        "demo shop on {} serving {pages} product pages, {}–{} ms latency each{}\n\n",
         shop.base_url(),
         args.latency / 2,
-        args.latency * 3 / 2
+        args.latency * 3 / 2,
+        match args.capacity {
+            Some(n) => format!(", at most {n} at once"),
+            None => String::new(),
+        }
     ));
     print_stdout(&out)?;
-    let levels = [NonZeroUsize::MIN, args.concurrency];
+    let levels = Levels::Fixed(vec![NonZeroUsize::MIN, args.concurrency]);
     let report = bench::run(&cfg, &entries, &levels, NonZeroUsize::MIN, false, &cancel).await?;
     print_stdout(&bench::table(&report))?;
+    if let Some(path) = &args.plot {
+        plot::write(path, &report).await?;
+    }
 
     // One more concurrent run, keeping the records this time, to show the
     // prices and check them against what the shop knows it served.
@@ -354,6 +399,7 @@ mod tests {
             unpriced,
             interrupted,
             stdout_closed: false,
+            gate_failed: false,
         })
     }
 
@@ -364,6 +410,11 @@ mod tests {
         assert_eq!(exit_code(&ok(0, 3, false), true), 1);
         assert_eq!(exit_code(&ok(1, 0, false), false), 1);
         assert_eq!(exit_code(&ok(1, 0, true), false), 130);
+        let gate = Outcome {
+            gate_failed: true,
+            ..Outcome::default()
+        };
+        assert_eq!(exit_code(&Ok(gate), false), 1, "a missed bench gate");
         assert_eq!(exit_code(&ok(0, 0, true), true), 130);
         assert_eq!(exit_code(&Err(UsageError::NoInput.into()), false), 2);
         let closed = Outcome {

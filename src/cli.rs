@@ -14,6 +14,7 @@ use clap::{Args as ClapArgs, Parser, Subcommand, ValueEnum};
 
 use clap::builder::PossibleValue;
 
+use crate::bench::Levels;
 use crate::engine::ParseOn;
 use crate::extract::ExtractOptions;
 use crate::fetch::{default_user_agent, FetchConfig};
@@ -25,6 +26,14 @@ mod cluster;
 mod net;
 pub use cluster::{CollectArgs, EnqueueArgs, JobArgs, StatusArgs, WorkerArgs};
 pub use net::NetArgs;
+
+/// `--per-host`'s default: a polite cap on one host whatever `-c` says
+/// (Scrapy's per-domain default is the same 8). Many hosts still get `-c`
+/// requests in flight between them; one host gets at most 8.
+pub const DEFAULT_PER_HOST: NonZeroUsize = match NonZeroUsize::new(8) {
+    Some(n) => n,
+    None => NonZeroUsize::MIN,
+};
 
 /// Flags that parse but make no sense together or name nothing valid: the
 /// run never starts (exit 2). clap reports the rest itself.
@@ -58,7 +67,8 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run the same URLs sequentially and at each concurrency level; report the speedup.
-    Bench(BenchArgs),
+    // Boxed: its many flags would make every `Command` as large as itself.
+    Bench(Box<BenchArgs>),
     /// Start the built-in demo shop on 127.0.0.1 and scrape it: offline, nothing to set up.
     Demo(DemoArgs),
     /// Extract the price from a saved HTML page, or parse one price string.
@@ -127,9 +137,22 @@ pub struct ScrapeArgs {
     /// The cap of --concurrency auto.
     #[arg(long, value_name = "N", default_value = "64")]
     pub max_concurrency: NonZeroUsize,
-    /// Max requests in flight per host [default: same as -c].
+    /// Max requests in flight per host [default: 8, or -c if lower].
     #[arg(long, value_name = "N")]
     pub per_host: Option<NonZeroUsize>,
+    /// Do not fetch or obey robots.txt (only for sites you may crawl anyway).
+    #[arg(long)]
+    pub ignore_robots: bool,
+    /// Least time between two request starts to one host, in seconds.
+    #[arg(long, value_name = "SECS", default_value = "0", value_parser = parse_secs)]
+    pub delay: Duration,
+    /// Most request starts per second to one host, e.g. 2 or 0.5 or 2/s.
+    #[arg(long, value_name = "N/s", value_parser = parse_rate)]
+    pub rate: Option<f64>,
+    /// Longest a host is paused for a Retry-After, a burst of connect errors
+    /// or a robots.txt Crawl-delay, in seconds.
+    #[arg(long, value_name = "SECS", default_value = "60", value_parser = parse_secs)]
+    pub max_host_wait: Duration,
     /// One request at a time, through the same pipeline (for timing).
     #[arg(long)]
     pub sequential: bool,
@@ -191,15 +214,35 @@ pub struct ScrapeArgs {
 pub struct BenchArgs {
     #[command(flatten)]
     pub scrape: ScrapeArgs,
-    /// Concurrency levels to sweep, e.g. 1,5,10,20,50 [default: 1 and -c].
-    #[arg(long, value_name = "LIST", value_delimiter = ',')]
-    pub levels: Vec<NonZeroUsize>,
+    /// Concurrency levels to sweep, e.g. 1,5,10,20,50, or `auto`: double
+    /// from 1 until throughput stops growing, then find the knee [default: 1 and -c].
+    #[arg(long, value_name = "LIST|auto", value_parser = parse_levels)]
+    pub levels: Option<Levels>,
     /// Repetitions per level; the median is reported.
     #[arg(long, value_name = "N", default_value = "1")]
     pub runs: NonZeroUsize,
     /// Run the list once, untimed, before measuring (warms connections and caches).
     #[arg(long)]
     pub warmup: bool,
+    /// Also draw the results as an SVG chart in FILE.
+    #[arg(long, value_name = "FILE.svg")]
+    pub plot: Option<PathBuf>,
+    /// Save the bench JSON (with machine facts) as NAME in the results directory.
+    #[arg(long, value_name = "NAME")]
+    pub save: Option<String>,
+    /// Compare each level with the result saved as NAME.
+    #[arg(long, value_name = "NAME")]
+    pub baseline: Option<String>,
+    /// Where --save and --baseline keep results.
+    #[arg(long, value_name = "DIR", default_value = crate::bench::baseline::DEFAULT_DIR)]
+    pub results_dir: PathBuf,
+    /// Exit 1 when a concurrent level (up to the knee with --levels auto) has
+    /// a lower efficiency (speedup / ideal), e.g. 0.7.
+    #[arg(long, value_name = "X", value_parser = parse_fraction)]
+    pub min_efficiency: Option<f64>,
+    /// Exit 1 when a level is more than PCT percent slower (pages/s) than --baseline.
+    #[arg(long, value_name = "PCT", requires = "baseline", value_parser = parse_percent)]
+    pub max_regression: Option<f64>,
 }
 
 #[derive(Debug, Clone, ClapArgs)]
@@ -220,6 +263,9 @@ pub struct DemoArgs {
     /// With --capacity: answer 503 (Retry-After: 1) beyond it instead of queueing.
     #[arg(long, requires = "capacity")]
     pub reject_over_capacity: bool,
+    /// Also draw the sequential and concurrent runs as an SVG chart in FILE.
+    #[arg(long, value_name = "FILE.svg")]
+    pub plot: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, ClapArgs)]
@@ -295,7 +341,7 @@ impl ScrapeArgs {
         let (concurrency, per_host) = if self.sequential {
             (NonZeroUsize::MIN, NonZeroUsize::MIN)
         } else {
-            (limit, self.per_host.unwrap_or(limit).min(limit))
+            (limit, self.per_host.unwrap_or(DEFAULT_PER_HOST).min(limit))
         };
         if self.timeout.is_zero() {
             return Err(UsageError::Invalid("--timeout must be more than 0".into()));
@@ -324,6 +370,10 @@ impl ScrapeArgs {
             auto,
             db: self.db.clone(),
             resume: self.resume,
+            ignore_robots: self.ignore_robots,
+            delay: self.delay,
+            rate: self.rate,
+            max_host_wait: self.max_host_wait,
         })
     }
 }
@@ -381,6 +431,52 @@ pub fn parse_secs(s: &str) -> Result<Duration, String> {
     Ok(Duration::from_secs_f64(secs))
 }
 
+/// Parses a per-host rate: requests per second, `2`, `0.5` or `2/s`.
+pub fn parse_rate(s: &str) -> Result<f64, String> {
+    let t = s.trim();
+    let t = t.strip_suffix("/s").unwrap_or(t).trim();
+    let rate: f64 = t
+        .parse()
+        .map_err(|_| format!("\"{s}\" is not a rate (requests per second, e.g. 2 or 0.5/s)"))?;
+    if !rate.is_finite() || rate <= 0.0 || rate > 1e6 {
+        return Err(format!(
+            "\"{s}\" is out of range (more than 0, at most 1000000)"
+        ));
+    }
+    Ok(rate)
+}
+
+/// Parses `--levels`: `auto`, or a comma-separated list of levels ≥ 1.
+pub fn parse_levels(s: &str) -> Result<Levels, String> {
+    if s.trim().eq_ignore_ascii_case("auto") {
+        return Ok(Levels::Auto);
+    }
+    s.split(',')
+        .map(|l| {
+            l.trim()
+                .parse::<NonZeroUsize>()
+                .map_err(|_| format!("\"{l}\" is not a level (a whole number ≥ 1, or auto)"))
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .map(Levels::Fixed)
+}
+
+/// Parses a fraction in 0..=1 (`--min-efficiency 0.7`).
+pub fn parse_fraction(s: &str) -> Result<f64, String> {
+    match s.trim().parse::<f64>() {
+        Ok(x) if (0.0..=1.0).contains(&x) => Ok(x),
+        _ => Err(format!("\"{s}\" is not a number from 0 to 1")),
+    }
+}
+
+/// Parses a percentage ≥ 0 (`--max-regression 10`).
+pub fn parse_percent(s: &str) -> Result<f64, String> {
+    match s.trim().trim_end_matches('%').parse::<f64>() {
+        Ok(x) if x.is_finite() && x >= 0.0 => Ok(x),
+        _ => Err(format!("\"{s}\" is not a percentage ≥ 0")),
+    }
+}
+
 /// Parses a byte size: `1000`, `500KB`, `10MiB`, `1.5GB` (KB = 1000, KiB = 1024).
 pub fn parse_size(s: &str) -> Result<u64, String> {
     let t = s.trim();
@@ -420,7 +516,10 @@ mod tests {
         let cfg = cli.scrape.to_config(&cli.log, true).unwrap();
         assert_eq!(cfg.input, InputSource::File("urls.txt".into()));
         assert_eq!(cfg.concurrency.get(), 20);
-        assert_eq!(cfg.per_host.get(), 20);
+        assert_eq!(cfg.per_host.get(), DEFAULT_PER_HOST.get());
+        assert!(!cfg.ignore_robots);
+        assert_eq!((cfg.delay, cfg.rate), (Duration::ZERO, None));
+        assert_eq!(cfg.max_host_wait, Duration::from_secs(60));
         assert_eq!(cfg.fetch.timeout, Duration::from_secs(10));
         assert_eq!(cfg.fetch.connect_timeout, Duration::from_secs(5));
         assert_eq!(cfg.fetch.retries, 2);
@@ -448,6 +547,26 @@ mod tests {
                 .auto
         );
         assert!(parse(&["-c", "fast", "x"]).is_err());
+    }
+
+    #[test]
+    fn per_host_defaults_to_eight_or_less_and_pacing_flags_parse() {
+        let cfg = |args: &[&str]| {
+            let cli = parse(args).unwrap();
+            cli.scrape.to_config(&cli.log, true).unwrap()
+        };
+        assert_eq!(cfg(&["-c", "4", "x"]).per_host.get(), 4);
+        assert_eq!(
+            cfg(&["-c", "50", "--per-host", "30", "x"]).per_host.get(),
+            30
+        );
+        let c = cfg(&["--ignore-robots", "--delay", "1.5", "--rate", "2/s", "x"]);
+        assert!(c.ignore_robots);
+        assert_eq!((c.delay, c.rate), (Duration::from_millis(1500), Some(2.0)));
+        assert_eq!(parse_rate("0.5"), Ok(0.5));
+        for bad in ["0", "-1", "x", "inf"] {
+            assert!(parse_rate(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]
@@ -498,15 +617,35 @@ mod tests {
         let cli = parse(&["bench", "--levels", "1,5,20", "--runs", "3", "u.txt"]).unwrap();
         match cli.command {
             Some(Command::Bench(b)) => {
-                assert_eq!(
-                    b.levels.iter().map(|l| l.get()).collect::<Vec<_>>(),
-                    [1, 5, 20]
-                );
+                let want = [1, 5, 20].map(|l| NonZeroUsize::new(l).unwrap());
+                assert_eq!(b.levels, Some(Levels::Fixed(want.to_vec())));
                 assert_eq!(b.runs.get(), 3);
                 assert_eq!(b.scrape.file, Some("u.txt".into()));
             }
             other => panic!("{other:?}"),
         }
+        let cli = parse(&[
+            "bench",
+            "--levels",
+            "auto",
+            "--baseline",
+            "main",
+            "--max-regression",
+            "10%",
+            "--min-efficiency",
+            "0.7",
+            "u.txt",
+        ])
+        .unwrap();
+        assert!(matches!(cli.command, Some(Command::Bench(ref b))
+            if b.levels == Some(Levels::Auto) && b.max_regression == Some(10.0)
+                && b.min_efficiency == Some(0.7)));
+        assert!(
+            parse(&["bench", "--max-regression", "10", "u.txt"]).is_err(),
+            "needs --baseline"
+        );
+        assert!(parse(&["bench", "--min-efficiency", "1.5", "u.txt"]).is_err());
+        assert!(parse(&["bench", "--levels", "1,0", "u.txt"]).is_err());
         let cli = parse(&["extract", "--text", "1.234,56 €"]).unwrap();
         assert!(matches!(cli.command, Some(Command::Extract(ref e)) if e.text.is_some()));
         let cli = parse(&["demo", "--pages", "10", "--latency", "0"]).unwrap();

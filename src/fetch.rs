@@ -52,7 +52,7 @@ pub fn default_user_agent() -> String {
 }
 
 mod charset;
-pub use charset::decode_html;
+pub use charset::{decode_html, decode_html_owned};
 mod net;
 pub use net::{add_cookies, add_header, load_ca_certs, parse_proxy, NetOptions, ProxyMode};
 
@@ -73,9 +73,11 @@ pub struct Page {
 
 impl Page {
     /// The body as text, the name of the charset used, and whether invalid
-    /// bytes were replaced (see [`decode_html`]).
-    pub fn decode(&self) -> (String, &'static str, bool) {
-        let (html, encoding, lossy) = decode_html(&self.body, self.header_charset.as_deref());
+    /// bytes were replaced (see [`decode_html_owned`]). Takes the body: a
+    /// valid UTF-8 body becomes the text without a copy.
+    pub fn take_text(&mut self) -> (String, &'static str, bool) {
+        let body = std::mem::take(&mut self.body);
+        let (html, encoding, lossy) = decode_html_owned(body, self.header_charset.as_deref());
         (html, encoding.name(), lossy)
     }
 }
@@ -245,6 +247,41 @@ impl Fetcher {
         }
     }
 
+    /// A small text resource such as robots.txt: the status and at most
+    /// `cap` bytes of a 2xx body (the rest is dropped, not an error: RFC 9309
+    /// lets a crawler parse only the first 500 KiB). No content-type check,
+    /// redirects followed as for pages, the whole of it under `deadline`.
+    pub async fn get_text(
+        &self,
+        url: &Url,
+        deadline: Duration,
+        cap: usize,
+    ) -> Result<(u16, Vec<u8>), FetchError> {
+        let work = async {
+            let mut resp = self
+                .client
+                .get(url.clone())
+                .send()
+                .await
+                .map_err(classify)?;
+            let status = resp.status();
+            let mut body = Vec::new();
+            if status.is_success() {
+                while let Some(chunk) = resp.chunk().await.map_err(classify)? {
+                    let room = cap.saturating_sub(body.len());
+                    body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+                    if body.len() >= cap {
+                        break;
+                    }
+                }
+            }
+            Ok((status.as_u16(), body))
+        };
+        tokio::time::timeout(deadline, work)
+            .await
+            .unwrap_or(Err(FetchError::Timeout(deadline)))
+    }
+
     async fn attempt_inner(
         &self,
         url: &Url,
@@ -280,6 +317,7 @@ impl Fetcher {
         let cap = self.cfg.max_body;
         // The declared length is of the encoded body; only trust it to fail
         // early when the body is not compressed.
+        let mut expected = None;
         if resp
             .headers()
             .get(reqwest::header::CONTENT_ENCODING)
@@ -289,11 +327,18 @@ impl Fetcher {
                 if len > cap {
                     return Err(FetchError::BodyTooLarge(cap));
                 }
+                expected = Some(len);
             }
         }
+        // Sized once from a trusted length: growing by doubling from 16 KiB
+        // copied a 100 KB body four times and left up to half of the last
+        // buffer unused while the page waited to be parsed.
+        // At most 1 MiB up front: a length a server states but never sends
+        // must not reserve `cap` per page.
+        let initial = expected.map_or(16 * 1024, |len| len.min(1 << 20) as usize);
         // Chunks arrive already decompressed, so counting them caps the
         // decoded size: a compression bomb stops at `cap`, not at memory's end.
-        let mut body = Vec::with_capacity(16 * 1024);
+        let mut body = Vec::with_capacity(initial);
         while let Some(chunk) = resp.chunk().await.map_err(classify)? {
             if (body.len() + chunk.len()) as u64 > cap {
                 return Err(FetchError::BodyTooLarge(cap));

@@ -25,5 +25,6 @@ pub mod pipeline;
 pub mod price;
 pub mod progress;
 pub mod record;
+pub mod robots;
 pub mod shutdown;
 pub mod store;

@@ -14,7 +14,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::OwnedSemaphorePermit;
 
 use crate::aggregate::Summary;
-use crate::record::{serde_name, Record};
+use crate::record::{serde_name, Record, SCHEMA_VERSION};
 
 mod table;
 pub use table::summary_table;
@@ -30,6 +30,9 @@ pub enum Format {
 /// The `json` document, for readers (tests, tools) that parse it back.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Document {
+    /// `record::SCHEMA_VERSION` of the writer.
+    #[serde(default)]
+    pub schema_version: u32,
     pub results: Vec<Record>,
     pub summary: Summary,
 }
@@ -170,7 +173,10 @@ impl RecordWriter {
 
     fn begin(&mut self) -> io::Result<()> {
         match self.format {
-            Format::Json => self.out.write_all(b"{\"results\":["),
+            Format::Json => write!(
+                self.out,
+                "{{\"schema_version\":{SCHEMA_VERSION},\"results\":["
+            ),
             Format::Jsonl => Ok(()),
             Format::Csv => self.write_csv(&CSV_HEADER),
         }

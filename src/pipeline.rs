@@ -9,20 +9,25 @@ use std::io::{self, IsTerminal};
 use std::num::NonZeroUsize;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
 use crate::aggregate::{Aggregator, Summary};
 use crate::engine::limit::AutoLimit;
-use crate::engine::{self, EngineConfig, Finished, ParseOn};
+use crate::engine::{self, EngineConfig, Finished, Hosts, HostsReport, ParseOn, Politeness};
 use crate::extract::ExtractOptions;
 use crate::fetch::{FetchConfig, Fetcher};
 use crate::input::{Entry, InputError, InputSource};
 use crate::output::{Destination, Format, OutputError, RecordWriter, WriteTarget};
 use crate::progress::Progress;
+use crate::robots::RobotsConfig;
 use crate::store::{ResumeError, RunOptions, RunRecorder, StoreError};
+
+/// `--max-host-wait`'s default: the longest a server's `Retry-After` (or
+/// robots.txt's `Crawl-delay`) may hold a host.
+pub const DEFAULT_MAX_HOST_WAIT: Duration = Duration::from_secs(60);
 
 /// Settings of one scrape run, built by `cli` from flags or directly by
 /// `demo` and `bench`.
@@ -45,6 +50,14 @@ pub struct RunConfig {
     /// `--db`: the price-history database.
     pub db: Option<PathBuf>,
     pub resume: bool,
+    /// `--ignore-robots`.
+    pub ignore_robots: bool,
+    /// `--delay`: least time between request starts to one host.
+    pub delay: Duration,
+    /// `--rate`: most request starts per second to one host.
+    pub rate: Option<f64>,
+    /// `--max-host-wait`: cap on one host-wide pause or `Crawl-delay`.
+    pub max_host_wait: Duration,
 }
 
 impl RunConfig {
@@ -70,6 +83,21 @@ impl RunConfig {
             auto: false,
             db: None,
             resume: false,
+            ignore_robots: false,
+            delay: Duration::ZERO,
+            rate: None,
+            max_host_wait: DEFAULT_MAX_HOST_WAIT,
+        }
+    }
+
+    /// How the engine treats each host.
+    pub fn politeness(&self) -> Politeness {
+        Politeness {
+            delay: self.delay,
+            rate: self.rate,
+            max_host_wait: self.max_host_wait,
+            robots: (!self.ignore_robots)
+                .then(|| RobotsConfig::new(&self.fetch.user_agent, self.fetch.timeout)),
         }
     }
 
@@ -128,6 +156,8 @@ pub struct Outcome {
     pub interrupted: bool,
     /// Whoever read stdout went away (`scrape ... | head`): a normal way to stop.
     pub stdout_closed: bool,
+    /// `bench` missed its `--min-efficiency`/`--max-regression` gate (exit 1).
+    pub gate_failed: bool,
 }
 
 /// What a finished run reports.
@@ -168,7 +198,13 @@ pub async fn scrape_recorded(
         extract: Arc::new(cfg.extract.clone()),
         parse_on: cfg.parse_on,
         auto: cfg.auto.then(|| AutoLimit::new(cfg.concurrency.get())),
+        politeness: cfg.politeness(),
     };
+    let hosts = Arc::new(Hosts::new(
+        engine_cfg.per_host,
+        engine_cfg.concurrency,
+        engine_cfg.politeness.clone(),
+    ));
     let (tx, rx) = mpsc::channel(engine_cfg.lookahead);
     let resume = recorder.as_mut().and_then(RunRecorder::take_resume);
     let progress = progress_bar(
@@ -204,21 +240,35 @@ pub async fn scrape_recorded(
         // Replayed lines go through the engine too, so that fetched and
         // replayed records share one lookahead, taken in index order.
         Some(resume) => match resume.spawn_filter(entries) {
-            Ok(lines) => engine::run(&engine_cfg, fetcher, lines, tx, cancel.clone())
-                .await
-                .map_err(ScrapeError::from),
+            Ok(lines) => engine::run_with_hosts(
+                &engine_cfg,
+                hosts.clone(),
+                fetcher,
+                lines,
+                tx,
+                cancel.clone(),
+            )
+            .await
+            .map_err(ScrapeError::from),
             Err(e) => {
                 drop(tx);
                 Err(e.into())
             }
         },
-        None => engine::run(&engine_cfg, fetcher, entries, tx, cancel.clone())
-            .await
-            .map_err(ScrapeError::from),
+        None => engine::run_with_hosts(
+            &engine_cfg,
+            hosts.clone(),
+            fetcher,
+            entries,
+            tx,
+            cancel.clone(),
+        )
+        .await
+        .map_err(ScrapeError::from),
     };
     // The output thread is waiting for this once its channel is drained; if
     // it is already gone, there is nothing left to tell it.
-    let _ = input_ok_tx.send(engine_result.is_ok());
+    let _ = input_ok_tx.send((engine_result.is_ok(), hosts.report()));
     let written = output
         .await
         .map_err(|e| OutputError::Stdout(io::Error::other(format!("output thread failed: {e}"))))?;
@@ -262,7 +312,7 @@ fn write_records(
     mut agg: Aggregator,
     started: Instant,
     cancel: CancellationToken,
-    input_ok: std::sync::mpsc::Receiver<bool>,
+    input_ok: std::sync::mpsc::Receiver<(bool, HostsReport)>,
 ) -> Written {
     let Sink {
         mut writer,
@@ -292,7 +342,7 @@ fn write_records(
     }
     // The channel is closed only once the engine has returned, so its
     // verdict is on its way; a vanished sender means it did not finish.
-    let input_ok = input_ok.recv().unwrap_or(false);
+    let (input_ok, hosts) = input_ok.recv().unwrap_or_default();
     let outcome = Outcome {
         failed: agg.failed(),
         unpriced: agg.unpriced(),
@@ -301,6 +351,8 @@ fn write_records(
     let mut summary = agg.finish(started.elapsed());
     summary.interrupted = cancel.is_cancelled();
     summary.auto_concurrency = auto.map(|gate| gate.report());
+    summary.hosts = hosts.hosts;
+    summary.other_hosts = hosts.other;
     let mut store_failure = None;
     if let Some(r) = recorder {
         match r.finish(cancel.is_cancelled()) {

@@ -11,6 +11,12 @@ use serde::{Deserialize, Serialize};
 
 use rust_decimal::Decimal;
 
+/// Version of `schema/scrape.schema.json`, written as `schema_version` at the
+/// top of the `json` document and of the bench JSON. Bump it (and the
+/// schema's `$id`) when a field changes meaning or goes away; new optional
+/// fields keep the version.
+pub const SCHEMA_VERSION: u32 = 1;
+
 /// One record per URL line (DESIGN.md "Output records").
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Record {
@@ -104,6 +110,9 @@ pub enum ErrorKind {
     NotHtml,
     Body,
     Cancelled,
+    /// robots.txt forbids the URL to our user agent (or answered 5xx, which
+    /// RFC 9309 says means "disallow all"); the page was never fetched.
+    RobotsDisallowed,
     /// A bug in scrape (a panic while handling the page), not the page's fault.
     Internal,
 }
@@ -201,6 +210,7 @@ mod tests {
             (ErrorKind::HttpStatus, "http_status"),
             (ErrorKind::TooManyRedirects, "too_many_redirects"),
             (ErrorKind::Internal, "internal"),
+            (ErrorKind::RobotsDisallowed, "robots_disallowed"),
         ] {
             assert_eq!(serde_json::to_string(&kind).unwrap(), format!("\"{name}\""));
             assert_eq!(kind.to_string(), name);

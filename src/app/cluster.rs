@@ -65,7 +65,7 @@ pub(super) async fn worker(
         failed: report.summary.failed,
         unpriced: report.summary.ok.saturating_sub(report.summary.priced),
         interrupted: report.interrupted,
-        stdout_closed: false,
+        ..Outcome::default()
     })
 }
 
@@ -87,8 +87,8 @@ pub(super) async fn collect(args: &CollectArgs, log: &LogArgs) -> Result<Outcome
     Ok(Outcome {
         failed: report.summary.failed,
         unpriced: report.summary.ok.saturating_sub(report.summary.priced),
-        interrupted: false,
         stdout_closed: report.stdout_closed,
+        ..Outcome::default()
     })
 }
 

@@ -138,6 +138,8 @@ pub async fn work(
         extract: Arc::new(run.extract.clone()),
         parse_on: run.parse_on,
         auto: run.auto.then(|| AutoLimit::new(run.concurrency.get())),
+        // Delay, rate and robots.txt as in a local run, per worker.
+        politeness: run.politeness(),
     };
     // A stop of this worker alone (Redis gone for good) or Ctrl-C.
     let stop = cancel.child_token();

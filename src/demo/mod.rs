@@ -20,6 +20,6 @@ pub use pages::{
     ExpectedPrice, Markup, Page,
 };
 pub use server::{
-    BackgroundShop, CapacityMode, ListenerStats, Shop, ShopConfig, ShopHandle, ShopStats,
+    BackgroundShop, CapacityMode, ListenerStats, RobotsTxt, Shop, ShopConfig, ShopHandle, ShopStats,
 };
 pub use state::{CACHED_PAGES, MAX_TRACKED_PATHS};

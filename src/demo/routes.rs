@@ -15,6 +15,7 @@ use tokio::net::TcpStream;
 
 use super::connection::{Flow, Request};
 use super::pages;
+use super::server::RobotsTxt;
 use super::state::{CachedPage, Shared};
 
 const MIB: u64 = 1024 * 1024;
@@ -46,6 +47,18 @@ pub(super) async fn respond(
             return Ok(Flow::Abort);
         }
         _ => {}
+    }
+    // A static file, answered at once as a CDN would: the configured page
+    // latency models rendering product pages, and charging it here too
+    // would add a round trip to every timed demo and bench run.
+    if path == "/robots.txt" {
+        return match shared.robots() {
+            RobotsTxt::Body(body) => {
+                let head = Head::new(200, "text/plain; charset=utf-8");
+                send(stream, out, req, head, body.as_bytes()).await
+            }
+            RobotsTxt::Status(code) => send_status(stream, out, req, *code).await,
+        };
     }
     let delay = shared.delay(req.query_u64("delay_ms"));
     if !delay.is_zero() {

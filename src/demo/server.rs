@@ -32,9 +32,10 @@
 //! /charset-meta/{label}      page in that encoding, charset only in <meta>
 //! /bom                       UTF-8 with BOM, header says iso-8859-1 (the BOM wins)
 //! /headers                   product page 1; records the request's headers (ShopHandle::seen_headers)
+//! /robots.txt                ShopConfig::robots (default: allow all), without latency
 //! ```
 //! Any route but the streaming faults (hang, drip, huge, bomb, truncated,
-//! reset) waits `latency + uniform(0..=jitter)` first; `?delay_ms=N` on any
+//! reset) and robots.txt waits `latency + uniform(0..=jitter)` first; `?delay_ms=N` on any
 //! of them overrides that for one request.
 //!
 //! With a `capacity` of N, at most N requests are *served* (latency wait plus
@@ -68,6 +69,8 @@ pub struct ShopConfig {
     pub capacity: Option<usize>,
     /// What a request beyond `capacity` gets.
     pub capacity_mode: CapacityMode,
+    /// What `/robots.txt` answers, on every listener.
+    pub robots: RobotsTxt,
 }
 
 /// What the shop does with a request that arrives while `capacity` requests
@@ -81,6 +84,22 @@ pub enum CapacityMode {
     Reject,
 }
 
+/// What the shop answers on `/robots.txt`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RobotsTxt {
+    /// 200, `text/plain`, this body.
+    Body(String),
+    /// This status with a small HTML body (a 404: no file; a 503: down).
+    Status(u16),
+}
+
+impl RobotsTxt {
+    /// Allows every path to every agent.
+    pub fn allow_all() -> RobotsTxt {
+        RobotsTxt::Body("User-agent: *\nAllow: /\n".into())
+    }
+}
+
 impl Default for ShopConfig {
     fn default() -> Self {
         ShopConfig {
@@ -89,6 +108,7 @@ impl Default for ShopConfig {
             listeners: 1,
             capacity: None,
             capacity_mode: CapacityMode::Queue,
+            robots: RobotsTxt::allow_all(),
         }
     }
 }
@@ -123,6 +143,14 @@ pub struct ShopStats {
     pub hits: HashMap<String, u64>,
     /// Connections accepted.
     pub connections: u64,
+}
+
+impl ShopStats {
+    /// Requests for anything but `/robots.txt`: what tests that count the
+    /// pages a run fetched compare (robots.txt is fetched once per host).
+    pub fn page_requests(&self) -> u64 {
+        self.requests - self.hits.get("/robots.txt").copied().unwrap_or(0)
+    }
 }
 
 /// Addresses and counters of a running shop: the part tests and callers use,

@@ -120,6 +120,10 @@ pub(super) struct Shared {
 }
 
 impl Shared {
+    pub(super) fn robots(&self) -> &super::server::RobotsTxt {
+        &self.config.robots
+    }
+
     pub(super) fn new(config: ShopConfig, addrs: &[SocketAddr]) -> Shared {
         Shared {
             capacity: config.capacity.map(|n| Semaphore::new(n.max(1))),

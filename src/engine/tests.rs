@@ -96,9 +96,10 @@ async fn permanent_errors_are_not_retried() {
 #[tokio::test(start_paused = true)]
 async fn a_busy_host_does_not_hold_a_global_slot() {
     let global = Semaphore::new(1);
-    let (host_a, host_b) = (Semaphore::new(1), Semaphore::new(1));
+    let host = |name: &str| Host::new(name.into(), 1, Rule::PerHostCap, &Politeness::default());
+    let (host_a, host_b) = (host("a"), host("b"));
     let backlog = Arc::new(Semaphore::new(4));
-    let busy = host_a.acquire().await.unwrap();
+    let busy = host_a.acquire_cap().await;
     let mut waiting = Box::pin(request_slots(&host_a, &backlog, &global));
     assert!(futures::poll!(&mut waiting).is_pending());
     assert_eq!(
@@ -180,6 +181,7 @@ fn engine_cfg(lookahead: usize) -> EngineConfig {
         extract: Arc::new(ExtractOptions::default()),
         parse_on: ParseOn::Inline,
         auto: None,
+        politeness: Politeness::default(),
     }
 }
 

@@ -25,7 +25,13 @@ pub(super) mod flag {
     pub const PRICE: u32 = 1 << 15;
     /// Not inherited: the fraction part of a split price (`price__cents`).
     pub const FRACTION: u32 = 1 << 16;
-    pub const NOT_INHERITED: u32 = PRICE | FRACTION;
+    /// Not inherited: a class that cancels the strike-through of its own
+    /// `<s>` / `<del>` (`PriceNoThrouth`, `no-strike`).
+    pub const UNSTRUCK: u32 = 1 << 18;
+    pub const NOT_INHERITED: u32 = PRICE | FRACTION | UNSTRUCK;
+    /// Classed "regular price": the old price beside a sale price, else the
+    /// only price (see `heuristic::candidates`).
+    pub const REGULAR: u32 = 1 << 19;
     /// Classed as the price before tax (Magento's `price-excluding-tax`).
     pub const NET: u32 = 1 << 17;
 }
@@ -58,7 +64,6 @@ pub(super) fn classify_text(value: &str, buf: &mut String) -> u32 {
         if part(&[
             "was",
             "old",
-            "regular",
             "compare",
             "rrp",
             "msrp",
@@ -69,28 +74,38 @@ pub(super) fn classify_text(value: &str, buf: &mut String) -> u32 {
             "strikethrough",
         ]) || contains_any(
             sq,
+            // Not "pricelist": `price_list` / `priceList` is a box holding the
+            // prices far more often than the list price (`list-price`).
             &[
                 "oldprice",
                 "wasprice",
                 "listprice",
                 "compareat",
                 "compareprice",
-                "regularprice",
                 "strikethrough",
                 "crossedout",
                 "originalprice",
                 "beforeprice",
                 "pricewas",
                 "priceold",
-                "pricelist",
                 "pricecompare",
-                "priceregular",
                 "pricebefore",
                 "priceoriginal",
                 "pricestrike",
             ],
         ) {
             f |= STRUCK_CLASS;
+        } else if part(&["regular"]) || contains_any(sq, &["regularprice", "priceregular"]) {
+            // Magento 1's `regular-price` and Dawn's `price-item--regular`
+            // hold the only price when nothing is on sale; `heuristic` counts
+            // them as struck only beside a sale price.
+            f |= REGULAR;
+        }
+        // Shops style an `<s>` as plain text and name the class for it
+        // ("PriceNoThrouth", "no-strike", "no-line-through"): the class wins,
+        // as it does in the browser.
+        if contains_any(sq, &["nothrough", "nothrouth", "nostrike", "nolinethrough"]) {
+            f = (f & !STRUCK_CLASS) | UNSTRUCK;
         }
         if contains_any(
             sq,

@@ -194,3 +194,51 @@ fn state_serialises_as_inline_state() {
     let rule = serde_json::to_string(&CurrencyRule::SameAmountInText).expect("serialises");
     assert_eq!(rule, r#""same-amount-in-text""#);
 }
+
+#[test]
+fn a_bare_price_number_takes_the_pages_only_currency() {
+    let e = run_at(
+        &fixture("bare_number_only_currency.html"),
+        "https://moebel.example/p/1",
+        &explain(),
+    );
+    assert_eq!(
+        outcome(&e),
+        (
+            "69.99".into(),
+            some("EUR"),
+            Some(CurrencyRule::OnlyCurrencyInText)
+        )
+    );
+    // Two currencies written on the page: the bare number stays without one.
+    let two = run_at(
+        &fixture("bare_number_two_currencies.html"),
+        "https://mugs.example/p",
+        &explain(),
+    );
+    assert_eq!(outcome(&two), ("24.50".into(), None, None));
+}
+
+#[test]
+fn prices_written_with_a_cjk_or_word_mark_are_candidates() {
+    // No price class, no structured data: only the mark says "price", so the
+    // visible-text prefilter must know 円 (here as `&#x5186;`) and `Ft`.
+    let yen = run_at(
+        &fixture("visible_yen_character.html"),
+        "https://books.example/b/1",
+        &explain(),
+    );
+    assert_eq!(
+        outcome(&yen),
+        ("2640".into(), some("JPY"), Some(CurrencyRule::Mark))
+    );
+    let huf = run_at(
+        &fixture("visible_forint_word.html"),
+        "https://bolt.example/p",
+        &explain(),
+    );
+    assert_eq!(
+        outcome(&huf),
+        ("129990".into(), some("HUF"), Some(CurrencyRule::Mark))
+    );
+}

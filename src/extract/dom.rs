@@ -169,6 +169,12 @@ pub(super) fn scan(doc: &Html, explain: bool) -> Scan {
                         flags |= CHROME;
                     }
                     flags |= own;
+                    // An `<s>` classed as not struck is plain text; a struck
+                    // ancestor still strikes it.
+                    let parent_struck = parent.is_some_and(|p| p.0 & STRUCK_TAG != 0);
+                    if own & UNSTRUCK != 0 && !parent_struck && a.style.is_none() {
+                        flags &= !STRUCK_TAG;
+                    }
 
                     if tag == "title" && title.is_none() && flags & SVG == 0 {
                         let t = collapse(&text_all(node, 400));
@@ -298,16 +304,47 @@ fn looks_priced(t: &str) -> bool {
     if !t.bytes().any(|b| b.is_ascii_digit()) || t.len() > 200 {
         return false;
     }
+    // Every mark the price parser reads alone (`price::currency`): a text
+    // written with one of them is worth parsing. One pass over the chars, as
+    // this runs on every text node with a digit. Word marks need their
+    // spacing so that "Mrs" or "Ftp" in running text stays out.
     const SYMBOLS: &[char] = &[
-        '$', '€', '£', '¥', '₹', '₩', '₽', '₺', '₪', '฿', '₫', '₴', '₦', '₱', '¢',
+        '€', '£', '¥', '₹', '₩', '₽', '₺', '₪', '฿', '₫', '₴', '₦', '₱', '¢', '円', '元', '원',
+        '₸', '₼', '₾', '₭', '₮', '₲', '₡', '₵',
     ];
-    if t.contains(SYMBOLS)
-        || t.contains("zł")
-        || t.contains("Kč")
-        || t.contains(" kr")
-        || t.contains("kr ")
-    {
-        return true;
+    // (word, needs a space before or after it)
+    const WORDS: &[(&str, bool)] = &[
+        ("zł", false),
+        ("Kč", false),
+        ("kr", true),
+        ("Ft", true),
+        ("Rs.", false),
+        ("Rs", true),
+        ("Rp", true),
+        ("RM", true),
+        ("Fr.", false),
+        ("руб", false),
+        ("грн", false),
+        ("лв", false),
+    ];
+    for (i, c) in t.char_indices() {
+        let hit = match c {
+            '$' => true,
+            'z' | 'K' | 'k' | 'F' | 'R' | 'р' | 'г' | 'л' => {
+                let rest = &t[i..];
+                WORDS.iter().any(|&(w, spaced)| {
+                    rest.starts_with(w)
+                        && (!spaced
+                            || t[..i].ends_with(' ')
+                            || rest[w.len()..].starts_with([' ', '.']))
+                })
+            }
+            c if c.is_ascii() => false,
+            c => SYMBOLS.contains(&c),
+        };
+        if hit {
+            return true;
+        }
     }
     t.split(|c: char| !c.is_ascii_alphabetic())
         .any(|w| w.len() == 3 && w.bytes().all(|b| b.is_ascii_uppercase()) && iso_code(w).is_some())

@@ -38,7 +38,8 @@ use super::buybox::vis;
 use super::dom::{flag, DomNode};
 use super::ident::{identifier_veto, percentage_veto};
 use super::phrases::{
-    context, context_veto, flag_veto, labelled, phrase_veto, says_net, says_reference,
+    context, context_veto, flag_veto, labelled, names_quantity, phrase_veto, says_net,
+    says_reference,
 };
 use super::visible_text::price_text;
 use super::visible_text::{
@@ -86,6 +87,18 @@ pub(super) fn candidates(raws: &[Raw<'_>], no_price_page: bool, explain: bool) -
     let mut out: Vec<Option<Cand>> = Vec::with_capacity(raws.len());
     // Whether the amount came from a `data-price-amount`-like attribute.
     let mut from_attr: Vec<bool> = Vec::with_capacity(raws.len());
+    // A "regular price" is the old one only where the product also shows a
+    // sale price; alone it is the price (Magento 1, Shopify Dawn).
+    let sale_shown = raws.iter().any(|r| {
+        r.flags & flag::SALE != 0 && r.flags & (flag::RELATED | flag::CARD | flag::CHROME) == 0
+    });
+    let flags_of = |r: &Raw<'_>| {
+        if sale_shown && r.flags & flag::REGULAR != 0 {
+            r.flags | flag::STRUCK_CLASS
+        } else {
+            r.flags
+        }
+    };
     for r in raws {
         from_attr.push(false);
         let (visible, sr) = price_texts(r.node);
@@ -104,7 +117,15 @@ pub(super) fn candidates(raws: &[Raw<'_>], no_price_page: bool, explain: bool) -
                 }
             }
         }
-        let mut veto = flag_veto(r.flags).or_else(|| phrase_veto(&text));
+        let mut veto = flag_veto(flags_of(r)).or_else(|| phrase_veto(&text));
+        // A class saying "unit price" marks a price per reference quantity
+        // only when a quantity is written with it ("12,50 € / kg"); alone it
+        // is the price of one piece (`id="unit_price"` on a shop selling by
+        // the piece), decided below once the text after it is known.
+        let class_unit = veto == Some(Reason::UnitPrice) && phrase_veto(&text).is_none();
+        if class_unit {
+            veto = None;
+        }
         let mut label = false;
         let mut net = false;
         if parsed.amount.is_some() && veto.is_none() {
@@ -112,7 +133,9 @@ pub(super) fn candidates(raws: &[Raw<'_>], no_price_page: bool, explain: bool) -
             let before = before.to_lowercase();
             label = !r.hinted && labelled(&text, &before);
             net = says_net(&text, &before);
-            veto = identifier_veto(&text, &before)
+            veto = (class_unit && names_quantity(&text, &after))
+                .then_some(Reason::UnitPrice)
+                .or_else(|| identifier_veto(&text, &before))
                 .or_else(|| percentage_veto(&text, &after))
                 .or_else(|| says_reference(&text, &before).then_some(Reason::ListPrice))
                 .or_else(|| context_veto(&before, &after.to_lowercase()));
@@ -138,7 +161,7 @@ pub(super) fn candidates(raws: &[Raw<'_>], no_price_page: bool, explain: bool) -
         if has_fraction(&text) {
             score += 5;
         }
-        let f = r.flags;
+        let f = flags_of(r);
         if f & flag::SALE != 0 {
             score += 15;
         }
@@ -184,10 +207,10 @@ pub(super) fn candidates(raws: &[Raw<'_>], no_price_page: bool, explain: bool) -
     // (split spans) unless both read the same, then the tighter element stays.
     for i in 0..raws.len() {
         // An old price's text is left out of its container's, so it is no part of it.
-        if raws[i].flags & flag::STRUCK_CLASS != 0
+        if flags_of(&raws[i]) & flag::STRUCK_CLASS != 0
             && raws[i]
                 .parent_cand
-                .is_some_and(|p| raws[p as usize].flags & flag::STRUCK_CLASS == 0)
+                .is_some_and(|p| flags_of(&raws[p as usize]) & flag::STRUCK_CLASS == 0)
         {
             continue;
         }

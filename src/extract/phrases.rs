@@ -279,6 +279,20 @@ const TOTAL_LABELS: &[&str] = &[
     "pour les deux :",
 ];
 
+/// Does a unit-price element name the quantity its price is for: a `/` or a
+/// per-word in its text or right after it ("12,50 € / kg", "2,99 € pro 100 g",
+/// "£1.20 per 100ml")?
+pub(super) fn names_quantity(text: &str, after: &str) -> bool {
+    let head: String = after.chars().take(24).collect();
+    [text, head.as_str()].iter().any(|t| {
+        let t = t.to_lowercase();
+        t.contains('/')
+            || [" per ", " pro ", " je ", " par ", " por ", " soit "]
+                .iter()
+                .any(|w| format!(" {t} ").contains(w))
+    })
+}
+
 /// Phrases around a price that make it something else than the price.
 pub(super) fn context_veto(before: &str, after: &str) -> Option<Reason> {
     let any = |t: &str, list: &[&str]| list.iter().any(|p| t.contains(p));

@@ -9,17 +9,46 @@ use encoding_rs::Encoding;
 /// windows-1252 (what browsers assume) when undeclared bytes are not UTF-8.
 /// Invalid bytes become U+FFFD; the flag reports it.
 pub fn decode_html(body: &[u8], header_charset: Option<&str>) -> (String, &'static Encoding, bool) {
-    let declared = header_charset
-        .and_then(|l| Encoding::for_label(l.as_bytes()))
-        .or_else(|| meta_charset(body));
-    let encoding = match declared {
-        Some(enc) => enc,
-        None if std::str::from_utf8(body).is_ok() => encoding_rs::UTF_8,
-        None => encoding_rs::WINDOWS_1252,
-    };
+    let encoding = sniff(body, header_charset);
     // `decode` sniffs the BOM itself and lets it override the declaration.
     let (text, used, lossy) = encoding.decode(body);
     (text.into_owned(), used, lossy)
+}
+
+/// [`decode_html`] taking the body by value: a body that is already valid
+/// text in its charset (UTF-8, or pure ASCII in an ASCII-compatible one, with
+/// no BOM) becomes the `String` without a copy. That is almost every page, and
+/// the copy was a full pass over the body plus an allocation of its size.
+pub fn decode_html_owned(
+    body: Vec<u8>,
+    header_charset: Option<&str>,
+) -> (String, &'static Encoding, bool) {
+    let encoding = sniff(&body, header_charset);
+    let has_bom = body.starts_with(b"\xEF\xBB\xBF")
+        || body.starts_with(b"\xFF\xFE")
+        || body.starts_with(b"\xFE\xFF");
+    let same_bytes =
+        encoding == encoding_rs::UTF_8 || (encoding.is_ascii_compatible() && body.is_ascii());
+    if same_bytes && !has_bom {
+        match String::from_utf8(body) {
+            Ok(text) => return (text, encoding, false),
+            Err(e) => return decode_html(e.as_bytes(), header_charset),
+        }
+    }
+    decode_html(&body, header_charset)
+}
+
+/// The encoding before BOM sniffing: the header's, then `<meta>`, then UTF-8
+/// when the bytes are valid UTF-8, else windows-1252.
+fn sniff(body: &[u8], header_charset: Option<&str>) -> &'static Encoding {
+    let declared = header_charset
+        .and_then(|l| Encoding::for_label(l.as_bytes()))
+        .or_else(|| meta_charset(body));
+    match declared {
+        Some(enc) => enc,
+        None if std::str::from_utf8(body).is_ok() => encoding_rs::UTF_8,
+        None => encoding_rs::WINDOWS_1252,
+    }
 }
 
 /// Finds `<meta charset=...>` or `<meta http-equiv=content-type content="...charset=...">`
@@ -62,5 +91,41 @@ fn meta_charset(body: &[u8]) -> Option<&'static Encoding> {
 }
 
 fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len()).position(|w| w == needle)
+    memchr::memmem::find(hay, needle)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{decode_html, decode_html_owned};
+
+    #[test]
+    fn valid_text_is_taken_without_a_copy() {
+        for (body, charset) in [
+            ("<p>Crème 12,50 €</p>".as_bytes(), Some("utf-8")),
+            ("<p>Crème 12,50 €</p>".as_bytes(), None),
+            (b"<p>12.50 EUR</p>".as_slice(), Some("iso-8859-1")),
+        ] {
+            let owned = body.to_vec();
+            let at = owned.as_ptr();
+            let (text, _, lossy) = decode_html_owned(owned, charset);
+            assert_eq!(text.as_ptr(), at, "{charset:?}");
+            assert_eq!(text.as_bytes(), body);
+            assert!(!lossy);
+        }
+    }
+
+    #[test]
+    fn other_bodies_decode_as_decode_html_does() {
+        for (body, charset) in [
+            (b"<p>Cr\xe8me</p>".as_slice(), Some("iso-8859-1")),
+            (b"<p>Cr\xe8me</p>".as_slice(), None),
+            (b"<p>Cr\xe8me</p>".as_slice(), Some("utf-8")),
+            (b"\xEF\xBB\xBF<p>x</p>".as_slice(), Some("iso-8859-1")),
+            (b"\xFF\xFE<\0p\0>\0".as_slice(), None),
+        ] {
+            let (a, ea, la) = decode_html(body, charset);
+            let (b, eb, lb) = decode_html_owned(body.to_vec(), charset);
+            assert_eq!((a, ea, la), (b, eb, lb), "{body:?} {charset:?}");
+        }
+    }
 }

@@ -48,6 +48,7 @@ pub fn summary_table(s: &Summary) -> String {
     if let Some(changes) = &s.changes {
         t.push_str(&changes.line());
     }
+    hosts_lines(&mut t, s);
     if !s.prices.is_empty() {
         let _ = writeln!(
             t,
@@ -68,4 +69,35 @@ pub fn summary_table(s: &Summary) -> String {
         }
     }
     t
+}
+
+/// One line per listed host, then the rest summed.
+fn hosts_lines(t: &mut String, s: &Summary) {
+    use std::fmt::Write as _;
+    if s.hosts.is_empty() {
+        return;
+    }
+    let width = s.hosts.iter().map(|h| h.host.len()).max().unwrap_or(0);
+    let _ = writeln!(t, "hosts (most requests first):");
+    for h in &s.hosts {
+        let _ = writeln!(
+            t,
+            "  {:<width$}  {:>6} requests  {:>5} errors  paused {:>6.1} s  paced by {}",
+            h.host,
+            h.requests,
+            h.errors,
+            h.paused_ms / 1000.0,
+            h.paced_by
+        );
+    }
+    if let Some(o) = &s.other_hosts {
+        let _ = writeln!(
+            t,
+            "  and {} more hosts: {} requests, {} errors, paused {:.1} s",
+            o.hosts,
+            o.requests,
+            o.errors,
+            o.paused_ms / 1000.0
+        );
+    }
 }

@@ -34,6 +34,9 @@ pub enum CurrencyRule {
     /// A structured price with no currency took the one written next to the
     /// same amount in the page's visible text.
     SameAmountInText,
+    /// A bare number in a price element took the one currency that every
+    /// amount written with a mark on the page is in.
+    OnlyCurrencyInText,
 }
 
 impl CurrencyRule {
@@ -47,6 +50,7 @@ impl CurrencyRule {
             CurrencyRule::HostTld => "host-tld",
             CurrencyRule::Default => "default",
             CurrencyRule::SameAmountInText => "same-amount-in-text",
+            CurrencyRule::OnlyCurrencyInText => "only-currency-in-text",
         }
     }
 }

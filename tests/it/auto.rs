@@ -19,10 +19,21 @@ fn auto_finds_the_shops_capacity() {
     // About three seconds of work at the knee: time to find it, then to hold it.
     let pages: Vec<String> = (1..=480).map(|n| shop.product_url(n)).collect();
     let l = list(&pages);
-    let run = scrape(&["-c", "auto", "--no-progress", l.path()], None);
+    // One host, our own: lift the polite per-host default (8) out of auto's way.
+    let run = scrape(
+        &["-c", "auto", "--per-host", "64", "--no-progress", l.path()],
+        None,
+    );
     run.code(0);
     let doc = run.doc();
     assert_eq!(doc.results.len(), pages.len());
+    // The schema knows auto_concurrency and the per-host lines.
+    let raw: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    crate::schema::assert_valid("document", &raw);
+    assert_eq!(
+        raw["summary"]["hosts"][0]["requests"], 481,
+        "480 pages and robots.txt"
+    );
     let auto = doc
         .summary
         .auto_concurrency

@@ -27,7 +27,9 @@ fn global_cap_is_reached_and_never_exceeded() {
     assert_eq!(run.doc().results.len(), 40);
     let stats = shop.stats();
     assert_eq!(stats.peak_in_flight, 5, "{stats:?}");
-    assert_eq!(stats.requests, 40);
+    assert_eq!(stats.page_requests(), 40);
+    // Five first requests at once, one robots.txt fetch between them.
+    assert_eq!(shop.hits("/robots.txt"), 1);
 }
 
 #[test]

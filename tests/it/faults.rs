@@ -178,7 +178,9 @@ fn connection_refused_is_connect() {
         .unwrap()
         .port();
     let l = list(&[format!("http://127.0.0.1:{port}/x")]);
-    let run = scrape(&["-q", "--retries", "1", l.path()], None);
+    // Without robots.txt: an unreachable one would stop the page's own
+    // request (politeness.rs covers that case).
+    let run = scrape(&["-q", "--ignore-robots", "--retries", "1", l.path()], None);
     run.code(1);
     let rec = &run.doc().results[0];
     assert_eq!(kind(rec), Some(ErrorKind::Connect), "{run}");

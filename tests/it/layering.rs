@@ -18,7 +18,7 @@ const LAYERS: &[&[&str]] = &[
     &["price"],
     &["extract"],
     &["aggregate", "fetch", "input"],
-    &["output"],
+    &["output", "robots"],
     &["store"],
     &["engine", "progress"],
     &["pipeline", "shutdown"],

@@ -23,13 +23,13 @@ fn a_hanging_first_line_holds_the_run_to_its_lookahead() {
         let (child, cmd) = spawn(&["-c", &c, "--timeout", "120", "-f", format, l.path()]);
         // The hang plus lookahead - 1 fast pages: every permit is taken.
         wait_for("the lookahead to fill", Duration::from_secs(30), || {
-            shop.stats().requests >= lookahead
+            shop.stats().page_requests() >= lookahead
         });
         // A grace period for any request the bound failed to stop; the
         // assertion is on the count, which must not move past the lookahead.
         std::thread::sleep(Duration::from_millis(500));
         let stats = shop.stats();
-        assert_eq!(stats.requests, lookahead, "{format}: {stats:?}");
+        assert_eq!(stats.page_requests(), lookahead, "{format}: {stats:?}");
         assert_eq!(stats.in_flight, 1, "{format}: only the hang: {stats:?}");
         // SAFETY: signalling our own child.
         assert_eq!(

@@ -4,9 +4,11 @@
 mod support;
 
 mod auto;
+mod bench;
 mod caps;
 mod cluster;
 mod cluster_faults;
+mod differential;
 mod extract_cmd;
 mod faults;
 mod input;
@@ -16,5 +18,7 @@ mod lookahead;
 mod network;
 mod output;
 mod pipeline;
+mod politeness;
 mod real_pages;
+mod schema;
 mod store;

@@ -115,7 +115,9 @@ fn https_with_a_private_ca() {
     for r in &run.doc().results {
         let kind = r.error.as_ref().map(|e| e.kind);
         assert_eq!(kind, Some(ErrorKind::Tls), "{r:?}{run}");
-        assert_eq!(r.attempts, 1, "{r:?}");
+        // robots.txt's fetch meets the certificate first, so the page itself
+        // is never attempted (0); never more than one attempt either way.
+        assert!(r.attempts <= 1, "{r:?}");
     }
     assert_eq!(front.handshakes(), 0);
     assert!(

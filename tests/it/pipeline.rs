@@ -124,6 +124,7 @@ async fn a_fast_reader_waits_for_slow_fetchers() {
         extract: Arc::new(Default::default()),
         parse_on: scrape::engine::ParseOn::Inline,
         auto: None,
+        politeness: Default::default(),
     };
     let (entry_tx, entry_rx) = mpsc::channel::<Result<Entry, InputError>>(16);
     // Only to watch the channel fill up; it never sends.

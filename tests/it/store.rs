@@ -158,13 +158,13 @@ fn a_killed_run_resumes_with_one_record_per_line() {
     let done: BTreeSet<u64> = done_rows(&db, 1).into_iter().collect();
     assert!(done.len() < lines.len(), "the run was not cut short");
 
-    let before = shop.stats().requests;
+    let before = shop.stats().page_requests();
     let resumed = scrape(
         &["-q", "-c", "8", "--db", db_arg, "--resume", l.path()],
         None,
     );
     resumed.code(1); // the invalid line
-    let fetched = shop.stats().requests - before;
+    let fetched = shop.stats().page_requests() - before;
     let to_fetch = (0..lines.len() as u64)
         .filter(|i| !done.contains(i) && *i != 5)
         .count() as u64;
@@ -277,7 +277,7 @@ fn files_that_are_not_scrape_databases_are_refused_untouched() {
         assert_eq!(std::fs::read(path).unwrap(), before);
     }
     assert_eq!(
-        shop.stats().requests,
+        shop.stats().page_requests(),
         0,
         "nothing fetched before the db was checked"
     );
@@ -322,14 +322,14 @@ fn a_ctrl_c_run_resumes_and_refetches_its_cancelled_lines() {
     drop(c);
 
     // Only the cancelled lines are fetched again.
-    let before = shop.stats().requests;
+    let before = shop.stats().page_requests();
     let resumed = scrape(
         &["-q", "-c", "10", "--db", db_arg, "--resume", l.path()],
         None,
     );
     resumed.code(0);
     assert_eq!(
-        shop.stats().requests - before,
+        shop.stats().page_requests() - before,
         cancelled as u64,
         "{resumed}"
     );

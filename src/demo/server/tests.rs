@@ -541,3 +541,24 @@ fn throughput() {
         bytes as f64 / secs / 1e6
     );
 }
+
+/// robots.txt is whatever the config says, and a static file: the page
+/// latency (ten minutes here) does not hold it up.
+#[test]
+fn robots_txt_is_served_as_configured_without_latency() {
+    let start = |robots| {
+        BackgroundShop::start(ShopConfig {
+            latency: Duration::from_secs(600),
+            robots,
+            ..ShopConfig::default()
+        })
+        .expect("start")
+    };
+    let shop = start(RobotsTxt::Body("User-agent: *\nDisallow: /x\n".into()));
+    let r = get(&shop, "/robots.txt");
+    assert_eq!(r.status, 200);
+    assert_eq!(r.body, b"User-agent: *\nDisallow: /x\n");
+    assert_eq!(shop.stats().page_requests(), 0);
+    let down = start(RobotsTxt::Status(503));
+    assert_eq!(get(&down, "/robots.txt").status, 503);
+}
