@@ -42,10 +42,21 @@ fn first_sigint_flushes_and_marks_the_rest_cancelled() {
         } else {
             run.doc().results
         };
-        assert_eq!(records.len(), lines.len(), "one record per url line{run}");
+        // A stopped run owes one record to every line it has *read* (README:
+        // Ctrl-C races the input), so SIGINT may land before the last lines
+        // are read even from a file; 4 slow pages in flight means at least
+        // lines 0..8 were read.
+        let read = records.len();
+        assert!(
+            (8..=lines.len()).contains(&read),
+            "one record per line read{run}"
+        );
         let mut idx: Vec<u64> = records.iter().map(|r| r.index).collect();
         idx.sort_unstable();
-        assert_eq!(idx, (0..lines.len() as u64).collect::<Vec<_>>());
+        assert_eq!(idx, (0..read as u64).collect::<Vec<_>>(), "{run}");
+        if format == "json" {
+            assert_eq!(run.doc().summary.lines_read, read as u64, "{run}");
+        }
         // Every slow page was cancelled, in flight or not yet started (they
         // were 30 s from answering, so nothing waited for them); fast pages
         // either finished before Ctrl-C and were flushed, or were cancelled.
@@ -56,8 +67,9 @@ fn first_sigint_flushes_and_marks_the_rest_cancelled() {
                 assert!(r.ok || kind(r) == Some(ErrorKind::Cancelled), "{r:?}{run}");
             }
         }
-        let last = records.iter().find(|r| r.index == 34).unwrap();
-        assert_eq!(kind(last), Some(ErrorKind::InvalidUrl));
+        if let Some(last) = records.iter().find(|r| r.index == 34) {
+            assert_eq!(kind(last), Some(ErrorKind::InvalidUrl));
+        }
         if format == "json" {
             let cancelled = records
                 .iter()
