@@ -10,7 +10,7 @@
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
-use super::BenchReport;
+use super::{BenchReport, BenchRun};
 
 /// Chart size in pixels.
 const SIZE: (u32, u32) = (960, 680);
@@ -79,16 +79,8 @@ fn draw(root: &DrawingArea<SVGBackend<'_>, Shift>, r: &BenchReport) -> DrawResul
     let seq_pps = r.runs.first().map_or(0.0, |x| x.pages_per_sec);
 
     // pages/s against the ideal.
-    let pps: Vec<(f64, f64)> = r
-        .runs
-        .iter()
-        .map(|x| (x.concurrency as f64, x.pages_per_sec))
-        .collect();
-    let ideal_pps: Vec<(f64, f64)> = r
-        .runs
-        .iter()
-        .map(|x| (x.concurrency as f64, seq_pps * x.ideal_speedup))
-        .collect();
+    let pps: Vec<(f64, f64)> = points(r, |x| x.pages_per_sec);
+    let ideal_pps: Vec<(f64, f64)> = points(r, |x| seq_pps * x.ideal_speedup);
     let top_pps = pps.iter().map(|p| p.1).fold(0.0, f64::max) * 1.3;
     let mut chart = ChartBuilder::on(&left)
         .caption("pages/s", ("sans-serif", 16))
@@ -133,16 +125,8 @@ fn draw(root: &DrawingArea<SVGBackend<'_>, Shift>, r: &BenchReport) -> DrawResul
         .draw()?;
 
     // speedup against the ideal.
-    let speedup: Vec<(f64, f64)> = r
-        .runs
-        .iter()
-        .map(|x| (x.concurrency as f64, x.speedup))
-        .collect();
-    let ideal: Vec<(f64, f64)> = r
-        .runs
-        .iter()
-        .map(|x| (x.concurrency as f64, x.ideal_speedup))
-        .collect();
+    let speedup: Vec<(f64, f64)> = points(r, |x| x.speedup);
+    let ideal: Vec<(f64, f64)> = points(r, |x| x.ideal_speedup);
     let top_speedup = speedup.iter().map(|p| p.1).fold(1.0, f64::max) * 1.3;
     let mut chart = ChartBuilder::on(&right)
         .caption("speedup over sequential", ("sans-serif", 16))
@@ -173,16 +157,8 @@ fn draw(root: &DrawingArea<SVGBackend<'_>, Shift>, r: &BenchReport) -> DrawResul
         .draw()?;
 
     // latency band: p50 to p99 per level.
-    let p50: Vec<(f64, f64)> = r
-        .runs
-        .iter()
-        .map(|x| (x.concurrency as f64, x.latency_ms.p50))
-        .collect();
-    let p99: Vec<(f64, f64)> = r
-        .runs
-        .iter()
-        .map(|x| (x.concurrency as f64, x.latency_ms.p99))
-        .collect();
+    let p50: Vec<(f64, f64)> = points(r, |x| x.latency_ms.p50);
+    let p99: Vec<(f64, f64)> = points(r, |x| x.latency_ms.p99);
     let top_ms = p99.iter().map(|p| p.1).fold(0.0, f64::max) * 1.2;
     let mut chart = ChartBuilder::on(&bottom)
         .caption("latency per page (p50 – p99 band)", ("sans-serif", 16))
@@ -215,6 +191,14 @@ fn draw(root: &DrawingArea<SVGBackend<'_>, Shift>, r: &BenchReport) -> DrawResul
         .border_style(BLACK.mix(0.3))
         .draw()?;
     Ok(())
+}
+
+/// One `(concurrency, value)` point per level, for a series against concurrency.
+fn points(r: &BenchReport, value: impl Fn(&BenchRun) -> f64) -> Vec<(f64, f64)> {
+    r.runs
+        .iter()
+        .map(|x| (x.concurrency as f64, value(x)))
+        .collect()
 }
 
 #[cfg(test)]

@@ -173,31 +173,27 @@ impl Redis {
             url: url.to_owned(),
             source,
         })?;
-        let shown = display_url(url);
-        let mut redis = Redis {
-            client,
-            conn: None,
-            url: shown,
-            scripts: scripts.iter().map(|s| redis::Script::new(s)).collect(),
-        };
-        redis
-            .reconnect()
-            .await
-            .map_err(|source| ClusterError::Connect {
-                url: redis.url.clone(),
-                source,
-            })?;
-        Ok(redis)
+        let scripts = scripts.iter().map(|s| redis::Script::new(s)).collect();
+        Redis::open(client, display_url(url), scripts).await
     }
 
     /// A second connection to the same server (a blocking XREADGROUP holds
     /// its connection: the worker stores records on another one).
     pub async fn another(&self) -> Result<Redis, ClusterError> {
+        Redis::open(self.client.clone(), self.url.clone(), self.scripts.clone()).await
+    }
+
+    /// Opens one connection; failing is [`ClusterError::Connect`].
+    async fn open(
+        client: Client,
+        url: String,
+        scripts: Vec<redis::Script>,
+    ) -> Result<Redis, ClusterError> {
         let mut redis = Redis {
-            client: self.client.clone(),
+            client,
             conn: None,
-            url: self.url.clone(),
-            scripts: self.scripts.clone(),
+            url,
+            scripts,
         };
         redis
             .reconnect()
