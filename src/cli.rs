@@ -17,7 +17,7 @@ use clap::builder::PossibleValue;
 use crate::bench::Levels;
 use crate::engine::ParseOn;
 use crate::extract::ExtractOptions;
-use crate::fetch::{default_user_agent, FetchConfig};
+use crate::fetch::{default_user_agent, FetchConfig, NetOptions};
 use crate::input::InputSource;
 use crate::output::Format;
 use crate::pipeline::RunConfig;
@@ -321,6 +321,20 @@ pub struct HistoryArgs {
 }
 
 impl ScrapeArgs {
+    /// The user agent robots.txt is read for: the one the requests carry.
+    /// `-H 'User-Agent: …'` replaces `-A`'s on the wire, so it names the
+    /// agent too (the last one given, as on the wire).
+    fn agent(&self, net: &NetOptions) -> String {
+        net.headers
+            .get_all(reqwest::header::USER_AGENT)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .next_back()
+            .map(str::to_string)
+            .or_else(|| self.user_agent.clone())
+            .unwrap_or_else(default_user_agent)
+    }
+
     /// Validates the flags into a run configuration. `stdin_is_terminal` decides
     /// whether a missing FILE means "read stdin" or a usage error.
     pub fn to_config(
@@ -346,6 +360,7 @@ impl ScrapeArgs {
         if self.timeout.is_zero() {
             return Err(UsageError::Invalid("--timeout must be more than 0".into()));
         }
+        let net = self.net.to_options()?;
         Ok(RunConfig {
             input,
             concurrency,
@@ -356,8 +371,8 @@ impl ScrapeArgs {
                 connect_timeout: self.connect_timeout,
                 retries: self.retries,
                 max_body: self.max_body,
-                user_agent: self.user_agent.clone().unwrap_or_else(default_user_agent),
-                net: self.net.to_options()?,
+                user_agent: self.agent(&net),
+                net,
                 ..FetchConfig::default()
             },
             format: self.format.unwrap_or(Format::Json),

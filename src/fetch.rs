@@ -258,9 +258,13 @@ impl Fetcher {
         cap: usize,
     ) -> Result<(u16, Vec<u8>), FetchError> {
         let work = async {
+            // The run's `-H`/`--cookie` headers too: a site that keys access
+            // on them (a login cookie, an agreed User-Agent) keys robots.txt
+            // on them as well.
             let mut resp = self
                 .client
                 .get(url.clone())
+                .headers(self.headers.clone())
                 .send()
                 .await
                 .map_err(classify)?;

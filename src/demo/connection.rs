@@ -26,8 +26,8 @@ pub(super) struct Request {
     pub target: String,
     /// The client asked for (or its HTTP version implies) `Connection: close`.
     pub close: bool,
-    /// Every header as received, kept only for `/headers` (which records
-    /// them) so other routes allocate nothing for them.
+    /// Every header as received, kept only for `/headers` and `/robots.txt`
+    /// (which record them) so other routes allocate nothing for them.
     pub headers: Vec<(String, String)>,
 }
 
@@ -173,7 +173,7 @@ fn parse_request(req: &httparse::Request<'_, '_>, len: usize) -> Head {
     if !target.starts_with('/') {
         return Head::Bad(400);
     }
-    let headers = if target.split('?').next() == Some("/headers") {
+    let headers = if matches!(target.split('?').next(), Some("/headers" | "/robots.txt")) {
         req.headers
             .iter()
             .map(|h| {

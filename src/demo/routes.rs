@@ -52,6 +52,7 @@ pub(super) async fn respond(
     // latency models rendering product pages, and charging it here too
     // would add a round trip to every timed demo and bench run.
     if path == "/robots.txt" {
+        shared.record_headers(path, req.headers.clone());
         return match shared.robots() {
             RobotsTxt::Body(body) => {
                 let head = Head::new(200, "text/plain; charset=utf-8");
@@ -131,7 +132,7 @@ pub(super) async fn respond(
         "/bad-charset" => send_generated(stream, out, req, &pages::bad_charset_page()).await,
         "/bom" => send_generated(stream, out, req, &pages::bom_page()).await,
         "/headers" => {
-            shared.record_headers(req.headers.clone());
+            shared.record_headers("/headers", req.headers.clone());
             send_page(stream, out, req, &shared.page(1)).await
         }
         _ => send_status(stream, out, req, 404).await,

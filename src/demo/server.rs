@@ -32,6 +32,7 @@
 //! /charset-meta/{label}      page in that encoding, charset only in <meta>
 //! /bom                       UTF-8 with BOM, header says iso-8859-1 (the BOM wins)
 //! /headers                   product page 1; records the request's headers (ShopHandle::seen_headers)
+//!                             (/robots.txt records them too)
 //! /robots.txt                ShopConfig::robots (default: allow all), without latency
 //! ```
 //! Any route but the streaming faults (hang, drip, huge, bomb, truncated,
@@ -192,7 +193,8 @@ impl ShopHandle {
     pub fn set_price_epoch(&self, epoch: u64) {
         self.shared.set_epoch(epoch);
     }
-    /// Headers (names lower-cased) of the latest `/headers` requests, oldest first.
+    /// Headers (names lower-cased) of the latest `/headers` and `/robots.txt`
+    /// requests, oldest first, each led by `(":path", path)`.
     pub fn seen_headers(&self) -> Vec<Vec<(String, String)>> {
         self.shared.seen_headers()
     }

@@ -26,7 +26,7 @@ pub const MAX_TRACKED_PATHS: usize = 100_000;
 pub const CACHED_PAGES: u64 = 1024;
 /// Flaky keys remembered; further keys are served as if already recovered.
 const MAX_FLAKY_KEYS: usize = 100_000;
-/// Header sets `/headers` keeps (the latest ones).
+/// Header sets `/headers` and `/robots.txt` keep (the latest ones).
 const MAX_SEEN_HEADERS: usize = 64;
 
 #[derive(Default)]
@@ -291,8 +291,10 @@ impl Shared {
         self.global.in_flight.load(Ordering::SeqCst)
     }
 
-    /// Keeps the headers of one `/headers` request (the latest few only).
-    pub(super) fn record_headers(&self, headers: Vec<(String, String)>) {
+    /// Keeps the headers of one `/headers` or `/robots.txt` request (the
+    /// latest few only), led by a `:path` pseudo-header saying which.
+    pub(super) fn record_headers(&self, path: &str, mut headers: Vec<(String, String)>) {
+        headers.insert(0, (":path".to_string(), path.to_string()));
         let mut seen = self
             .seen_headers
             .lock()

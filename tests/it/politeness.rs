@@ -68,6 +68,48 @@ fn robots_rules_for_our_agent_are_obeyed_and_fetched_once() {
 }
 
 #[test]
+fn robots_txt_is_fetched_with_the_runs_headers_and_read_for_its_agent() {
+    // Only `mybot` may fetch product 2; our default agent may not.
+    let txt = "User-agent: *\nDisallow: /product/2\n\nUser-agent: mybot\nAllow: /\n";
+    let bot_shop = shop(RobotsTxt::Body(txt.into()), 1);
+    let l = list(&products(&bot_shop, 2));
+    let run = scrape(
+        &[
+            "-q",
+            "-H",
+            "User-Agent: mybot/2.0 (+https://example.org/bot)",
+            "--cookie",
+            "session=42",
+            l.path(),
+        ],
+        None,
+    );
+    run.code(0);
+    assert_eq!(bot_shop.hits("/product/2"), 1, "{run}");
+    let seen = bot_shop.seen_headers();
+    let robots = seen
+        .iter()
+        .find(|h| h.iter().any(|(n, v)| n == ":path" && v == "/robots.txt"))
+        .expect("the shop saw /robots.txt");
+    let get = |name: &str| -> Vec<&str> {
+        robots
+            .iter()
+            .filter(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+            .collect()
+    };
+    assert_eq!(get("user-agent"), ["mybot/2.0 (+https://example.org/bot)"]);
+    assert_eq!(get("cookie"), ["session=42"]);
+
+    // The same list under the default agent: product 2 is refused.
+    let shop2 = shop(RobotsTxt::Body(txt.into()), 1);
+    let l2 = list(&products(&shop2, 2));
+    let run = scrape(&["-q", l2.path()], None);
+    run.code(1);
+    assert_eq!(kinds(&run)[1], Some(ErrorKind::RobotsDisallowed), "{run}");
+}
+
+#[test]
 fn a_robots_5xx_disallows_all_and_a_404_allows_all() {
     let down = shop(RobotsTxt::Status(503), 1);
     let l = list(&products(&down, 3));
