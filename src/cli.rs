@@ -189,7 +189,7 @@ pub struct ScrapeArgs {
     /// Also count records without a price as failures (exit 1).
     #[arg(long)]
     pub strict: bool,
-    /// Where HTML is parsed: on a blocking pool (default) or on the async
+    /// Where HTML is parsed: on parsing threads, one per core (default), or on the async
     /// workers. Kept for measuring reactor lag; see README "Benchmarks".
     #[arg(
         long,

@@ -14,6 +14,7 @@
 //! Politeness per host (robots.txt, spacing, host-wide pauses) is `hosts`'s.
 
 mod hosts;
+mod parse_pool;
 
 pub use hosts::{
     host_key, Host, Hosts, HostsReport, Politeness, Rule, CONNECT_BURST, CONNECT_PAUSE, LIVE_HOSTS,
@@ -41,6 +42,7 @@ use crate::robots::{Refusal, RobotsConfig};
 
 pub mod limit;
 use limit::{AutoLimit, Sample};
+use parse_pool::ParsePool;
 
 /// Distinct URLs remembered for de-duplication. Beyond this window a repeated
 /// URL is fetched again: remembering every URL of a 10-million-line list would
@@ -79,10 +81,10 @@ impl EngineConfig {
 pub enum ParseOn {
     /// On the async worker that fetched the page.
     Inline,
-    /// On tokio's blocking pool, at most one page per core at a time. The
+    /// On the run's own parsing threads (one per core, `parse_pool`). The
     /// default: measured with `scrape bench --levels 64` on 2000 demo pages,
     /// inline parsing let the reactor lag 160-190 ms (p99) and ran 410-460
-    /// pages/s; on the blocking pool lag stayed at 6-8 ms and 670 pages/s.
+    /// pages/s; off the async workers lag stayed at 6-8 ms and 670 pages/s.
     Blocking,
 }
 
@@ -276,7 +278,7 @@ async fn guard_record(index: u64, url: &str, work: impl Future<Output = Record>)
         })
 }
 
-fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+pub(crate) fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
     panic
         .downcast_ref::<&str>()
         .map(|s| s.to_string())
@@ -521,9 +523,9 @@ async fn request_slots<'a>(
 #[derive(Clone)]
 struct Parser {
     opts: Arc<ExtractOptions>,
-    /// `Some` when parsing goes to the blocking pool: one slot per core, so
-    /// parsing never queues more pages than there are CPUs to parse them.
-    slots: Option<Arc<Semaphore>>,
+    /// `Some` when parsing goes to its own threads, one per core, so parsing
+    /// never runs more pages at once than there are CPUs to parse them.
+    pool: Option<Arc<ParsePool>>,
     /// Fetched-or-fetching pages not yet parsed. Twice the request cap: one
     /// page per slot on the wire and one waiting to be parsed. Without it,
     /// fetching faster than parsing piles decoded bodies up in memory
@@ -564,14 +566,21 @@ impl PageError {
 
 impl Parser {
     fn new(opts: Arc<ExtractOptions>, on: ParseOn, concurrency: usize) -> Parser {
-        let slots = (on == ParseOn::Blocking).then(|| {
-            let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-            Arc::new(Semaphore::new(cores))
-        });
+        let pool = (on == ParseOn::Blocking)
+            .then(|| {
+                let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+                ParsePool::new(cores)
+                    .inspect_err(|e| {
+                        tracing::warn!("cannot start parsing threads ({e}); parsing inline")
+                    })
+                    .ok()
+                    .map(Arc::new)
+            })
+            .flatten();
         let backlog = Arc::new(Semaphore::new(concurrency.saturating_mul(2).max(2)));
         Parser {
             opts,
-            slots,
+            pool,
             backlog,
         }
     }
@@ -590,33 +599,13 @@ impl Parser {
             let found = extract(&html, &page.final_url, &opts);
             (found.price, found.title)
         };
-        let Some(slots) = &self.slots else {
+        let Some(pool) = &self.pool else {
             return Ok(job());
         };
-        on_pool(slots, job)
+        pool.run(job)
             .await
             .map_err(|e| PageError::Internal(format!(" while parsing: {e}")))
     }
-}
-
-/// Runs `job` on the blocking pool under one of `slots`. The slot moves into
-/// the job and is released when the job ends, not when this future is
-/// dropped: a cancelled page whose parse is still running keeps its core.
-async fn on_pool<T: Send + 'static>(
-    slots: &Arc<Semaphore>,
-    job: impl FnOnce() -> T + Send + 'static,
-) -> Result<T, tokio::task::JoinError> {
-    let slot = slots
-        .clone()
-        .acquire_owned()
-        .await
-        .expect("parse semaphore is never closed");
-    tokio::task::spawn_blocking(move || {
-        let value = job();
-        drop(slot);
-        value
-    })
-    .await
 }
 
 #[cfg(test)]

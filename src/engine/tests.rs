@@ -4,8 +4,6 @@
 //! loop and the slot order are tested where they are pure, and whole-engine
 //! runs use lines that need no fetch (invalid URLs, stored records).
 
-use std::sync::atomic::{AtomicBool, Ordering};
-
 use tokio::time::Instant as VInstant;
 
 use super::*;
@@ -113,38 +111,6 @@ async fn a_busy_host_does_not_hold_a_global_slot() {
     drop(b);
     let (_host, _backlog, _global) = waiting.await;
     assert_eq!(global.available_permits(), 0);
-}
-
-/// A parse that outlives its (cancelled) page keeps its slot until it ends.
-#[tokio::test(flavor = "multi_thread", worker_threads = 1)]
-async fn a_parse_slot_is_held_until_its_job_ends() {
-    let slots = Arc::new(Semaphore::new(1));
-    let (started_tx, started_rx) = std::sync::mpsc::channel();
-    let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
-    let finished = Arc::new(AtomicBool::new(false));
-    let job = {
-        let finished = finished.clone();
-        move || {
-            let _ = started_tx.send(());
-            let _ = release_rx.recv();
-            finished.store(true, Ordering::SeqCst);
-        }
-    };
-    let mut parse = Box::pin(on_pool(&slots, job));
-    assert!(futures::poll!(&mut parse).is_pending());
-    tokio::task::spawn_blocking(move || started_rx.recv())
-        .await
-        .unwrap()
-        .unwrap();
-    drop(parse);
-    assert_eq!(slots.available_permits(), 0, "the job still runs");
-    release_tx.send(()).unwrap();
-    let slot = slots.acquire().await.unwrap();
-    assert!(
-        finished.load(Ordering::SeqCst),
-        "slot came back only after the job"
-    );
-    drop(slot);
 }
 
 #[tokio::test(start_paused = true)]
@@ -276,7 +242,7 @@ async fn an_input_error_stops_the_run() {
 }
 
 /// The page arrives as bytes and is decoded where it is parsed: on the
-/// blocking pool with `--parse-on blocking`, inline otherwise, same result.
+/// parsing threads with `--parse-on blocking`, inline otherwise, same result.
 #[tokio::test(flavor = "multi_thread", worker_threads = 1)]
 async fn pages_are_decoded_where_they_are_parsed() {
     let url = Url::parse("http://a.test/p").unwrap();

@@ -1,0 +1,179 @@
+//! The run's parsing threads: a fixed set, one per core, alive for the run.
+//!
+//! Why not tokio's blocking pool: its threads come and go. A job that ends
+//! just as the next one is submitted makes tokio start another thread, and
+//! glibc gives each new thread its own malloc arena, where the pages parsed
+//! there leave a couple of MB (a DOM's worth) that nobody hands back. With
+//! one parse per core at a time, a 40 000-page run (`-c 64`) still went
+//! through 11 such threads: their arenas held 22 MB of its 61 MB RSS, and
+//! more the longer the run. Two fixed threads hold two arenas, whatever
+//! the list's length (README, "Memory").
+//!
+//! A job whose page was dropped (cancelled, timed out) before a thread took
+//! it is skipped; one already running finishes and keeps its thread, so a
+//! cancelled page never frees a core that is still busy.
+
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::oneshot;
+
+type Job = Box<dyn FnOnce() + Send>;
+
+/// Why a job gave no value.
+#[derive(Debug, thiserror::Error)]
+pub enum PoolError {
+    #[error("panicked: {0}")]
+    Panicked(String),
+    #[error("no parsing thread is running")]
+    Gone,
+}
+
+/// A fixed set of threads taking jobs from one queue. Dropping the last
+/// handle ends the threads once they finish what they hold.
+pub struct ParsePool {
+    queue: mpsc::Sender<Job>,
+}
+
+impl ParsePool {
+    /// Starts `threads` threads (at least one). Fails only if not one could
+    /// be started.
+    pub fn new(threads: usize) -> std::io::Result<ParsePool> {
+        let (queue, jobs) = mpsc::channel::<Job>();
+        let jobs = Arc::new(Mutex::new(jobs));
+        let mut started = 0;
+        let mut last_err = None;
+        for n in 0..threads.max(1) {
+            let jobs = jobs.clone();
+            let spawned = std::thread::Builder::new()
+                .name(format!("scrape-parse-{n}"))
+                .spawn(move || work(&jobs));
+            match spawned {
+                Ok(_) => started += 1,
+                Err(e) => last_err = Some(e),
+            }
+        }
+        match (started, last_err) {
+            (0, Some(e)) => Err(e),
+            _ => Ok(ParsePool { queue }),
+        }
+    }
+
+    /// Runs `job` on one of the threads and waits for its value.
+    pub async fn run<T: Send + 'static>(
+        &self,
+        job: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, PoolError> {
+        let (done, value) = oneshot::channel();
+        let wrapped: Job = Box::new(move || {
+            // Nobody waits for it any more: the page was cancelled while
+            // queued, so its core goes to the next page.
+            if done.is_closed() {
+                return;
+            }
+            let result = catch_unwind(AssertUnwindSafe(job))
+                .map_err(|p| PoolError::Panicked(crate::engine::panic_message(p.as_ref())));
+            let _ = done.send(result);
+        });
+        self.queue.send(wrapped).map_err(|_| PoolError::Gone)?;
+        value.await.unwrap_or(Err(PoolError::Gone))
+    }
+}
+
+/// One thread's life: take a job, run it, until the queue is closed.
+fn work(jobs: &Mutex<mpsc::Receiver<Job>>) {
+    loop {
+        // The lock is held only while waiting for the next job; a panic
+        // inside a job is caught in it, so the lock is never poisoned by one.
+        let job = match jobs.lock() {
+            Ok(rx) => rx.recv(),
+            Err(poisoned) => poisoned.into_inner().recv(),
+        };
+        match job {
+            Ok(job) => job(),
+            Err(_) => return,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::time::Duration;
+
+    /// The property the pool exists for: however many pages, they are
+    /// parsed on the same few threads (tokio's pool would start new ones).
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn many_jobs_run_on_the_same_few_threads() {
+        let pool = Arc::new(ParsePool::new(2).unwrap());
+        let jobs: Vec<_> = (0..400)
+            .map(|i| {
+                let pool = pool.clone();
+                tokio::spawn(async move {
+                    pool.run(move || {
+                        // A little work, so jobs overlap and queue up.
+                        std::thread::sleep(Duration::from_micros(50 * (i % 3)));
+                        std::thread::current().id()
+                    })
+                    .await
+                    .unwrap()
+                })
+            })
+            .collect();
+        let mut threads = HashSet::new();
+        for j in jobs {
+            threads.insert(j.await.unwrap());
+        }
+        assert!(threads.len() <= 2, "{} threads", threads.len());
+    }
+
+    #[tokio::test]
+    async fn a_panic_is_an_error_and_the_thread_lives_on() {
+        let pool = ParsePool::new(1).unwrap();
+        let err = pool
+            .run(|| -> u32 { panic!("bad page") })
+            .await
+            .unwrap_err();
+        assert!(err.to_string().contains("bad page"), "{err}");
+        assert_eq!(pool.run(|| 7).await.unwrap(), 7);
+    }
+
+    /// A queued job whose page is gone is skipped; a running one finishes.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 1)]
+    async fn a_dropped_queued_job_is_skipped_and_a_running_one_finishes() {
+        let pool = ParsePool::new(1).unwrap();
+        let (started_tx, started_rx) = mpsc::channel();
+        let (release_tx, release_rx) = mpsc::channel::<()>();
+        let finished = Arc::new(AtomicBool::new(false));
+        let running = {
+            let finished = finished.clone();
+            pool.run(move || {
+                let _ = started_tx.send(());
+                let _ = release_rx.recv();
+                finished.store(true, Ordering::SeqCst);
+            })
+        };
+        let mut running = Box::pin(running);
+        assert!(futures::poll!(&mut running).is_pending());
+        tokio::task::spawn_blocking(move || started_rx.recv())
+            .await
+            .unwrap()
+            .unwrap();
+        let skipped = Arc::new(AtomicBool::new(true));
+        let mut queued = Box::pin({
+            let skipped = skipped.clone();
+            pool.run(move || skipped.store(false, Ordering::SeqCst))
+        });
+        assert!(futures::poll!(&mut queued).is_pending());
+        drop(queued);
+        drop(running);
+        release_tx.send(()).unwrap();
+        // A job after both: once it ran, the two before it were handled.
+        pool.run(|| ()).await.unwrap();
+        assert!(finished.load(Ordering::SeqCst), "the running job finished");
+        assert!(skipped.load(Ordering::SeqCst), "the dropped job never ran");
+    }
+}
