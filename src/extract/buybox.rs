@@ -24,8 +24,11 @@
 //! classed `price-excluding-tax`) gives way to the buy box's higher price
 //! with tax. The labels count towards rule 1's gate anywhere in the window.
 
+use super::classes::{classify_text, flag};
 use super::{Cand, PriceSource, Reason, Tier};
+use crate::price::{parse_price, CurrencyMark};
 use memchr::memmem::Finder;
+use rust_decimal::Decimal;
 use std::sync::OnceLock;
 
 /// How much markup after the `<h1>` counts as the buy box.
@@ -76,16 +79,9 @@ pub(super) fn marked(html: &str) -> bool {
             MARKERS.iter().map(|t| Finder::new(t.as_bytes())).collect(),
         )
     });
-    let bytes = html.as_bytes();
-    let start = match (
-        memchr::memmem::find(bytes, b"<h1"),
-        memchr::memmem::find(bytes, b"<H1"),
-    ) {
-        (Some(a), Some(b)) => a.min(b),
-        (Some(a), None) | (None, Some(a)) => a,
-        (None, None) => return false,
+    let Some(window) = window(html) else {
+        return false;
     };
-    let window = &bytes[start..(start + WINDOW).min(bytes.len())];
     if tags.iter().any(|f| f.find(window).is_some()) {
         return true;
     }
@@ -97,6 +93,221 @@ pub(super) fn marked(html: &str) -> bool {
             memchr::memrchr2(b'<', b'>', head).is_some_and(|i| head[i] == b'<')
         })
     })
+}
+
+/// The [`WINDOW`] bytes from the page's first `<h1>`; `None` without one.
+fn window(html: &str) -> Option<&[u8]> {
+    let bytes = html.as_bytes();
+    let start = match (
+        memchr::memmem::find(bytes, b"<h1"),
+        memchr::memmem::find(bytes, b"<H1"),
+    ) {
+        (Some(a), Some(b)) => a.min(b),
+        (Some(a), None) | (None, Some(a)) => a,
+        (None, None) => return None,
+    };
+    Some(&bytes[start..(start + WINDOW).min(bytes.len())])
+}
+
+/// Rule 0: does the window show the structured price as the sale price?
+///
+/// True when, reading the window from the `<h1>`, a `<span>` / `<div>` /
+/// `<p>` / `<strong>` / `<b>` / `<ins>` / `<bdi>` / `<em>` with no
+/// attribute but `class` and `id`, classed a price and a sale / now / special
+/// price and nothing else that matters (not old, regular, net, instalment,
+/// savings, unit, ...), holds as its whole text the structured `amount`
+/// written with a mark of `currency` (`<span class="product-price
+/// sale-price">£17.49</span>`), outside any `<del>` / `<s>` / `<strike>`.
+/// Reading stops, false, at the first tag classed related, card or chrome,
+/// and at a comment or an element whose content is not markup (`<script>`,
+/// `<style>`, `<template>`, `<svg>`, ...), as the text after it may not be
+/// what the page shows.
+///
+/// Checked on the raw text, like rule 1, so the JSON-LD fast path can keep a
+/// sale page whose buy box confirms the structured price off the DOM, and the
+/// DOM path applies the same test to its winner: one rule for both.
+pub(super) fn confirms(html: &str, amount: Decimal, currency: Option<&str>) -> bool {
+    let (Some(window), Some(currency)) = (window(html), currency) else {
+        return false;
+    };
+    let mut buf = String::new();
+    let mut struck = 0u32;
+    let mut at = 0;
+    while let Some(i) = memchr::memchr(b'<', &window[at..]).map(|i| at + i) {
+        let rest = &window[i + 1..];
+        if rest.first() == Some(&b'/') {
+            let name = tag_name(&rest[1..]);
+            if STRIKES.contains(&name.as_str()) {
+                struck = struck.saturating_sub(1);
+            }
+            at = i + 1;
+            continue;
+        }
+        if rest.starts_with(b"!") || rest.starts_with(b"?") {
+            return false;
+        }
+        let name = tag_name(rest);
+        if name.is_empty() {
+            at = i + 1;
+            continue;
+        }
+        if OPAQUE.contains(&name.as_str()) {
+            return false;
+        }
+        let Some((attrs, end, self_closing)) = read_attrs(&rest[name.len()..]) else {
+            return false;
+        };
+        let body_start = i + 1 + name.len() + end;
+        at = body_start;
+        if STRIKES.contains(&name.as_str()) {
+            struck += 1;
+            continue;
+        }
+        let mut flags = 0;
+        let mut other = false;
+        for (k, v) in &attrs {
+            match *k {
+                b"class" | b"id" => match std::str::from_utf8(v) {
+                    Ok(v) => flags |= classify_text(v, &mut buf),
+                    Err(_) => return false,
+                },
+                _ => other = true,
+            }
+        }
+        if flags & (flag::RELATED | flag::CARD | flag::CHROME) != 0 {
+            return false;
+        }
+        if other
+            || self_closing
+            || struck > 0
+            || !SHOWS.contains(&name.as_str())
+            || flags & (flag::PRICE | flag::SALE) != flag::PRICE | flag::SALE
+            || flags & !(flag::PRICE | flag::SALE | flag::MAIN) != 0
+        {
+            continue;
+        }
+        let body = &window[body_start..];
+        let Some(len) = memchr::memchr(b'<', body) else {
+            return false;
+        };
+        let closes = body[len + 1..]
+            .strip_prefix(b"/")
+            .is_some_and(|t| tag_name(t) == name && t.get(name.len()) == Some(&b'>'));
+        let Ok(text) = std::str::from_utf8(&body[..len]) else {
+            return false;
+        };
+        if !closes || text.len() > 64 || text.contains('&') {
+            continue;
+        }
+        let p = parse_price(text.trim());
+        let same_currency = match p.currency {
+            Some(CurrencyMark::Iso(c)) => c == currency,
+            Some(CurrencyMark::Ambiguous { candidates, .. }) => candidates.contains(&currency),
+            None => false,
+        };
+        if p.amount == Some(amount) && same_currency {
+            return true;
+        }
+    }
+    false
+}
+
+/// Elements that strike their content through.
+const STRIKES: &[&str] = &["del", "s", "strike"];
+
+/// Elements [`confirms`] reads a price from.
+const SHOWS: &[&str] = &["span", "div", "p", "strong", "b", "ins", "bdi", "em"];
+
+/// Elements whose content is not markup, or not shown as written.
+const OPAQUE: &[&str] = &[
+    "script",
+    "style",
+    "template",
+    "textarea",
+    "title",
+    "xmp",
+    "plaintext",
+    "iframe",
+    "noembed",
+    "noframes",
+    "noscript",
+    "svg",
+    "math",
+    "select",
+    "object",
+];
+
+/// The tag name at the start of `b`, lower-cased; empty if `b` starts with
+/// no ASCII letter (a `<` in text).
+fn tag_name(b: &[u8]) -> String {
+    if !b.first().is_some_and(u8::is_ascii_alphabetic) {
+        return String::new();
+    }
+    b.iter()
+        .take_while(|c| c.is_ascii_alphanumeric())
+        .map(|c| c.to_ascii_lowercase() as char)
+        .collect()
+}
+
+/// Attributes from just after the tag name to its `>`, as the tokenizer
+/// splits them (quoted or bare values); and how many bytes up to and
+/// including the `>`. `None` when the tag does not end in the window, is
+/// self-closing, or repeats an attribute (the tokenizer keeps only the first).
+fn read_attrs(b: &[u8]) -> Option<(Vec<(&[u8], &[u8])>, usize, bool)> {
+    let mut attrs: Vec<(&[u8], &[u8])> = Vec::new();
+    let mut i = 0;
+    let space = |c: u8| matches!(c, b' ' | b'\t' | b'\n' | b'\r' | b'\x0c');
+    loop {
+        while b.get(i).copied().is_some_and(space) {
+            i += 1;
+        }
+        match b.get(i)? {
+            b'>' => return Some((attrs, i + 1, false)),
+            b'/' if b.get(i + 1) == Some(&b'>') => return Some((attrs, i + 2, true)),
+            // A stray `/` is skipped, as the tokenizer does.
+            b'/' => {
+                i += 1;
+                continue;
+            }
+            _ => {}
+        }
+        let name_start = i;
+        while b
+            .get(i)
+            .is_some_and(|&c| !space(c) && !matches!(c, b'=' | b'>' | b'/'))
+        {
+            i += 1;
+        }
+        let name = &b[name_start..i];
+        if name.iter().any(u8::is_ascii_uppercase) || attrs.iter().any(|(k, _)| *k == name) {
+            return None;
+        }
+        while b.get(i).copied().is_some_and(space) {
+            i += 1;
+        }
+        let mut value: &[u8] = &[];
+        if b.get(i) == Some(&b'=') {
+            i += 1;
+            while b.get(i).copied().is_some_and(space) {
+                i += 1;
+            }
+            match b.get(i)? {
+                &q @ (b'"' | b'\'') => {
+                    let len = memchr::memchr(q, &b[i + 1..])?;
+                    value = &b[i + 1..i + 1 + len];
+                    i += len + 2;
+                }
+                _ => {
+                    let start = i;
+                    while b.get(i).is_some_and(|&c| !space(c) && c != b'>') {
+                        i += 1;
+                    }
+                    value = &b[start..i];
+                }
+            }
+        }
+        attrs.push((name, value));
+    }
 }
 
 /// The tax rule: a shop that shows a price before tax and one with tax sells

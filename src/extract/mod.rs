@@ -337,7 +337,8 @@ fn extract_with(html: &str, url: &Url, opts: &ExtractOptions, dom: Dom) -> Extra
             let c = &cands[best];
             if c.tier == Tier::MainProduct
                 && c.currency.is_some()
-                && !buy_box_marked
+                && c.amount
+                    .is_some_and(|a| !buy_box_marked || buybox::confirms(html, a, c.currency))
                 && !meta::says_sale_or_regular(html)
             {
                 if let Some(title) = dom::quick_title(html) {
@@ -411,7 +412,14 @@ fn extract_with(html: &str, url: &Url, opts: &ExtractOptions, dom: Dom) -> Extra
     if let Some(m) = meta::overrule_regular(&mut cands, chosen) {
         chosen = Some(m);
     }
-    if buy_box_marked {
+    // Rule 0 on the same winner the fast path saw (no DOM source outranks
+    // a main-product JSON-LD price, and a currency it states stays).
+    let confirmed = chosen.is_some_and(|i| {
+        let c = &cands[i];
+        c.amount
+            .is_some_and(|a| buybox::confirms(html, a, c.currency))
+    });
+    if buy_box_marked && !confirmed {
         if let Some(b) = buybox::overrule_net(&mut cands, chosen)
             .or_else(|| buybox::overrule(&mut cands, chosen))
         {
