@@ -24,7 +24,7 @@
 //! classed `price-excluding-tax`) gives way to the buy box's higher price
 //! with tax. The labels count towards rule 1's gate anywhere in the window.
 
-use super::classes::{classify_text, flag};
+use super::classes::{classify_text, flag, section_flags};
 use super::{Cand, PriceSource, Reason, Tier};
 use crate::price::{parse_price, CurrencyMark};
 use memchr::memmem::Finder;
@@ -137,7 +137,7 @@ pub(super) fn confirms(html: &str, amount: Decimal, currency: Option<&str>) -> b
         let rest = &window[i + 1..];
         if rest.first() == Some(&b'/') {
             let name = tag_name(&rest[1..]);
-            if STRIKES.contains(&name.as_str()) {
+            if is_one_of(name, STRIKES) {
                 struck = struck.saturating_sub(1);
             }
             at = i + 1;
@@ -151,7 +151,7 @@ pub(super) fn confirms(html: &str, amount: Decimal, currency: Option<&str>) -> b
             at = i + 1;
             continue;
         }
-        if OPAQUE.contains(&name.as_str()) {
+        if is_one_of(name, OPAQUE) {
             return false;
         }
         let Some((attrs, end, self_closing)) = read_attrs(&rest[name.len()..]) else {
@@ -159,44 +159,45 @@ pub(super) fn confirms(html: &str, amount: Decimal, currency: Option<&str>) -> b
         };
         let body_start = i + 1 + name.len() + end;
         at = body_start;
-        if STRIKES.contains(&name.as_str()) {
+        if is_one_of(name, STRIKES) {
             struck += 1;
             continue;
         }
-        let mut flags = 0;
+        let mut values = Vec::with_capacity(2);
         let mut other = false;
         for (k, v) in &attrs {
             match *k {
                 b"class" | b"id" => match std::str::from_utf8(v) {
-                    Ok(v) => flags |= classify_text(v, &mut buf),
+                    Ok(v) => values.push(v),
                     Err(_) => return false,
                 },
                 _ => other = true,
             }
         }
-        if flags & (flag::RELATED | flag::CARD | flag::CHROME) != 0 {
+        if values
+            .iter()
+            .any(|v| section_flags(v, &mut buf) & (flag::RELATED | flag::CARD | flag::CHROME) != 0)
+        {
             return false;
         }
-        if other
-            || self_closing
-            || struck > 0
-            || !SHOWS.contains(&name.as_str())
-            || flags & (flag::PRICE | flag::SALE) != flag::PRICE | flag::SALE
-            || flags & !(flag::PRICE | flag::SALE | flag::MAIN) != 0
-        {
+        if other || self_closing || struck > 0 || values.is_empty() || !is_one_of(name, SHOWS) {
             continue;
         }
         let body = &window[body_start..];
         let Some(len) = memchr::memchr(b'<', body) else {
             return false;
         };
-        let closes = body[len + 1..]
-            .strip_prefix(b"/")
-            .is_some_and(|t| tag_name(t) == name && t.get(name.len()) == Some(&b'>'));
+        let closes = body[len + 1..].strip_prefix(b"/").is_some_and(|t| {
+            tag_name(t).eq_ignore_ascii_case(name) && t.get(name.len()) == Some(&b'>')
+        });
         let Ok(text) = std::str::from_utf8(&body[..len]) else {
             return false;
         };
-        if !closes || text.len() > 64 || text.contains('&') {
+        if !closes
+            || text.len() > 64
+            || text.contains('&')
+            || !text.bytes().any(|b| b.is_ascii_digit())
+        {
             continue;
         }
         let p = parse_price(text.trim());
@@ -205,7 +206,14 @@ pub(super) fn confirms(html: &str, amount: Decimal, currency: Option<&str>) -> b
             Some(CurrencyMark::Ambiguous { candidates, .. }) => candidates.contains(&currency),
             None => false,
         };
-        if p.amount == Some(amount) && same_currency {
+        if p.amount != Some(amount) || !same_currency {
+            continue;
+        }
+        // The full vocabulary only now, for the one element that may confirm.
+        let flags = values.iter().fold(0, |f, v| f | classify_text(v, &mut buf));
+        if flags & (flag::PRICE | flag::SALE) == flag::PRICE | flag::SALE
+            && flags & !(flag::PRICE | flag::SALE | flag::MAIN) == 0
+        {
             return true;
         }
     }
@@ -237,16 +245,19 @@ const OPAQUE: &[&str] = &[
     "object",
 ];
 
-/// The tag name at the start of `b`, lower-cased; empty if `b` starts with
-/// no ASCII letter (a `<` in text).
-fn tag_name(b: &[u8]) -> String {
+/// The tag name at the start of `b` as written; empty if `b` starts with no
+/// ASCII letter (a `<` in text).
+fn tag_name(b: &[u8]) -> &[u8] {
     if !b.first().is_some_and(u8::is_ascii_alphabetic) {
-        return String::new();
+        return &[];
     }
-    b.iter()
-        .take_while(|c| c.is_ascii_alphanumeric())
-        .map(|c| c.to_ascii_lowercase() as char)
-        .collect()
+    let len = b.iter().take_while(|c| c.is_ascii_alphanumeric()).count();
+    &b[..len]
+}
+
+/// Is `name` one of `list`, in any case (the tokenizer lower-cases names)?
+fn is_one_of(name: &[u8], list: &[&str]) -> bool {
+    list.iter().any(|n| name.eq_ignore_ascii_case(n.as_bytes()))
 }
 
 /// Attributes from just after the tag name to its `>`, as the tokenizer
