@@ -116,7 +116,7 @@ fn window(html: &str) -> Option<&[u8]> {
 /// attribute but `class` and `id`, classed a price and a sale / now / special
 /// price and nothing else that matters (not old, regular, net, instalment,
 /// savings, unit, ...), holds as its whole text the structured `amount`
-/// written with a mark of `currency` (`<span class="product-price
+/// and a mark of `currency`, nothing else (`<span class="product-price
 /// sale-price">£17.49</span>`), outside any `<del>` / `<s>` / `<strike>`.
 /// Reading stops, false, at the first tag classed related, card or chrome,
 /// and at a comment or an element whose content is not markup (`<script>`,
@@ -206,7 +206,8 @@ pub(super) fn confirms(html: &str, amount: Decimal, currency: Option<&str>) -> b
             Some(CurrencyMark::Ambiguous { candidates, .. }) => candidates.contains(&currency),
             None => false,
         };
-        if p.amount != Some(amount) || !same_currency {
+        if p.amount != Some(amount) || !same_currency || !bare_price(text, p.amount_text.as_deref())
+        {
             continue;
         }
         // The full vocabulary only now, for the one element that may confirm.
@@ -218,6 +219,23 @@ pub(super) fn confirms(html: &str, amount: Decimal, currency: Option<&str>) -> b
         }
     }
     false
+}
+
+/// Is `text` the number as written with only a currency mark before or
+/// after it (`£17.49`, `17,49 €`, `US$ 17.49`), not `£17.49 / kg`?
+fn bare_price(text: &str, number: Option<&str>) -> bool {
+    let Some((before, after)) = number.and_then(|n| text.trim().split_once(n)) else {
+        return false;
+    };
+    let mark = match (before.trim(), after.trim()) {
+        ("", m) | (m, "") => m,
+        _ => return false,
+    };
+    !mark.is_empty()
+        && mark.chars().count() <= 4
+        && !mark
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_ascii_digit() || c == '/')
 }
 
 /// Elements that strike their content through.
@@ -260,12 +278,15 @@ fn is_one_of(name: &[u8], list: &[&str]) -> bool {
     list.iter().any(|n| name.eq_ignore_ascii_case(n.as_bytes()))
 }
 
+/// An attribute's name and raw value.
+type Attr<'a> = (&'a [u8], &'a [u8]);
+
 /// Attributes from just after the tag name to its `>`, as the tokenizer
 /// splits them (quoted or bare values); and how many bytes up to and
 /// including the `>`. `None` when the tag does not end in the window, is
 /// self-closing, or repeats an attribute (the tokenizer keeps only the first).
-fn read_attrs(b: &[u8]) -> Option<(Vec<(&[u8], &[u8])>, usize, bool)> {
-    let mut attrs: Vec<(&[u8], &[u8])> = Vec::new();
+fn read_attrs(b: &[u8]) -> Option<(Vec<Attr<'_>>, usize, bool)> {
+    let mut attrs: Vec<Attr<'_>> = Vec::new();
     let mut i = 0;
     let space = |c: u8| matches!(c, b' ' | b'\t' | b'\n' | b'\r' | b'\x0c');
     loop {

@@ -341,7 +341,8 @@ fn looks_priced(t: &str) -> bool {
         let hit = match b {
             b'$' => true,
             b'z' | b'K' | b'k' | b'F' | b'R' => word_at(i),
-            0..=0x7f | 0x80..=0xbf => false,
+            // Other ASCII, and continuation bytes of a char already seen.
+            0..=0xbf => false,
             _ => match t[i..].chars().next() {
                 Some('р' | 'г' | 'л') => word_at(i),
                 Some(c) => SYMBOLS.contains(&c),

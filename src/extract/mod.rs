@@ -414,12 +414,14 @@ fn extract_with(html: &str, url: &Url, opts: &ExtractOptions, dom: Dom) -> Extra
     }
     // Rule 0 on the same winner the fast path saw (no DOM source outranks
     // a main-product JSON-LD price, and a currency it states stays).
-    let confirmed = chosen.is_some_and(|i| {
-        let c = &cands[i];
-        c.amount
-            .is_some_and(|a| buybox::confirms(html, a, c.currency))
-    });
-    if buy_box_marked && !confirmed {
+    let confirmed = || {
+        chosen.is_some_and(|i| {
+            let c = &cands[i];
+            c.amount
+                .is_some_and(|a| buybox::confirms(html, a, c.currency))
+        })
+    };
+    if buy_box_marked && !confirmed() {
         if let Some(b) = buybox::overrule_net(&mut cands, chosen)
             .or_else(|| buybox::overrule(&mut cands, chosen))
         {
@@ -636,6 +638,8 @@ fn explain(
         .collect()
 }
 
+#[cfg(test)]
+mod buybox_tests;
 #[cfg(test)]
 mod currency_tests;
 #[cfg(test)]
