@@ -8,8 +8,14 @@
 //! 1. the markup right after the page's first `<h1>` (the first
 //!    [`WINDOW`] bytes) marks a sale or a struck-through / regular price
 //!    (`<del>`, `<s>`, `line-through`, `old-price`, `special-price`, `sale`, ...
-//!    inside a tag, not in running text), checked on the raw text so the
-//!    JSON-LD fast path can skip the DOM whenever this is false;
+//!    inside a tag, not in running text), and does not confirm the
+//!    structured price: an element there classed as the sale price whose
+//!    whole text is the structured amount with a mark of its currency
+//!    (`<span class="product-price sale-price">£17.49</span>`, see
+//!    [`confirms`]) says the page sells at the structured price. Both are
+//!    read on the raw text, the same for every path, so the JSON-LD fast
+//!    path skips the DOM whenever rule 1 fails, sale pages whose buy box
+//!    agrees with the structured data included;
 //! 2. the main product's best visible price (in the product block or next to
 //!    the `<h1>`, not struck through, not a card or related product) is a
 //!    different amount, in the same currency or none;
@@ -22,7 +28,8 @@
 //! Separately, [`overrule_net`]: a structured amount that the buy box shows
 //! only labelled as before tax (`zzgl. MwSt`, `excl. VAT`, `HT`, `netto`, or
 //! classed `price-excluding-tax`) gives way to the buy box's higher price
-//! with tax. The labels count towards rule 1's gate anywhere in the window.
+//! with tax. The labels count towards rule 1's gate anywhere in the window,
+//! and a structured price rule 1 finds confirmed stands here too.
 
 use super::classes::{classify_text, flag, section_flags};
 use super::{Cand, PriceSource, Reason, Tier};
@@ -109,7 +116,8 @@ fn window(html: &str) -> Option<&[u8]> {
     Some(&bytes[start..(start + WINDOW).min(bytes.len())])
 }
 
-/// Rule 0: does the window show the structured price as the sale price?
+/// Rule 1's confirmation: does the window show the structured price as the
+/// sale price?
 ///
 /// True when, reading the window from the `<h1>`, a `<span>` / `<div>` /
 /// `<p>` / `<strong>` / `<b>` / `<ins>` / `<bdi>` / `<em>` with no

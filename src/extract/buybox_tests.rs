@@ -1,5 +1,6 @@
-//! Rule 0 of the buy-box override (`buybox::confirms`): which raw markup
-//! after the `<h1>` confirms the structured price, and which does not.
+//! The confirmation in rule 1 of the buy-box override (`buybox::confirms`):
+//! which raw markup after the `<h1>` confirms the structured price, and which
+//! does not.
 
 use super::*;
 
