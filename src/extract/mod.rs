@@ -415,13 +415,15 @@ fn extract_with(html: &str, url: &Url, opts: &ExtractOptions, dom: Dom) -> Extra
     if let Some(m) = meta::overrule_regular(&mut cands, chosen) {
         chosen = Some(m);
     }
-    // Rule 1's confirmation on the same winner the fast path saw (no DOM source outranks
-    // a main-product JSON-LD price, and a currency it states stays).
+    // Rule 1's confirmation on the same winner the fast path saw (no DOM
+    // source outranks a main-product JSON-LD price, and a currency it states
+    // stays); read only for a winner the overrides could overrule.
     let confirmed = || {
         chosen.is_some_and(|i| {
             let c = &cands[i];
-            c.amount
-                .is_some_and(|a| buybox::confirms(html, a, c.currency))
+            matches!(c.tier, Tier::MainProduct | Tier::Meta)
+                && c.amount
+                    .is_some_and(|a| buybox::confirms(html, a, c.currency))
         })
     };
     if buy_box_marked && !confirmed() {
