@@ -153,10 +153,16 @@ fn a_confirmed_sale_page_decides_the_same_with_and_without_explain() {
             PriceSource::JsonLd
         ))
     );
-    assert!(explained
+    let reasons: Vec<&str> = explained
         .candidates
         .iter()
-        .all(|c| !c.reason.contains("buy box")));
+        .filter(|c| c.chosen || c.reason.contains("buy box"))
+        .map(|c| c.reason.as_str())
+        .collect();
+    assert_eq!(
+        reasons,
+        ["chosen: json-ld price of the main product; the buy box shows it as the sale price"]
+    );
 }
 
 #[test]

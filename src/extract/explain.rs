@@ -4,13 +4,21 @@
 use super::{dom, Cand, Candidate, Loc, Reason, Tier};
 use crate::price::CurrencyRule;
 
-/// The candidates as `--explain` shows them; `chosen` is the winner's index.
+/// The candidates as `--explain` shows them; `chosen` is the winner's index,
+/// `confirmed` whether the buy box confirmed it (`buybox` rule 1) on a page
+/// whose buy box marks a sale.
 pub(super) fn candidates(
     doc: &scraper::Html,
     cands: &[Cand],
     rules: &[Option<CurrencyRule>],
     chosen: Option<usize>,
+    confirmed: bool,
 ) -> Vec<Candidate> {
+    let confirmed = if confirmed {
+        "; the buy box shows it as the sale price"
+    } else {
+        ""
+    };
     let winner = chosen.map(|i| &cands[i]);
     let winner_over = cands.iter().find(|c| {
         matches!(
@@ -29,9 +37,9 @@ pub(super) fn candidates(
                 match c.tier {
                     Tier::Selector => "chosen: first --selector match with an amount".to_owned(),
                     Tier::MainProduct => {
-                        format!("chosen: {} price of the main product", c.source)
+                        format!("chosen: {} price of the main product{confirmed}", c.source)
                     }
-                    Tier::Meta => "chosen: product price meta tag".to_owned(),
+                    Tier::Meta => format!("chosen: product price meta tag{confirmed}"),
                     Tier::Orphan => {
                         format!("chosen: {} offer (no product attached)", c.source)
                     }

@@ -47,7 +47,9 @@
 //! product block only struck through / as the regular price, or not at all
 //! while the buy-box price is marked sale. `--explain` then says "structured
 //! price is the struck-through regular price; ..." on the structured candidate
-//! and "chosen: buy-box price ... over the structured price N" on the winner.
+//! and "chosen: buy-box price ... over the structured price N" on the winner;
+//! a structured winner the buy box confirms ends in "; the buy box shows it
+//! as the sale price".
 //!
 //! **Structured data against a sale meta tag** (`meta::overrule_regular`): a
 //! main-product price gives way to a lower `product:sale_price:amount`, or to
@@ -418,7 +420,7 @@ fn extract_with(html: &str, url: &Url, opts: &ExtractOptions, dom: Dom) -> Extra
     // Rule 1's confirmation on the same winner the fast path saw (no DOM
     // source outranks a main-product JSON-LD price, and a currency it states
     // stays); read only for a winner the overrides could overrule.
-    let confirmed = || {
+    let confirms_winner = || {
         chosen.is_some_and(|i| {
             let c = &cands[i];
             matches!(c.tier, Tier::MainProduct | Tier::Meta)
@@ -426,7 +428,8 @@ fn extract_with(html: &str, url: &Url, opts: &ExtractOptions, dom: Dom) -> Extra
                     .is_some_and(|a| buybox::confirms(html, a, c.currency))
         })
     };
-    if buy_box_marked && !confirmed() {
+    let confirmed = buy_box_marked && confirms_winner();
+    if buy_box_marked && !confirmed {
         if let Some(b) = buybox::overrule_net(&mut cands, chosen)
             .or_else(|| buybox::overrule(&mut cands, chosen))
         {
@@ -435,7 +438,7 @@ fn extract_with(html: &str, url: &Url, opts: &ExtractOptions, dom: Dom) -> Extra
     }
     let price = chosen.map(|i| found(&cands[i]));
     let candidates = if opts.explain {
-        explain::candidates(&doc, &cands, &rules, chosen)
+        explain::candidates(&doc, &cands, &rules, chosen, confirmed)
     } else {
         Vec::new()
     };
