@@ -3,6 +3,9 @@
 //! with PREFIX, N times. Run it under `valgrind --tool=callgrind` to count
 //! instructions per page (repeatable on a shared, noisy machine), e.g.
 //! `valgrind --tool=callgrind target/release/examples/extract_pages run pages 3 Sale`.
+//! `decide URL FILE...` prints every decision (price, title, and the
+//! `--explain` candidates) for each file as read from disk, one block per
+//! file, so two builds can be diffed to show a change decides nothing new.
 
 use std::error::Error;
 use std::path::PathBuf;
@@ -21,7 +24,8 @@ fn main() -> Result<(), Box<dyn Error>> {
     {
         ["dump", dir] => dump(dir),
         ["run", dir, n, prefix] => run(dir, n.parse()?, prefix),
-        _ => Err("usage: extract_pages dump DIR | run DIR N PREFIX".into()),
+        ["decide", url, files @ ..] => decide(url, files),
+        _ => Err("usage: extract_pages dump DIR | run DIR N PREFIX | decide URL FILE...".into()),
     }
 }
 
@@ -79,5 +83,27 @@ fn run(dir: &str, times: usize, prefix: &str) -> Result<(), Box<dyn Error>> {
             .count();
     }
     println!("{} pages x {times}: {priced} priced", pages.len());
+    Ok(())
+}
+
+fn decide(url: &str, files: &[&str]) -> Result<(), Box<dyn Error>> {
+    let url = Url::parse(url)?;
+    for file in files {
+        // Decoded as `fetch` would, so legacy-charset pages read the same.
+        let (html, _, _) = scrape::fetch::decode_html(&std::fs::read(file)?, None);
+        println!("== {file}");
+        for explain in [false, true] {
+            let opts = ExtractOptions {
+                default_currency: Some("USD".into()),
+                explain,
+                ..Default::default()
+            };
+            let e = extract(&html, &url, &opts);
+            println!("price {:?}\ntitle {:?}", e.price, e.title);
+            for c in e.candidates {
+                println!("  {c:?}");
+            }
+        }
+    }
     Ok(())
 }

@@ -45,13 +45,7 @@ fn contains_any(hay: &str, needles: &[&str]) -> bool {
 pub(super) fn classify_text(value: &str, buf: &mut String) -> u32 {
     let mut f = 0;
     for token in value.split_ascii_whitespace() {
-        buf.clear();
-        buf.extend(
-            token
-                .chars()
-                .filter(|c| c.is_alphanumeric())
-                .flat_map(char::to_lowercase),
-        );
+        squeeze(token, buf);
         let sq = buf.as_str();
         let part = |names: &[&str]| {
             token
@@ -107,53 +101,7 @@ pub(super) fn classify_text(value: &str, buf: &mut String) -> u32 {
         if contains_any(sq, &["nothrough", "nothrouth", "nostrike", "nolinethrough"]) {
             f = (f & !STRUCK_CLASS) | UNSTRUCK;
         }
-        if contains_any(
-            sq,
-            &[
-                "related",
-                "recommend",
-                "similar",
-                "carousel",
-                "upsell",
-                "crosssell",
-                "alsobought",
-                "alsoviewed",
-                "alsolike",
-                "recentlyviewed",
-                "youmay",
-                "productgrid",
-                "productsgrid",
-                "productlist",
-                "productslist",
-                "suggest",
-                "boughttogether",
-                "crossell",
-            ],
-        ) {
-            f |= RELATED;
-        }
-        if sq == "cart"
-            || contains_any(
-                sq,
-                &[
-                    "minicart",
-                    "cartdrawer",
-                    "carttotal",
-                    "cartcount",
-                    "cartsummary",
-                    "headercart",
-                    "basket",
-                    "sitefooter",
-                    "pagefooter",
-                    "siteheader",
-                    "navbar",
-                    "breadcrumb",
-                    "megamenu",
-                ],
-            )
-        {
-            f |= CHROME;
-        }
+        f |= sections(sq);
         if contains_any(
             sq,
             &[
@@ -270,20 +218,98 @@ pub(super) fn classify_text(value: &str, buf: &mut String) -> u32 {
         if contains_any(sq, &["fraction", "cents", "decimal", "pence"]) {
             f |= FRACTION;
         }
-        if contains_any(
-            sq,
-            &[
-                "productcard",
-                "producttile",
-                "productitem",
-                "griditem",
-                "productthumb",
-                "productsnippet",
-                "minicard",
-            ],
-        ) {
-            f |= CARD;
-        }
     }
     f
+}
+
+/// The section bits of one squeezed token: related products, page chrome,
+/// product card. Shared by [`classify_text`] and [`section_flags`].
+fn sections(sq: &str) -> u32 {
+    let mut f = 0;
+    if contains_any(
+        sq,
+        &[
+            "related",
+            "recommend",
+            "similar",
+            "carousel",
+            "upsell",
+            "crosssell",
+            "alsobought",
+            "alsoviewed",
+            "alsolike",
+            "recentlyviewed",
+            "youmay",
+            "productgrid",
+            "productsgrid",
+            "productlist",
+            "productslist",
+            "suggest",
+            "boughttogether",
+            "crossell",
+        ],
+    ) {
+        f |= RELATED;
+    }
+    if sq == "cart"
+        || contains_any(
+            sq,
+            &[
+                "minicart",
+                "cartdrawer",
+                "carttotal",
+                "cartcount",
+                "cartsummary",
+                "headercart",
+                "basket",
+                "sitefooter",
+                "pagefooter",
+                "siteheader",
+                "navbar",
+                "breadcrumb",
+                "megamenu",
+            ],
+        )
+    {
+        f |= CHROME;
+    }
+    if contains_any(
+        sq,
+        &[
+            "productcard",
+            "producttile",
+            "productitem",
+            "griditem",
+            "productthumb",
+            "productsnippet",
+            "minicard",
+        ],
+    ) {
+        f |= CARD;
+    }
+    f
+}
+
+/// Only [`flag::RELATED`], [`flag::CHROME`] and [`flag::CARD`] of a class or
+/// id value: what `buybox::confirms` needs of every tag it reads past, at a
+/// fraction of [`classify_text`]'s cost.
+pub(super) fn section_flags(value: &str, buf: &mut String) -> u32 {
+    let mut f = 0;
+    for token in value.split_ascii_whitespace() {
+        squeeze(token, buf);
+        f |= sections(buf);
+    }
+    f
+}
+
+/// A class token lower-cased with everything but letters and digits dropped
+/// (`price--old` → `priceold`), into `buf`.
+fn squeeze(token: &str, buf: &mut String) {
+    buf.clear();
+    buf.extend(
+        token
+            .chars()
+            .filter(|c| c.is_alphanumeric())
+            .flat_map(char::to_lowercase),
+    );
 }

@@ -327,27 +327,38 @@ fn looks_priced(t: &str) -> bool {
         ("грн", false),
         ("лв", false),
     ];
-    for (i, c) in t.char_indices() {
-        let hit = match c {
-            '$' => true,
-            'z' | 'K' | 'k' | 'F' | 'R' | 'р' | 'г' | 'л' => {
-                let rest = &t[i..];
-                WORDS.iter().any(|&(w, spaced)| {
-                    rest.starts_with(w)
-                        && (!spaced
-                            || t[..i].ends_with(' ')
-                            || rest[w.len()..].starts_with([' ', '.']))
-                })
-            }
-            c if c.is_ascii() => false,
-            c => SYMBOLS.contains(&c),
+    // Bytes, not chars: most text is ASCII, where only `$` and the first
+    // letters of the word marks matter; a char is decoded only at the lead
+    // byte of a non-ASCII one.
+    let word_at = |i: usize| {
+        let rest = &t[i..];
+        WORDS.iter().any(|&(w, spaced)| {
+            rest.starts_with(w)
+                && (!spaced || t[..i].ends_with(' ') || rest[w.len()..].starts_with([' ', '.']))
+        })
+    };
+    for (i, b) in t.bytes().enumerate() {
+        let hit = match b {
+            b'$' => true,
+            b'z' | b'K' | b'k' | b'F' | b'R' => word_at(i),
+            // Other ASCII, and continuation bytes of a char already seen.
+            0..=0xbf => false,
+            _ => match t[i..].chars().next() {
+                Some('р' | 'г' | 'л') => word_at(i),
+                Some(c) => SYMBOLS.contains(&c),
+                None => false,
+            },
         };
         if hit {
             return true;
         }
     }
-    t.split(|c: char| !c.is_ascii_alphabetic())
-        .any(|w| w.len() == 3 && w.bytes().all(|b| b.is_ascii_uppercase()) && iso_code(w).is_some())
+    // Split on bytes: every byte of a non-ASCII char is a separator, as the
+    // char itself would be.
+    t.as_bytes()
+        .split(|b| !b.is_ascii_alphabetic())
+        .filter(|w| w.len() == 3 && w.iter().all(u8::is_ascii_uppercase))
+        .any(|w| std::str::from_utf8(w).is_ok_and(|w| iso_code(w).is_some()))
 }
 
 /// All text below `node`, unfiltered, up to about `cap` bytes.

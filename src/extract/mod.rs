@@ -40,12 +40,16 @@
 //!
 //! **Structured data against the buy box** (`buybox`): a winner from 2 or 3
 //! gives way to the main product's visible buy-box price when the markup after
-//! the `<h1>` marks a sale or an old price, the buy box shows a different
+//! the `<h1>` marks a sale or an old price and does not show the structured
+//! amount itself as the sale price (an element classed sale price whose whole
+//! text is that amount with a mark of its currency), the buy box shows a different
 //! amount (same currency or none), and the structured amount appears in the
 //! product block only struck through / as the regular price, or not at all
 //! while the buy-box price is marked sale. `--explain` then says "structured
 //! price is the struck-through regular price; ..." on the structured candidate
-//! and "chosen: buy-box price ... over the structured price N" on the winner.
+//! and "chosen: buy-box price ... over the structured price N" on the winner;
+//! a structured winner the buy box confirms ends in "; the buy box shows it
+//! as the sale price".
 //!
 //! **Structured data against a sale meta tag** (`meta::overrule_regular`): a
 //! main-product price gives way to a lower `product:sale_price:amount`, or to
@@ -90,6 +94,7 @@ mod buybox;
 mod classes;
 mod context;
 mod dom;
+mod explain;
 mod heuristic;
 mod ident;
 mod items;
@@ -337,7 +342,8 @@ fn extract_with(html: &str, url: &Url, opts: &ExtractOptions, dom: Dom) -> Extra
             let c = &cands[best];
             if c.tier == Tier::MainProduct
                 && c.currency.is_some()
-                && !buy_box_marked
+                && c.amount
+                    .is_some_and(|a| !buy_box_marked || buybox::confirms(html, a, c.currency))
                 && !meta::says_sale_or_regular(html)
             {
                 if let Some(title) = dom::quick_title(html) {
@@ -411,7 +417,19 @@ fn extract_with(html: &str, url: &Url, opts: &ExtractOptions, dom: Dom) -> Extra
     if let Some(m) = meta::overrule_regular(&mut cands, chosen) {
         chosen = Some(m);
     }
-    if buy_box_marked {
+    // Rule 1's confirmation on the same winner the fast path saw (no DOM
+    // source outranks a main-product JSON-LD price, and a currency it states
+    // stays); read only for a winner the overrides could overrule.
+    let confirms_winner = || {
+        chosen.is_some_and(|i| {
+            let c = &cands[i];
+            matches!(c.tier, Tier::MainProduct | Tier::Meta)
+                && c.amount
+                    .is_some_and(|a| buybox::confirms(html, a, c.currency))
+        })
+    };
+    let confirmed = buy_box_marked && confirms_winner();
+    if buy_box_marked && !confirmed {
         if let Some(b) = buybox::overrule_net(&mut cands, chosen)
             .or_else(|| buybox::overrule(&mut cands, chosen))
         {
@@ -420,7 +438,7 @@ fn extract_with(html: &str, url: &Url, opts: &ExtractOptions, dom: Dom) -> Extra
     }
     let price = chosen.map(|i| found(&cands[i]));
     let candidates = if opts.explain {
-        explain(&doc, &cands, &rules, chosen)
+        explain::candidates(&doc, &cands, &rules, chosen, confirmed)
     } else {
         Vec::new()
     };
@@ -554,80 +572,8 @@ fn found(c: &Cand) -> FoundPrice {
     }
 }
 
-fn explain(
-    doc: &scraper::Html,
-    cands: &[Cand],
-    rules: &[Option<CurrencyRule>],
-    chosen: Option<usize>,
-) -> Vec<Candidate> {
-    let winner = chosen.map(|i| &cands[i]);
-    let winner_over = cands.iter().find(|c| {
-        matches!(
-            c.veto,
-            Some(Reason::StructuredIsRegular | Reason::StructuredNotSold | Reason::StructuredIsNet)
-        )
-    });
-    cands
-        .iter()
-        .enumerate()
-        .map(|(i, c)| {
-            let is_chosen = chosen == Some(i);
-            let reason = if let Some(v) = c.veto {
-                v.to_string()
-            } else if is_chosen {
-                match c.tier {
-                    Tier::Selector => "chosen: first --selector match with an amount".to_owned(),
-                    Tier::MainProduct => {
-                        format!("chosen: {} price of the main product", c.source)
-                    }
-                    Tier::Meta => "chosen: product price meta tag".to_owned(),
-                    Tier::Orphan => {
-                        format!("chosen: {} offer (no product attached)", c.source)
-                    }
-                    Tier::State => "chosen: the shop platform's inline product state".to_owned(),
-                    Tier::Heuristic => match winner_over {
-                        Some(s) => format!(
-                            "chosen: buy-box price (score {}) over the structured price {}",
-                            -c.rank,
-                            s.amount.map(|a| a.to_string()).unwrap_or_default()
-                        ),
-                        None => format!("chosen: highest score {}", -c.rank),
-                    },
-                }
-            } else {
-                match winner {
-                    Some(w)
-                        if w.tier == c.tier
-                            && w.source == c.source
-                            && c.tier == Tier::Heuristic =>
-                    {
-                        format!("score {} lower than chosen {}", -c.rank, -w.rank)
-                    }
-                    Some(w) if w.tier == c.tier && w.source == c.source => {
-                        "later offer of the same source".to_owned()
-                    }
-                    Some(w) => format!("lower priority than {}", w.source),
-                    None => "not chosen".to_owned(),
-                }
-            };
-            Candidate {
-                source: c.source,
-                amount: c.amount,
-                currency: c.currency.map(str::to_owned),
-                currency_rule: rules.get(i).copied().flatten(),
-                text: c.text.clone(),
-                location: match &c.loc {
-                    Loc::None => String::new(),
-                    Loc::Text(s) => s.clone(),
-                    Loc::Node(id) => dom::css_path(doc, *id),
-                },
-                reason,
-                chosen: is_chosen,
-            }
-        })
-        .collect()
-}
-
+#[cfg(test)]
+mod buybox_tests;
 #[cfg(test)]
 mod currency_tests;
 #[cfg(test)]

@@ -42,6 +42,20 @@ fn assert_same(name: &str, html: &str, url: &Url) {
             "{name} (explain: {explain})"
         );
     }
+    assert_one_decision(name, html, url);
+}
+
+/// One decision path: the default extraction (which may take a fast path
+/// that skips the DOM) picks the price and title the explained full-DOM
+/// path picks and shows.
+fn assert_one_decision(name: &str, html: &str, url: &Url) {
+    let fast = extract(html, url, &options(false));
+    let explained = extract_full_dom(html, url, &options(true));
+    assert_eq!(
+        (fast.price, fast.title),
+        (explained.price, explained.title),
+        "{name}: the default path and --explain decide differently"
+    );
 }
 
 fn html_files(dir: &Path) -> Vec<std::path::PathBuf> {
@@ -166,6 +180,13 @@ fn piece() -> impl Strategy<Value = String> {
             .prop_map(|p| format!("<script type=\"application/ld+json\">{{\"@type\":\"Product\",\"offers\":{{\"price\":\"{p}\",\"priceCurrency\":\"GBP\"}}}}</script>")),
         amount.prop_map(|p| format!("<span class=\"price\">{p}</span><SCRIPT>x</SCRIPT >")),
         Just("<h1>Product</h1>".to_owned()),
+        // A sale buy box around one structured price (17.49 GBP): confirmed
+        // by the sale-classed amount, or not (struck, another amount, no mark).
+        Just("<script type=\"application/ld+json\">{\"@type\":\"Product\",\"offers\":{\"price\":\"17.49\",\"priceCurrency\":\"GBP\"}}</script>".to_owned()),
+        Just("<s>£21.49</s> <span class=\"product-price sale-price\">£17.49</span>".to_owned()),
+        Just("<del><span class=\"sale-price\">£17.49</span></del><span class=\"sale-price\">£15.49</span>".to_owned()),
+        Just("<span class=\"price old-price\">£17.49</span>".to_owned()),
+        Just("<span class=\"sale-price\">17.49</span>".to_owned()),
         Just("<section class=\"related\"><ul>".to_owned()),
         Just("</ul></section>".to_owned()),
         Just("<title>T &amp; <b>x</b></title>".to_owned()),
@@ -190,5 +211,8 @@ proptest! {
             let opts = options(explain);
             prop_assert_eq!(extract_lean_dom(&html, &url, &opts), extract_full_dom(&html, &url, &opts), "{}", html);
         }
+        let fast = extract(&html, &url, &options(false));
+        let explained = extract_full_dom(&html, &url, &options(true));
+        prop_assert_eq!((fast.price, fast.title), (explained.price, explained.title), "{}", html);
     }
 }
