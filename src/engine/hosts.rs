@@ -15,9 +15,15 @@
 //! forgotten, their counters folded into a report that keeps the
 //! [`REPORTED_HOSTS`] busiest hosts and sums the rest. A forgotten host that
 //! comes back fetches its robots.txt again.
+//!
+//! A [`SharedGate`] (the cluster's Redis-side limiter) makes the cap and the
+//! spacing hold across processes: each start is asked of it too, and the
+//! spacing becomes its job alone (two clocks would space twice). Pauses and
+//! robots.txt stay per process. Without one, nothing here changes.
 
 use std::collections::HashMap;
 use std::future::Future;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
@@ -113,9 +119,58 @@ impl Rule {
     }
 }
 
+/// A per-host limiter shared with other processes, asked once per request
+/// start while the request holds its global slot (so a grant is followed at
+/// once by the request, and waiting holds no slot). The engine backs off when
+/// refused; the implementation only answers.
+pub trait SharedGate: Send + Sync {
+    /// Starts one request to `host` (`scheme://host:port`) now if at most
+    /// `cap` are then in flight across the processes and the last start was
+    /// at least `interval` ago. The lease frees the place when dropped.
+    fn try_start<'a>(&'a self, host: &'a str, cap: usize, interval: Duration) -> GateFuture<'a>;
+}
+
+pub type GateFuture<'a> = Pin<Box<dyn Future<Output = Result<Lease, Refused>> + Send + 'a>>;
+
+/// Why a [`SharedGate`] said not now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refused {
+    /// `cap` requests are in flight: try again after a short back-off.
+    Full,
+    /// The next start is allowed this much later.
+    Spacing(Duration),
+}
+
+/// A place granted by a [`SharedGate`]; dropping it gives the place back.
+pub struct Lease {
+    _release: Box<dyn Send + Sync>,
+}
+
+impl Lease {
+    /// `release` does its work when dropped.
+    pub fn new(release: impl Send + Sync + 'static) -> Lease {
+        Lease {
+            _release: Box::new(release),
+        }
+    }
+}
+
+/// The first back-off after [`Refused::Full`]; it doubles per refusal in a
+/// row up to [`FULL_BACKOFF_MAX`], with jitter so that waiters of several
+/// processes do not ask in step.
+pub const FULL_BACKOFF: Duration = Duration::from_millis(2);
+pub const FULL_BACKOFF_MAX: Duration = Duration::from_millis(50);
+
+fn full_backoff(refusals: u32) -> Duration {
+    let step = FULL_BACKOFF.saturating_mul(1 << refusals.min(16));
+    step.min(FULL_BACKOFF_MAX).mul_f64(0.5 + fastrand::f64())
+}
+
 /// One host's state.
 pub struct Host {
     key: String,
+    per_host: usize,
+    shared: Option<Arc<dyn SharedGate>>,
     cap: Semaphore,
     cap_rule: Rule,
     max_wait: Duration,
@@ -128,6 +183,10 @@ struct State {
     interval_rule: Rule,
     next_start: Option<Instant>,
     paused_until: Option<Instant>,
+    /// The shared gate's last "not before", and what it waited on.
+    shared_until: Option<(Instant, Rule)>,
+    /// [`Refused::Full`] answers in a row, for the back-off.
+    shared_refusals: u32,
     /// When the current (or last) pause began.
     pause_start: Option<Instant>,
     pause_rule: Rule,
@@ -144,6 +203,8 @@ impl Host {
         let (interval, interval_rule) = politeness.spacing();
         Host {
             key,
+            per_host: per_host.max(1),
+            shared: None,
             cap: Semaphore::new(per_host.max(1)),
             cap_rule,
             max_wait: politeness.max_host_wait,
@@ -153,6 +214,8 @@ impl Host {
                 interval_rule,
                 next_start: None,
                 paused_until: None,
+                shared_until: None,
+                shared_refusals: 0,
                 pause_start: None,
                 pause_rule: Rule::None,
                 connect_failures: 0,
@@ -163,6 +226,12 @@ impl Host {
                 waited: [Duration::ZERO; RULES],
             }),
         }
+    }
+
+    /// Asks `gate` too before each start, and leaves the spacing to it.
+    pub fn with_shared(mut self, gate: Option<Arc<dyn SharedGate>>) -> Host {
+        self.shared = gate;
+        self
     }
 
     fn state(&self) -> MutexGuard<'_, State> {
@@ -203,11 +272,51 @@ impl Host {
         if s.blocked_until(now).is_some() {
             return false;
         }
-        if !s.interval.is_zero() {
+        if !s.interval.is_zero() && self.shared.is_none() {
             s.next_start = Some(now + s.interval);
         }
         s.requests += 1;
         true
+    }
+
+    /// Starts a request now if the host allows it, and the shared gate when
+    /// there is one: `Some` with the gate's lease (to hold until the attempt
+    /// ends), `None` to wait ([`Host::wait_turn`]) and try again.
+    pub async fn start(&self) -> Option<Option<Lease>> {
+        let Some(gate) = &self.shared else {
+            return self.try_start().then_some(None);
+        };
+        let interval = {
+            let s = self.state();
+            if s.blocked_until(Instant::now()).is_some() {
+                return None;
+            }
+            s.interval
+        };
+        let answer = gate.try_start(&self.key, self.per_host, interval).await;
+        let now = Instant::now();
+        let (wait, rule) = {
+            let mut s = self.state();
+            match answer {
+                Ok(lease) => {
+                    s.shared_refusals = 0;
+                    drop(s);
+                    // A pause that began meanwhile wins; the lease goes back.
+                    return self.try_start().then_some(Some(lease));
+                }
+                Err(Refused::Spacing(wait)) => (wait, s.interval_rule),
+                Err(Refused::Full) => {
+                    s.shared_refusals = s.shared_refusals.saturating_add(1);
+                    (full_backoff(s.shared_refusals - 1), self.cap_rule)
+                }
+            }
+        };
+        let mut s = self.state();
+        let until = now + wait;
+        if s.shared_until.is_none_or(|(t, _)| t < until) {
+            s.shared_until = Some((until, rule));
+        }
+        None
     }
 
     /// Learns from one attempt's outcome: a response clears the connect
@@ -336,7 +445,7 @@ impl State {
     fn blocked_until(&self, now: Instant) -> Option<(Instant, Rule)> {
         let spacing = self.next_start.map(|t| (t, self.interval_rule));
         let pause = self.paused_until.map(|t| (t, self.pause_rule));
-        [spacing, pause]
+        [spacing, pause, self.shared_until]
             .into_iter()
             .flatten()
             .filter(|(t, _)| *t > now)
@@ -384,6 +493,7 @@ impl State {
 /// All hosts of a run.
 pub struct Hosts {
     per_host: usize,
+    shared: Option<Arc<dyn SharedGate>>,
     cap_rule: Rule,
     politeness: Politeness,
     live: Mutex<HashMap<String, Arc<Host>>>,
@@ -405,6 +515,7 @@ impl Hosts {
     pub fn new(per_host: usize, concurrency: usize, politeness: Politeness) -> Hosts {
         Hosts {
             per_host,
+            shared: None,
             cap_rule: if per_host < concurrency {
                 Rule::PerHostCap
             } else {
@@ -414,6 +525,12 @@ impl Hosts {
             live: Mutex::new(HashMap::new()),
             report: Mutex::new(Report::default()),
         }
+    }
+
+    /// Every host also asks `gate` (see [`SharedGate`]).
+    pub fn with_shared(mut self, gate: Arc<dyn SharedGate>) -> Hosts {
+        self.shared = Some(gate);
+        self
     }
 
     pub fn politeness(&self) -> &Politeness {
@@ -436,12 +553,8 @@ impl Hosts {
         }
         live.entry(key)
             .or_insert_with_key(|key| {
-                Arc::new(Host::new(
-                    key.clone(),
-                    self.per_host,
-                    self.cap_rule,
-                    &self.politeness,
-                ))
+                let host = Host::new(key.clone(), self.per_host, self.cap_rule, &self.politeness);
+                Arc::new(host.with_shared(self.shared.clone()))
             })
             .clone()
     }
