@@ -18,6 +18,7 @@ use redis::aio::MultiplexedConnection;
 use redis::{AsyncConnectionConfig, Client, Cmd, FromRedisValue, Pipeline, RedisError};
 
 pub mod collect;
+pub mod limiter;
 pub mod queue;
 pub mod worker;
 
@@ -106,6 +107,12 @@ impl JobKeys {
             lock: format!("{base}:enqueuer"),
         }
     }
+
+    /// One of the job-wide limiter's keys for `host` (`scheme://host:port`):
+    /// `leases` or `next` (see [`limiter`]).
+    pub fn host(&self, host: &str, what: &str) -> String {
+        format!("scrape:{{{}}}:host:{host}:{what}", self.job)
+    }
 }
 
 /// A job's metadata hash, parsed.
@@ -181,6 +188,12 @@ impl Redis {
     /// its connection: the worker stores records on another one).
     pub async fn another(&self) -> Result<Redis, ClusterError> {
         Redis::open(self.client.clone(), self.url.clone(), self.scripts.clone()).await
+    }
+
+    /// Another connection to the same server, with other scripts.
+    pub async fn with_scripts(&self, scripts: &[&str]) -> Result<Redis, ClusterError> {
+        let scripts = scripts.iter().map(|s| redis::Script::new(s)).collect();
+        Redis::open(self.client.clone(), self.url.clone(), scripts).await
     }
 
     /// Opens one connection; failing is [`ClusterError::Connect`].
@@ -341,7 +354,8 @@ mod tests {
     #[test]
     fn keys_share_one_hash_tag() {
         let k = JobKeys::new("nightly");
-        for key in [&k.meta, &k.urls, &k.results, &k.lock] {
+        let leases = k.host("http://127.0.0.1:8080", "leases");
+        for key in [&k.meta, &k.urls, &k.results, &k.lock, &leases] {
             assert!(key.starts_with("scrape:{nightly}:"), "{key}");
         }
     }
