@@ -165,6 +165,76 @@ fn three_workers_one_killed_every_line_exactly_once_in_order() {
     assert_eq!(untimed(local.doc().results), untimed(doc.results));
 }
 
+/// How many records a worker's closing line says it stored.
+fn stored(run: &Run) -> u64 {
+    run.stderr
+        .split("stored ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no stored count{run}"))
+}
+
+/// `--delay` holds for the job: two workers on the same three hosts, and
+/// the shop's own record of when each request began shows every two starts
+/// on one host at least the delay apart (less 10 % for the time between
+/// Redis's grant and the request's arrival). Each worker alone would space
+/// only its own requests, so two would start about together.
+#[test]
+fn delay_spaces_starts_across_workers() {
+    let Some(server) = RedisServer::start("delay_spaces_starts_across_workers") else {
+        return;
+    };
+    let shop = BackgroundShop::start(ShopConfig {
+        listeners: 3,
+        ..ShopConfig::default()
+    })
+    .unwrap();
+    let per_host = 8;
+    let lines = three_host_list(&shop, 3 * per_host);
+    let lines: Vec<String> = lines.into_iter().filter(|l| l != "not a url").collect();
+    let l = list(&lines);
+    let url = server.url();
+    let job = "paced";
+    scrape(&["enqueue", "--redis", &url, "--job", job, l.path()], None).code(0);
+    let delay = Duration::from_millis(250);
+    let args = [
+        "worker",
+        "--redis",
+        &url,
+        "--job",
+        job,
+        "-c",
+        "4",
+        "--delay",
+        "0.25",
+        "--ignore-robots",
+    ];
+    let workers: Vec<_> = (0..2).map(|_| spawn(&args)).collect();
+    let mut counts = Vec::new();
+    for (child, cmd) in workers {
+        let run = Run::from_output(cmd, child.wait_with_output().unwrap());
+        run.code(0);
+        counts.push(stored(&run));
+    }
+    assert_eq!(counts.iter().sum::<u64>(), lines.len() as u64);
+    assert!(
+        counts.iter().all(|&n| n > 0),
+        "one worker did it all: {counts:?}"
+    );
+    for host in shop.stats().per_listener {
+        let mut starts = host.starts.clone();
+        starts.sort();
+        assert_eq!(starts.len() as u64, per_host, "{:?}", host.addr);
+        let least = starts.windows(2).map(|w| w[1] - w[0]).min().unwrap();
+        assert!(
+            least >= delay.mul_f64(0.9),
+            "{:?}: two starts {least:?} apart",
+            host.addr
+        );
+    }
+}
+
 #[test]
 fn ctrl_c_hands_entries_back_and_another_worker_finishes_them() {
     let Some(server) = RedisServer::start("ctrl_c_hands_entries_back") else {
