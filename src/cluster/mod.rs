@@ -76,6 +76,8 @@ pub enum ClusterError {
     Input(#[from] crate::input::InputError),
     #[error(transparent)]
     Output(#[from] crate::output::OutputError),
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
     #[error("cannot build http client: {0}")]
     Client(#[source] reqwest::Error),
 }

@@ -324,3 +324,100 @@ fn unknown_and_unfinished_jobs_are_refused() {
     assert_eq!(v["waiting"], 2);
     assert_eq!(v["done"], 0);
 }
+
+/// A database's records, every column but timings and the run's id, in
+/// line order.
+fn stored_rows(db: &std::path::Path) -> Vec<Vec<Option<String>>> {
+    let c = rusqlite::Connection::open(db).unwrap();
+    let mut stmt = c
+        .prepare(
+            "SELECT idx, url, final_url, ok, status, amount, currency, price_text, source,
+                    title, attempts, error_kind, error_message
+             FROM records ORDER BY idx",
+        )
+        .unwrap();
+    let rows = stmt
+        .query_map([], |row| {
+            (0..13)
+                .map(|i| {
+                    let v: rusqlite::types::Value = row.get(i)?;
+                    Ok(match v {
+                        rusqlite::types::Value::Null => None,
+                        rusqlite::types::Value::Integer(n) => Some(n.to_string()),
+                        rusqlite::types::Value::Real(x) => Some(x.to_string()),
+                        rusqlite::types::Value::Text(t) => Some(t),
+                        rusqlite::types::Value::Blob(b) => Some(format!("{b:?}")),
+                    })
+                })
+                .collect()
+        })
+        .unwrap();
+    rows.map(Result::unwrap).collect()
+}
+
+/// `collect --db` stores the job as one run, the rows a local `--db` run
+/// stores for the same list, and reports its price changes the same way.
+#[test]
+fn collect_db_stores_what_a_local_run_stores() {
+    let Some(server) = RedisServer::start("collect_db_stores_what_a_local_run_stores") else {
+        return;
+    };
+    let shop = BackgroundShop::start(ShopConfig {
+        listeners: 3,
+        ..ShopConfig::default()
+    })
+    .unwrap();
+    let lines = three_host_list(&shop, 60);
+    let l = list(&lines);
+    let url = server.url();
+    let job = "history";
+    scrape(&["enqueue", "--redis", &url, "--job", job, l.path()], None).code(0);
+    let worker = ["worker", "--redis", &url, "--job", job, "-c", "8", "-q"];
+    let (a, b) = (spawn(&worker), spawn(&worker));
+    for (child, cmd) in [a, b] {
+        let run = Run::from_output(cmd, child.wait_with_output().unwrap());
+        assert!(run.code == 0 || run.code == 1, "{run}");
+    }
+    let collected_db = l.dir.path().join("collected.db");
+    let local_db = l.dir.path().join("local.db");
+    let collect = scrape(
+        &[
+            "collect",
+            "--redis",
+            &url,
+            "--job",
+            job,
+            "--db",
+            collected_db.to_str().unwrap(),
+        ],
+        None,
+    );
+    collect.code(1);
+    let local = scrape(
+        &["-c", "8", "--db", local_db.to_str().unwrap(), l.path()],
+        None,
+    );
+    local.code(1);
+    let rows = stored_rows(&collected_db);
+    assert_eq!(rows.len(), lines.len());
+    assert_eq!(rows, stored_rows(&local_db));
+    assert_eq!(
+        collect.doc().summary.changes,
+        local.doc().summary.changes,
+        "{collect}"
+    );
+    // The history of one page reads the same from either database.
+    let page = &lines[1];
+    let history = |db: &std::path::Path| {
+        let run = scrape(&["history", page, "--db", db.to_str().unwrap()], None);
+        run.code(0);
+        let mut doc: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+        let points = doc["history"].as_array_mut().unwrap();
+        assert_eq!(points.len(), 1, "{run}");
+        for p in points.iter_mut() {
+            p.as_object_mut().unwrap().remove("fetched_at");
+        }
+        doc
+    };
+    assert_eq!(history(&collected_db), history(&local_db));
+}
