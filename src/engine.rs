@@ -389,7 +389,7 @@ async fn fetch_with_retries(url: Url, fetcher: Fetcher, slots: Slots, parser: Pa
         let (url, fetcher, slots, parser, started) = (&url, &fetcher, &slots, &parser, &started);
         async move {
             let (attempt, backlog) = {
-                let (_host, backlog, _global, _lease) =
+                let (_host, backlog, _global, lease) =
                     request_slots(&slots.host, &parser.backlog, &slots.global).await;
                 // Last, so that only requests about to go on the wire hold one.
                 let auto = match &slots.auto {
@@ -401,6 +401,10 @@ async fn fetch_with_retries(url: Url, fetcher: Fetcher, slots: Slots, parser: Pa
                 let sent = Instant::now();
                 let attempt = fetcher.attempt(url).await;
                 slots.host.after_attempt(attempt.result.as_ref().err());
+                if let Some(lease) = lease {
+                    drop(lease);
+                    slots.host.lease_ended();
+                }
                 if let Some(permit) = auto {
                     permit.finish(auto_sample(&attempt.result, sent.elapsed()));
                 }

@@ -27,7 +27,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use reqwest::Url;
-use tokio::sync::{OnceCell, Semaphore, SemaphorePermit};
+use tokio::sync::{Notify, OnceCell, Semaphore, SemaphorePermit};
 use tokio::time::Instant;
 
 use crate::aggregate::{round1, HostSummary, OtherHosts};
@@ -131,6 +131,9 @@ pub struct Host {
     cap_rule: Rule,
     max_wait: Duration,
     robots: OnceCell<Arc<Rules>>,
+    /// Wakes requests backing off a full shared gate when one of ours ends:
+    /// its place is the likeliest to be free next.
+    freed: Notify,
     state: Mutex<State>,
 }
 
@@ -165,6 +168,7 @@ impl Host {
             cap_rule,
             max_wait: politeness.max_host_wait,
             robots: OnceCell::new(),
+            freed: Notify::new(),
             state: Mutex::new(State {
                 interval,
                 interval_rule,
@@ -212,13 +216,36 @@ impl Host {
     /// is the decision.
     pub async fn wait_turn(&self) {
         loop {
+            // Registered before the check, so a wake-up in between counts.
+            let freed = self.freed.notified();
+            tokio::pin!(freed);
+            freed.as_mut().enable();
             let now = Instant::now();
             let Some((at, rule)) = self.state().blocked_until(now) else {
                 return;
             };
-            tokio::time::sleep_until(at).await;
-            self.state().waited[rule as usize] += at - now;
+            tokio::select! {
+                () = tokio::time::sleep_until(at) => {}
+                () = &mut freed => {}
+            }
+            self.state().waited[rule as usize] += Instant::now() - now;
         }
+    }
+
+    /// A request of ours that held a shared gate's lease ended (the lease is
+    /// dropped): one request backing off a full gate asks again now, not
+    /// after its back-off (which grows to [`FULL_BACKOFF_MAX`]); one, since
+    /// one place came free.
+    pub fn lease_ended(&self) {
+        let mut s = self.state();
+        if s.shared_until
+            .is_some_and(|(_, rule)| rule == self.cap_rule)
+        {
+            s.shared_until = None;
+            s.shared_refusals = 0;
+        }
+        drop(s);
+        self.freed.notify_one();
     }
 
     /// Starts a request now if the host allows it, moving its clock on.
@@ -255,7 +282,10 @@ impl Host {
             let mut s = self.state();
             match answer {
                 Ok(lease) => {
+                    // A refusal another request of ours got meanwhile is
+                    // stale: the gate just said yes.
                     s.shared_refusals = 0;
+                    s.shared_until = None;
                     drop(s);
                     // A pause that began meanwhile wins; the lease goes back.
                     return self.try_start().then_some(Some(lease));
