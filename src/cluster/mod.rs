@@ -9,7 +9,8 @@
 //! Keys of a job share the hash tag `{job}` (one Redis Cluster slot), so the
 //! scripts may touch all of them. This module owns the key names, the
 //! connection (with retry and back-off for a Redis that restarts) and the
-//! job's metadata; [`queue`], [`worker`] and [`collect`] own one command each.
+//! job's metadata; [`queue`], [`worker`] and [`collect`] own one command each,
+//! and [`limiter`] the per-host cap and spacing that hold across workers.
 
 use std::collections::HashMap;
 use std::time::Duration;

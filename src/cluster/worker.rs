@@ -16,6 +16,9 @@
 //! never took. A SIGKILLed worker's entries are claimed by the others once
 //! idle for `--claim-idle`. A worker exits when the job's done count reaches
 //! its line count.
+//!
+//! The engine's hosts ask the job-wide [`super::limiter`] before each
+//! attempt: `--per-host` and the spacing flags count every worker's requests.
 
 use std::collections::HashMap;
 use std::convert::Infallible;

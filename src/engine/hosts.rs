@@ -216,17 +216,24 @@ impl Host {
     /// is the decision.
     pub async fn wait_turn(&self) {
         loop {
-            // Registered before the check, so a wake-up in between counts.
+            // Registered before the check, so a wake-up in between counts;
+            // only with a shared gate (a local run pays nothing for it).
             let freed = self.freed.notified();
             tokio::pin!(freed);
-            freed.as_mut().enable();
+            if self.shared.is_some() {
+                freed.as_mut().enable();
+            }
             let now = Instant::now();
             let Some((at, rule)) = self.state().blocked_until(now) else {
                 return;
             };
-            tokio::select! {
-                () = tokio::time::sleep_until(at) => {}
-                () = &mut freed => {}
+            if self.shared.is_some() {
+                tokio::select! {
+                    () = tokio::time::sleep_until(at) => {}
+                    () = &mut freed => {}
+                }
+            } else {
+                tokio::time::sleep_until(at).await;
             }
             self.state().waited[rule as usize] += Instant::now() - now;
         }
