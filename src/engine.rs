@@ -17,8 +17,8 @@ mod hosts;
 mod parse_pool;
 
 pub use hosts::{
-    host_key, Host, Hosts, HostsReport, Politeness, Rule, CONNECT_BURST, CONNECT_PAUSE, LIVE_HOSTS,
-    REPORTED_HOSTS,
+    host_key, GateFuture, Host, Hosts, HostsReport, Lease, Politeness, Refused, Rule, SharedGate,
+    CONNECT_BURST, CONNECT_PAUSE, FULL_BACKOFF, FULL_BACKOFF_MAX, LIVE_HOSTS, REPORTED_HOSTS,
 };
 
 use std::collections::{HashMap, VecDeque};
@@ -391,7 +391,7 @@ async fn fetch_with_retries(url: Url, fetcher: Fetcher, slots: Slots, parser: Pa
         let (url, fetcher, slots, parser, started) = (&url, &fetcher, &slots, &parser, &started);
         async move {
             let (attempt, backlog) = {
-                let (_host, backlog, _global) =
+                let (_host, backlog, _global, lease) =
                     request_slots(&slots.host, &parser.backlog, &slots.global).await;
                 // Last, so that only requests about to go on the wire hold one.
                 let auto = match &slots.auto {
@@ -403,6 +403,10 @@ async fn fetch_with_retries(url: Url, fetcher: Fetcher, slots: Slots, parser: Pa
                 let sent = Instant::now();
                 let attempt = fetcher.attempt(url).await;
                 slots.host.after_attempt(attempt.result.as_ref().err());
+                if let Some(lease) = lease {
+                    drop(lease);
+                    slots.host.lease_ended();
+                }
                 if let Some(permit) = auto {
                     permit.finish(auto_sample(&attempt.result, sent.elapsed()));
                 }
@@ -487,7 +491,8 @@ where
 /// host must not sit on a shared slot that another host could use. The
 /// backlog place is held from before the request until the page is parsed,
 /// so bodies waiting for a parse slot are bounded too. The start is claimed
-/// only once the global slot is held, so the spacing is between real starts.
+/// only once the global slot is held, so the spacing is between real starts
+/// (and so is a shared gate's grant: its lease comes last).
 async fn request_slots<'a>(
     host: &'a Host,
     backlog: &Arc<Semaphore>,
@@ -496,6 +501,7 @@ async fn request_slots<'a>(
     SemaphorePermit<'a>,
     OwnedSemaphorePermit,
     SemaphorePermit<'a>,
+    Option<Lease>,
 ) {
     let host_permit = host.acquire_cap().await;
     loop {
@@ -513,8 +519,8 @@ async fn request_slots<'a>(
             .expect("global semaphore is never closed");
         // Another request to this host may have taken the turn, or a pause
         // begun, while this one waited for the shared slots.
-        if host.try_start() {
-            return (host_permit, backlog, global);
+        if let Some(lease) = host.start().await {
+            return (host_permit, backlog, global, lease);
         }
     }
 }

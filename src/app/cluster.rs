@@ -74,7 +74,14 @@ pub(super) async fn collect(args: &CollectArgs, log: &LogArgs) -> Result<Outcome
         Some(path) => Destination::File(path.clone()),
         None => Destination::Stdout,
     };
-    let report = gather::collect(&args.job.redis, &args.job.job, args.format, &dest).await?;
+    let report = gather::collect(
+        &args.job.redis,
+        &args.job.job,
+        args.format,
+        &dest,
+        args.db.as_deref(),
+    )
+    .await?;
     if !log.quiet && !report.stdout_closed {
         eprint!("{}", summary_table(&report.summary));
         if report.duplicates > 0 {

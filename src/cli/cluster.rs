@@ -55,6 +55,10 @@ pub struct CollectArgs {
     /// Write records to FILE (atomically: complete or not at all) instead of stdout.
     #[arg(short, long, value_name = "FILE")]
     pub output: Option<PathBuf>,
+    /// Also store the records in this price-history database, as one run
+    /// (as `scrape --db FILE` does; see `scrape changes` and `scrape history`).
+    #[arg(long, value_name = "FILE")]
+    pub db: Option<PathBuf>,
 }
 
 /// `scrape status`.

@@ -6,8 +6,13 @@
 //! script already refuses a second record for an acknowledged entry, and a
 //! bitmap of seen indexes (one bit per line: 12.5 MB for 100 M lines) keeps
 //! the promise even for results streams written otherwise.
+//!
+//! With `--db` the records also go to the price-history database as one run,
+//! through the same recorder a local `--db` run uses (its writer thread;
+//! records are handed over a page at a time off the async workers).
 
 use std::io;
+use std::path::Path;
 use std::time::Duration;
 
 use redis::streams::{StreamInfoConsumersReply, StreamInfoGroupsReply, StreamRangeReply};
@@ -15,8 +20,10 @@ use serde::Serialize;
 
 use super::{ClusterError, JobKeys, JobMeta, Redis, GROUP};
 use crate::aggregate::{Aggregator, Summary};
+use crate::input::InputSource;
 use crate::output::{Destination, Format, RecordWriter};
 use crate::record::Record;
+use crate::store::{BatchPolicy, RunRecorder, StoreError};
 
 /// Results read per XRANGE call.
 const PAGE: usize = 1000;
@@ -38,11 +45,17 @@ pub async fn collect(
     job: &str,
     format: Format,
     dest: &Destination,
+    db: Option<&Path>,
 ) -> Result<CollectReport, ClusterError> {
     let keys = JobKeys::new(job);
     let mut redis = Redis::connect(url, &[]).await?;
     let meta = finished_meta(&mut redis, &keys).await?;
     let mut writer = RecordWriter::new(format, dest)?;
+    let mut recorder = match db {
+        Some(path) => Some(start_db(path, job, format, dest, &meta).await?),
+        None => None,
+    };
+    let mut to_store: Vec<Record> = Vec::new();
     let target = writer.target();
     let mut agg = Aggregator::new(false, meta.concurrency as usize);
     let mut seen = vec![0u64; meta.lines.div_ceil(64) as usize];
@@ -84,6 +97,9 @@ pub async fn collect(
             unique += 1;
             last_ms = last_ms.max(id_ms(&sid.id));
             agg.add(&record);
+            if recorder.is_some() {
+                to_store.push(record.clone());
+            }
             if let Err(e) = writer.push(record) {
                 if e.kind() == io::ErrorKind::BrokenPipe {
                     stdout_closed = true;
@@ -92,9 +108,16 @@ pub async fn collect(
                 return Err(target.error(e).into());
             }
         }
+        if let Some(r) = recorder.take() {
+            recorder = Some(store_page(r, std::mem::take(&mut to_store)).await?);
+        }
         if page.ids.len() < PAGE {
             break;
         }
+    }
+    // Left over by a stop at a closed stdout.
+    if let Some(r) = recorder.take() {
+        recorder = Some(store_page(r, std::mem::take(&mut to_store)).await?);
     }
     if !stdout_closed && unique < meta.lines {
         return Err(ClusterError::Missing {
@@ -105,6 +128,11 @@ pub async fn collect(
     let elapsed = last_ms.saturating_sub(meta.started_ms.unwrap_or(last_ms));
     let mut summary = agg.finish(Duration::from_millis(elapsed));
     summary.mode = "distributed".into();
+    if let Some(r) = recorder {
+        let interrupted = stdout_closed;
+        let finished = tokio::task::spawn_blocking(move || r.finish(interrupted)).await;
+        summary.changes = Some(finished.map_err(|e| store_thread(&e))??);
+    }
     if !stdout_closed {
         if let Err(e) = writer.finish(&summary) {
             if e.kind() != io::ErrorKind::BrokenPipe {
@@ -118,6 +146,65 @@ pub async fn collect(
         duplicates,
         stdout_closed,
     })
+}
+
+/// Opens the database and starts the job's run in it. The run's options
+/// say where it came from; there is no list file to fingerprint (so a later
+/// local `--resume` never takes it for its own).
+async fn start_db(
+    path: &Path,
+    job: &str,
+    format: Format,
+    dest: &Destination,
+    meta: &JobMeta,
+) -> Result<RunRecorder, ClusterError> {
+    let options = serde_json::json!({
+        "distributed": true,
+        "job": job,
+        "lines": meta.lines,
+        "format": format!("{format:?}").to_lowercase(),
+        "output": match dest {
+            Destination::File(p) => Some(p.clone()),
+            _ => None,
+        },
+        "concurrency": meta.concurrency,
+    })
+    .to_string();
+    let path = path.to_owned();
+    let started = tokio::task::spawn_blocking(move || {
+        RunRecorder::start(
+            &path,
+            &InputSource::Stdin,
+            &options,
+            false,
+            BatchPolicy::default(),
+        )
+    })
+    .await;
+    Ok(started.map_err(|e| store_thread(&e))??)
+}
+
+/// Hands one page of records to the database writer, off the async
+/// workers (its channel blocks while full).
+async fn store_page(r: RunRecorder, records: Vec<Record>) -> Result<RunRecorder, ClusterError> {
+    if records.is_empty() {
+        return Ok(r);
+    }
+    let handed = tokio::task::spawn_blocking(move || {
+        let ok = records.iter().all(|rec| r.record(rec));
+        if ok {
+            Ok(r)
+        } else {
+            // The writer stopped: finishing it says why.
+            Err(r.finish(true).err().unwrap_or(StoreError::WriterPanicked))
+        }
+    })
+    .await;
+    Ok(handed.map_err(|e| store_thread(&e))??)
+}
+
+fn store_thread(e: &tokio::task::JoinError) -> StoreError {
+    StoreError::Thread(io::Error::other(e.to_string()))
 }
 
 /// The job's metadata, if every line is done.

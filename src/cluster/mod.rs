@@ -9,7 +9,8 @@
 //! Keys of a job share the hash tag `{job}` (one Redis Cluster slot), so the
 //! scripts may touch all of them. This module owns the key names, the
 //! connection (with retry and back-off for a Redis that restarts) and the
-//! job's metadata; [`queue`], [`worker`] and [`collect`] own one command each.
+//! job's metadata; [`queue`], [`worker`] and [`collect`] own one command each,
+//! and [`limiter`] the per-host cap and spacing that hold across workers.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -18,6 +19,7 @@ use redis::aio::MultiplexedConnection;
 use redis::{AsyncConnectionConfig, Client, Cmd, FromRedisValue, Pipeline, RedisError};
 
 pub mod collect;
+pub mod limiter;
 pub mod queue;
 pub mod worker;
 
@@ -75,6 +77,8 @@ pub enum ClusterError {
     Input(#[from] crate::input::InputError),
     #[error(transparent)]
     Output(#[from] crate::output::OutputError),
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
     #[error("cannot build http client: {0}")]
     Client(#[source] reqwest::Error),
 }
@@ -105,6 +109,12 @@ impl JobKeys {
             results: format!("{base}:results"),
             lock: format!("{base}:enqueuer"),
         }
+    }
+
+    /// One of the job-wide limiter's keys for `host` (`scheme://host:port`):
+    /// `leases` or `next` (see [`limiter`]).
+    pub fn host(&self, host: &str, what: &str) -> String {
+        format!("scrape:{{{}}}:host:{host}:{what}", self.job)
     }
 }
 
@@ -181,6 +191,12 @@ impl Redis {
     /// its connection: the worker stores records on another one).
     pub async fn another(&self) -> Result<Redis, ClusterError> {
         Redis::open(self.client.clone(), self.url.clone(), self.scripts.clone()).await
+    }
+
+    /// Another connection to the same server, with other scripts.
+    pub async fn with_scripts(&self, scripts: &[&str]) -> Result<Redis, ClusterError> {
+        let scripts = scripts.iter().map(|s| redis::Script::new(s)).collect();
+        Redis::open(self.client.clone(), self.url.clone(), scripts).await
     }
 
     /// Opens one connection; failing is [`ClusterError::Connect`].
@@ -341,7 +357,8 @@ mod tests {
     #[test]
     fn keys_share_one_hash_tag() {
         let k = JobKeys::new("nightly");
-        for key in [&k.meta, &k.urls, &k.results, &k.lock] {
+        let leases = k.host("http://127.0.0.1:8080", "leases");
+        for key in [&k.meta, &k.urls, &k.results, &k.lock, &leases] {
             assert!(key.starts_with("scrape:{nightly}:"), "{key}");
         }
     }

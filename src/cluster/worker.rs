@@ -16,6 +16,9 @@
 //! never took. A SIGKILLed worker's entries are claimed by the others once
 //! idle for `--claim-idle`. A worker exits when the job's done count reaches
 //! its line count.
+//!
+//! The engine's hosts ask the job-wide [`super::limiter`] before each
+//! attempt: `--per-host` and the spacing flags count every worker's requests.
 
 use std::collections::HashMap;
 use std::convert::Infallible;
@@ -26,10 +29,11 @@ use redis::streams::{StreamAutoClaimReply, StreamId, StreamReadReply};
 use tokio::sync::{mpsc, Semaphore};
 use tokio_util::sync::CancellationToken;
 
+use super::limiter::RedisGate;
 use super::{ClusterError, JobKeys, Redis, GROUP};
 use crate::aggregate::{Aggregator, Summary};
 use crate::engine::limit::AutoLimit;
-use crate::engine::{self, EngineConfig, Finished};
+use crate::engine::{self, EngineConfig, Finished, Hosts};
 use crate::fetch::Fetcher;
 use crate::input::{self, Entry};
 use crate::pipeline::RunConfig;
@@ -61,6 +65,9 @@ const BLOCK: Duration = Duration::from_secs(1);
 /// that it sees the job done soon after its last record (a 1 s wait there
 /// cost 10 % of a 6000-page run's wall time).
 const BLOCK_BUSY: Duration = Duration::from_millis(100);
+
+/// How long a finishing worker waits for its leases to be given back.
+const KEEPER_GRACE: Duration = Duration::from_secs(5);
 
 /// Settings of one worker.
 #[derive(Debug, Clone)]
@@ -138,11 +145,20 @@ pub async fn work(
         extract: Arc::new(run.extract.clone()),
         parse_on: run.parse_on,
         auto: run.auto.then(|| AutoLimit::new(run.concurrency.get())),
-        // Delay, rate and robots.txt as in a local run, per worker.
+        // Delay, rate and robots.txt as in a local run; the cap and the
+        // spacing for the whole job through the gate below.
         politeness: run.politeness(),
     };
     // A stop of this worker alone (Redis gone for good) or Ctrl-C.
     let stop = cancel.child_token();
+    let (gate, keeper) = RedisGate::start(&feed_redis, &keys, &cfg.consumer, stop.clone()).await?;
+    let gate = Arc::new(gate);
+    let hosts = Hosts::new(
+        engine_cfg.per_host,
+        engine_cfg.concurrency,
+        engine_cfg.politeness.clone(),
+    )
+    .with_shared(gate.clone());
     let held: Held = Arc::default();
     let window_size = (run.concurrency.get() * 2).max(8);
     let window = Arc::new(Semaphore::new(window_size));
@@ -172,7 +188,23 @@ pub async fn work(
         tally: Tally::default(),
     };
     let storing = tokio::spawn(storer.run(out_rx));
-    let Ok(()) = engine::run(&engine_cfg, fetcher, entry_rx, out_tx, stop.clone()).await;
+    let engine = engine::run_with_hosts(
+        &engine_cfg,
+        Arc::new(hosts),
+        fetcher,
+        entry_rx,
+        out_tx,
+        stop.clone(),
+    );
+    let Ok(()) = engine.await;
+    // The engine is done with its hosts: the last lease is dropped, and the
+    // keeper ends once it has given them back (bounded: a Redis gone for
+    // good leaves them to their expiry).
+    let limiter_failure = gate.take_failure();
+    drop(gate);
+    if tokio::time::timeout(KEEPER_GRACE, keeper).await.is_err() {
+        tracing::warn!("per-host limiter: leases not all given back; they expire instead");
+    }
     let fed = feeding.await;
     let stored = storing.await;
     let (mut redis, fed) = match fed {
@@ -193,6 +225,9 @@ pub async fn work(
     };
     // The first failure is the one to report; a failed release only means
     // those entries wait `--claim-idle` before another worker takes them.
+    if let Some(e) = limiter_failure {
+        return Err(e);
+    }
     fed?;
     store_result?;
     released?;

@@ -22,4 +22,4 @@ pub use pages::{
 pub use server::{
     BackgroundShop, CapacityMode, ListenerStats, RobotsTxt, Shop, ShopConfig, ShopHandle, ShopStats,
 };
-pub use state::{CACHED_PAGES, MAX_TRACKED_PATHS};
+pub use state::{CACHED_PAGES, MAX_STARTS, MAX_TRACKED_PATHS};

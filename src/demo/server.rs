@@ -121,6 +121,9 @@ pub struct ListenerStats {
     pub requests: u64,
     pub in_flight: usize,
     pub peak_in_flight: usize,
+    /// When its latest requests began (head parsed), oldest first; at most
+    /// `demo::MAX_STARTS`: what pacing tests measure gaps on.
+    pub starts: Vec<Instant>,
 }
 
 /// Counters across the shop.

@@ -6,12 +6,12 @@
 //! grow the shop. `server` owns the sockets and lifecycle; `routes` reads
 //! pages and counts from here.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::io::Write as _;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tokio::sync::{Semaphore, SemaphorePermit};
 use tokio_util::sync::CancellationToken;
@@ -26,6 +26,8 @@ pub const MAX_TRACKED_PATHS: usize = 100_000;
 pub const CACHED_PAGES: u64 = 1024;
 /// Flaky keys remembered; further keys are served as if already recovered.
 const MAX_FLAKY_KEYS: usize = 100_000;
+/// Request start times each listener keeps (the latest ones).
+pub const MAX_STARTS: usize = 1024;
 /// Header sets `/headers` and `/robots.txt` keep (the latest ones).
 const MAX_SEEN_HEADERS: usize = 64;
 
@@ -34,6 +36,8 @@ struct Counters {
     requests: AtomicU64,
     in_flight: AtomicUsize,
     peak: AtomicUsize,
+    /// When requests began (head parsed), latest [`MAX_STARTS`]; listeners only.
+    starts: Mutex<VecDeque<Instant>>,
 }
 
 impl Counters {
@@ -44,6 +48,13 @@ impl Counters {
     }
     fn leave(&self) {
         self.in_flight.fetch_sub(1, Ordering::SeqCst);
+    }
+    fn record_start(&self) {
+        let mut starts = self.starts.lock().unwrap_or_else(|e| e.into_inner());
+        if starts.len() >= MAX_STARTS {
+            starts.pop_front();
+        }
+        starts.push_back(Instant::now());
     }
     fn reset_peak(&self) {
         self.peak
@@ -263,6 +274,13 @@ impl Shared {
                     requests: c.requests.load(Ordering::SeqCst),
                     in_flight: c.in_flight.load(Ordering::SeqCst),
                     peak_in_flight: c.peak.load(Ordering::SeqCst),
+                    starts: c
+                        .starts
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .iter()
+                        .copied()
+                        .collect(),
                 })
                 .collect(),
             hits: self.hits.lock().unwrap_or_else(|e| e.into_inner()).clone(),
@@ -331,6 +349,7 @@ impl<'a> InFlight<'a> {
     pub(super) fn enter(shared: &'a Shared, listener: usize) -> Self {
         shared.global.enter();
         shared.listeners[listener].1.enter();
+        shared.listeners[listener].1.record_start();
         InFlight { shared, listener }
     }
 }

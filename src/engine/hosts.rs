@@ -15,6 +15,11 @@
 //! forgotten, their counters folded into a report that keeps the
 //! [`REPORTED_HOSTS`] busiest hosts and sums the rest. A forgotten host that
 //! comes back fetches its robots.txt again.
+//!
+//! A [`SharedGate`] (the cluster's Redis-side limiter) makes the cap and the
+//! spacing hold across processes: each start is asked of it too, and the
+//! spacing becomes its job alone (two clocks would space twice). Pauses and
+//! robots.txt stay per process. Without one, nothing here changes.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -22,12 +27,15 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use reqwest::Url;
-use tokio::sync::{OnceCell, Semaphore, SemaphorePermit};
+use tokio::sync::{Notify, OnceCell, Semaphore, SemaphorePermit};
 use tokio::time::Instant;
 
 use crate::aggregate::{round1, HostSummary, OtherHosts};
 use crate::fetch::{FetchError, Fetcher};
 use crate::robots::{fetch_rules, Refusal, RobotsConfig, Rules};
+
+mod shared;
+pub use shared::{GateFuture, Lease, Refused, SharedGate, FULL_BACKOFF, FULL_BACKOFF_MAX};
 
 /// Hosts listed one by one in the summary; the rest are summed.
 pub const REPORTED_HOSTS: usize = 20;
@@ -116,10 +124,15 @@ impl Rule {
 /// One host's state.
 pub struct Host {
     key: String,
+    per_host: usize,
+    shared: Option<Arc<dyn SharedGate>>,
     cap: Semaphore,
     cap_rule: Rule,
     max_wait: Duration,
     robots: OnceCell<Arc<Rules>>,
+    /// Wakes requests backing off a full shared gate when one of ours ends:
+    /// its place is the likeliest to be free next.
+    freed: Notify,
     state: Mutex<State>,
 }
 
@@ -128,6 +141,10 @@ struct State {
     interval_rule: Rule,
     next_start: Option<Instant>,
     paused_until: Option<Instant>,
+    /// The shared gate's last "not before", and what it waited on.
+    shared_until: Option<(Instant, Rule)>,
+    /// [`Refused::Full`] answers in a row, for the back-off.
+    shared_refusals: u32,
     /// When the current (or last) pause began.
     pause_start: Option<Instant>,
     pause_rule: Rule,
@@ -144,15 +161,20 @@ impl Host {
         let (interval, interval_rule) = politeness.spacing();
         Host {
             key,
+            per_host: per_host.max(1),
+            shared: None,
             cap: Semaphore::new(per_host.max(1)),
             cap_rule,
             max_wait: politeness.max_host_wait,
             robots: OnceCell::new(),
+            freed: Notify::new(),
             state: Mutex::new(State {
                 interval,
                 interval_rule,
                 next_start: None,
                 paused_until: None,
+                shared_until: None,
+                shared_refusals: 0,
                 pause_start: None,
                 pause_rule: Rule::None,
                 connect_failures: 0,
@@ -163,6 +185,12 @@ impl Host {
                 waited: [Duration::ZERO; RULES],
             }),
         }
+    }
+
+    /// Asks `gate` too before each start, and leaves the spacing to it.
+    pub fn with_shared(mut self, gate: Option<Arc<dyn SharedGate>>) -> Host {
+        self.shared = gate;
+        self
     }
 
     fn state(&self) -> MutexGuard<'_, State> {
@@ -187,12 +215,26 @@ impl Host {
     /// is the decision.
     pub async fn wait_turn(&self) {
         loop {
+            // Registered before the check, so a wake-up in between counts;
+            // only with a shared gate (a local run pays nothing for it).
+            let freed = self.freed.notified();
+            tokio::pin!(freed);
+            if self.shared.is_some() {
+                freed.as_mut().enable();
+            }
             let now = Instant::now();
             let Some((at, rule)) = self.state().blocked_until(now) else {
                 return;
             };
-            tokio::time::sleep_until(at).await;
-            self.state().waited[rule as usize] += at - now;
+            if self.shared.is_some() {
+                tokio::select! {
+                    () = tokio::time::sleep_until(at) => {}
+                    () = &mut freed => {}
+                }
+            } else {
+                tokio::time::sleep_until(at).await;
+            }
+            self.state().waited[rule as usize] += Instant::now() - now;
         }
     }
 
@@ -203,7 +245,7 @@ impl Host {
         if s.blocked_until(now).is_some() {
             return false;
         }
-        if !s.interval.is_zero() {
+        if !s.interval.is_zero() && self.shared.is_none() {
             s.next_start = Some(now + s.interval);
         }
         s.requests += 1;
@@ -336,7 +378,7 @@ impl State {
     fn blocked_until(&self, now: Instant) -> Option<(Instant, Rule)> {
         let spacing = self.next_start.map(|t| (t, self.interval_rule));
         let pause = self.paused_until.map(|t| (t, self.pause_rule));
-        [spacing, pause]
+        [spacing, pause, self.shared_until]
             .into_iter()
             .flatten()
             .filter(|(t, _)| *t > now)
@@ -384,6 +426,7 @@ impl State {
 /// All hosts of a run.
 pub struct Hosts {
     per_host: usize,
+    shared: Option<Arc<dyn SharedGate>>,
     cap_rule: Rule,
     politeness: Politeness,
     live: Mutex<HashMap<String, Arc<Host>>>,
@@ -405,6 +448,7 @@ impl Hosts {
     pub fn new(per_host: usize, concurrency: usize, politeness: Politeness) -> Hosts {
         Hosts {
             per_host,
+            shared: None,
             cap_rule: if per_host < concurrency {
                 Rule::PerHostCap
             } else {
@@ -414,6 +458,12 @@ impl Hosts {
             live: Mutex::new(HashMap::new()),
             report: Mutex::new(Report::default()),
         }
+    }
+
+    /// Every host also asks `gate` (see [`SharedGate`]).
+    pub fn with_shared(mut self, gate: Arc<dyn SharedGate>) -> Hosts {
+        self.shared = Some(gate);
+        self
     }
 
     pub fn politeness(&self) -> &Politeness {
@@ -436,12 +486,8 @@ impl Hosts {
         }
         live.entry(key)
             .or_insert_with_key(|key| {
-                Arc::new(Host::new(
-                    key.clone(),
-                    self.per_host,
-                    self.cap_rule,
-                    &self.politeness,
-                ))
+                let host = Host::new(key.clone(), self.per_host, self.cap_rule, &self.politeness);
+                Arc::new(host.with_shared(self.shared.clone()))
             })
             .clone()
     }

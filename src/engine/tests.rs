@@ -109,7 +109,7 @@ async fn a_busy_host_does_not_hold_a_global_slot() {
     assert!(futures::poll!(&mut waiting).is_pending());
     drop(busy);
     drop(b);
-    let (_host, _backlog, _global) = waiting.await;
+    let (_host, _backlog, _global, _lease) = waiting.await;
     assert_eq!(global.available_permits(), 0);
 }
 

@@ -1,5 +1,6 @@
-//! Scale-out under faults: Redis restarted under running workers, and an
-//! enqueue interrupted half-way then resumed. Real `redis-server`, real
+//! Scale-out under faults: Redis restarted under running workers, an
+//! enqueue interrupted half-way then resumed, and the per-host limiter's
+//! leases outliving their TTL (renewed) or their worker (reclaimed). Real `redis-server`, real
 //! binary; skipped where `redis-server` is missing (a failure under CI=true).
 
 use std::io::Write;
@@ -145,4 +146,69 @@ fn an_interrupted_enqueue_resumes_without_duplicates() {
         .map(|(_, fields)| fields[0].1.parse().unwrap())
         .collect();
     assert_eq!(indexes, (0..lines.len() as u64).collect::<Vec<_>>());
+}
+
+/// The limiter's leases against a real Redis: a lease held longer than its
+/// TTL by a live worker keeps its place (renewed), a dead worker's lease
+/// (expired, never released) is reclaimed by the next ask, and a released
+/// one frees its place.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn limiter_leases_are_renewed_reclaimed_and_released() {
+    use scrape::cluster::limiter::{RedisGate, LEASE_TTL};
+    use scrape::cluster::{JobKeys, Redis};
+    use scrape::engine::{Refused, SharedGate};
+    use tokio_util::sync::CancellationToken;
+
+    let Some(server) = RedisServer::start("limiter_leases") else {
+        return;
+    };
+    let keys = JobKeys::new("leases");
+    let host = "http://127.0.0.1:9";
+    let redis = Redis::connect(&server.url(), &[]).await.unwrap();
+    let gate = |owner: &'static str| {
+        let (redis, keys) = (&redis, &keys);
+        async move {
+            RedisGate::start(redis, keys, owner, CancellationToken::new())
+                .await
+                .unwrap()
+        }
+    };
+    // A dead worker's lease: expired long ago (score in µs), never released.
+    let leases = keys.host(host, "leases");
+    let _: () = redis::cmd("ZADD")
+        .arg(&leases)
+        .arg(1)
+        .arg("dead-0")
+        .query(&mut server.conn())
+        .unwrap();
+    let (a, _keeper_a) = gate("a").await;
+    let (b, _keeper_b) = gate("b").await;
+    let held = a
+        .try_start(host, 1, Duration::ZERO)
+        .await
+        .unwrap_or_else(|r| panic!("the dead lease was not reclaimed: {r:?}"));
+    let dead: Option<f64> = redis::cmd("ZSCORE")
+        .arg(&leases)
+        .arg("dead-0")
+        .query(&mut server.conn())
+        .unwrap();
+    assert_eq!(dead, None);
+    // Held past its TTL: still held, because `a` renews it.
+    tokio::time::sleep(LEASE_TTL + Duration::from_secs(1)).await;
+    assert_eq!(
+        b.try_start(host, 1, Duration::ZERO).await.err(),
+        Some(Refused::Full)
+    );
+    drop(held);
+    // Released through `a`'s keeper: `b` gets the place soon after.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    loop {
+        match b.try_start(host, 1, Duration::ZERO).await {
+            Ok(_) => break,
+            Err(Refused::Full) if std::time::Instant::now() < deadline => {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            Err(r) => panic!("the released lease stayed taken: {r:?}"),
+        }
+    }
 }

@@ -243,3 +243,106 @@ async fn a_paused_host_holds_no_shared_slot() {
     waiting.join_all().await;
     assert_eq!(t0.elapsed(), Duration::from_secs(10));
 }
+
+/// Two processes' view of one host, in-process: a cap and a next-start
+/// clock shared by several `Host`s, kept as the cluster's Redis script
+/// keeps them (on tokio's paused clock here).
+#[derive(Default)]
+struct OneGate {
+    state: Arc<Mutex<GateState>>,
+}
+
+#[derive(Default)]
+struct GateState {
+    in_flight: usize,
+    peak: usize,
+    next: Option<Instant>,
+    asked: usize,
+}
+
+struct Place(Arc<Mutex<GateState>>);
+
+impl Drop for Place {
+    fn drop(&mut self) {
+        self.0.lock().unwrap().in_flight -= 1;
+    }
+}
+
+impl SharedGate for OneGate {
+    fn try_start<'a>(&'a self, _host: &'a str, cap: usize, interval: Duration) -> GateFuture<'a> {
+        Box::pin(async move {
+            let now = Instant::now();
+            let mut s = self.state.lock().unwrap();
+            s.asked += 1;
+            if s.in_flight >= cap {
+                return Err(Refused::Full);
+            }
+            if let Some(next) = s.next.filter(|n| *n > now) {
+                return Err(Refused::Spacing(next - now));
+            }
+            if !interval.is_zero() {
+                s.next = Some(now + interval);
+            }
+            s.in_flight += 1;
+            s.peak = s.peak.max(s.in_flight);
+            Ok(Lease::new(Place(self.state.clone())))
+        })
+    }
+}
+
+/// Runs `per_worker` requests (each held `hold`) on each of two hosts that
+/// share `gate`, as two workers would; returns when each request started.
+async fn two_workers(
+    gate: &Arc<OneGate>,
+    p: &Politeness,
+    per_worker: usize,
+    hold: Duration,
+) -> (Vec<Duration>, [Arc<Host>; 2]) {
+    let shared: Arc<dyn SharedGate> = gate.clone();
+    let hosts = [0, 1].map(|_| Arc::new(host(p, 2).with_shared(Some(shared.clone()))));
+    let t0 = Instant::now();
+    let mut tasks = tokio::task::JoinSet::new();
+    for h in &hosts {
+        let (global, backlog) = (Arc::new(Semaphore::new(8)), Arc::new(Semaphore::new(8)));
+        for _ in 0..per_worker {
+            let (h, global, backlog) = (h.clone(), global.clone(), backlog.clone());
+            tasks.spawn(async move {
+                let _slots = request_slots(&h, &backlog, &global).await;
+                let at = t0.elapsed();
+                tokio::time::sleep(hold).await;
+                at
+            });
+        }
+    }
+    let mut at: Vec<Duration> = tasks.join_all().await;
+    at.sort();
+    (at, hosts)
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_shared_gate_caps_the_host_across_processes_and_backs_off() {
+    let gate = Arc::new(OneGate::default());
+    let hold = Duration::from_millis(100);
+    // Each host alone allows 2: together 4 without the gate.
+    let (at, hosts) = two_workers(&gate, &politeness(0, None), 4, hold).await;
+    let s = gate.state.lock().unwrap();
+    assert_eq!((s.peak, s.in_flight), (2, 0));
+    // Two at a time, 100 ms each: 8 requests take four rounds, and the
+    // back-off (2 ms doubling, 50 ms at most, jittered) asks a bounded
+    // number of times, not once per poll of a spinning loop.
+    assert!(at[7] >= 3 * hold && at[7] < 4 * hold, "{at:?}");
+    assert!(s.asked < 8 * 4, "asked {} times", s.asked);
+    assert!(hosts.iter().any(|h| h.summary().paced_by == "per-host cap"));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_shared_gate_spaces_starts_across_processes_exactly() {
+    let gate = Arc::new(OneGate::default());
+    let p = politeness(100, None);
+    let (at, hosts) = two_workers(&gate, &p, 3, Duration::from_millis(10)).await;
+    // One clock for both: each local host alone would start at 0 too.
+    assert_eq!(at, ms(&[0, 100, 200, 300, 400, 500]));
+    for h in &hosts {
+        assert_eq!(h.summary().paced_by, "delay");
+    }
+}
