@@ -8,7 +8,8 @@ use tokio_util::sync::CancellationToken;
 use super::{json_line, print_stdout, warn_insecure, RunError};
 use crate::cli::{CollectArgs, EnqueueArgs, LogArgs, StatusArgs, WorkerArgs};
 use crate::cluster::collect::{self as gather, JobStatus};
-use crate::cluster::{queue, worker as work};
+use crate::cluster::worker::{WorkerConfig, WorkerReport};
+use crate::cluster::{follow, queue};
 use crate::input::InputSource;
 use crate::output::{summary_table, Destination};
 use crate::pipeline::Outcome;
@@ -53,13 +54,19 @@ pub(super) async fn worker(
 ) -> Result<Outcome, RunError> {
     let cfg = args.to_config(log)?;
     warn_insecure(&cfg.run);
-    let report = work::work(&cfg, cancel).await?;
+    // A --follow worker says what each job it finished did, as it goes.
+    let report = follow::work(&cfg, cancel, |r| {
+        if !log.quiet {
+            say_round(&cfg, r);
+            eprintln!(
+                "worker {}: waiting for the job's next enqueue",
+                cfg.consumer
+            );
+        }
+    })
+    .await?;
     if !log.quiet {
-        eprint!("{}", summary_table(&report.summary));
-        eprintln!(
-            "worker {}: stored {} records ({} already stored by another worker, {} handed back)",
-            cfg.consumer, report.stored, report.duplicates, report.released
-        );
+        say_round(&cfg, &report);
     }
     Ok(Outcome {
         failed: report.summary.failed,
@@ -67,6 +74,30 @@ pub(super) async fn worker(
         interrupted: report.interrupted,
         ..Outcome::default()
     })
+}
+
+fn say_round(cfg: &WorkerConfig, report: &WorkerReport) {
+    // No table for a --follow worker stopped while it waited: it has none.
+    if report.summary.urls > 0 || report.released > 0 || !cfg.follow {
+        eprint!("{}", summary_table(&report.summary));
+    }
+    eprintln!(
+        "worker {}: stored {} records ({} already stored by another worker, {} handed back)",
+        cfg.consumer, report.stored, report.duplicates, report.released
+    );
+    // Gone with nothing held is how a worker usually learns that the job it
+    // just finished was collected with --delete: no alarm then.
+    if report.dropped > 0 {
+        eprintln!(
+            "worker {}: job {} was deleted under this worker: {} records of lines it held dropped",
+            cfg.consumer, cfg.job, report.dropped
+        );
+    } else if report.deleted {
+        eprintln!(
+            "worker {}: job {} is gone (collected with --delete, or deleted); nothing held here was lost",
+            cfg.consumer, cfg.job
+        );
+    }
 }
 
 pub(super) async fn collect(args: &CollectArgs, log: &LogArgs) -> Result<Outcome, RunError> {
@@ -80,6 +111,7 @@ pub(super) async fn collect(args: &CollectArgs, log: &LogArgs) -> Result<Outcome
         args.format,
         &dest,
         args.db.as_deref(),
+        args.delete,
     )
     .await?;
     if !log.quiet && !report.stdout_closed {
@@ -88,6 +120,14 @@ pub(super) async fn collect(args: &CollectArgs, log: &LogArgs) -> Result<Outcome
             eprintln!(
                 "{} records of lines already collected were left out",
                 report.duplicates
+            );
+        }
+        if report.deleted {
+            eprintln!("job {}: deleted from redis", args.job.job);
+        } else if args.delete {
+            eprintln!(
+                "job {}: not deleted (it changed while it was collected)",
+                args.job.job
             );
         }
     }

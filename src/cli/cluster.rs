@@ -40,6 +40,11 @@ pub struct WorkerArgs {
     /// storing them (a dead worker's): longer than one page can take.
     #[arg(long, value_name = "SECS", default_value = "60", value_parser = parse_secs)]
     pub claim_idle: Duration,
+    /// Do not exit: wait for the job to be enqueued, and once it is drained
+    /// (or deleted), for it to be enqueued again under the same name; stop
+    /// with Ctrl-C. For long-lived workers (systemd, Kubernetes).
+    #[arg(long)]
+    pub follow: bool,
     #[command(flatten)]
     pub scrape: ScrapeArgs,
 }
@@ -59,6 +64,11 @@ pub struct CollectArgs {
     /// (as `scrape --db FILE` does; see `scrape changes` and `scrape history`).
     #[arg(long, value_name = "FILE")]
     pub db: Option<PathBuf>,
+    /// Then delete the job from Redis (its list, results, state and
+    /// per-host limiter keys), only once every record was written: the
+    /// same name can then be enqueued again (`worker --follow` takes it up).
+    #[arg(long)]
+    pub delete: bool,
 }
 
 /// `scrape status`.
@@ -98,6 +108,7 @@ impl WorkerArgs {
             run,
             claim_idle: self.claim_idle,
             consumer: consumer_name(),
+            follow: self.follow,
         })
     }
 }

@@ -10,6 +10,13 @@
 //! With `--db` the records also go to the price-history database as one run,
 //! through the same recorder a local `--db` run uses (its writer thread;
 //! records are handed over a page at a time off the async workers).
+//!
+//! With `--delete` the job is deleted once every record was written (output
+//! finished and database committed; not after a closed stdout): first the
+//! per-host limiter keys (found with SCAN inside the job's hash slot), then,
+//! in one script that checks the job is still the incarnation collected,
+//! its hash, lists and enqueue lease. UNLINK: a results stream of millions
+//! of entries is freed off Redis's main thread.
 
 use std::io;
 use std::path::Path;
@@ -28,6 +35,15 @@ use crate::store::{BatchPolicy, RunRecorder, StoreError};
 /// Results read per XRANGE call.
 const PAGE: usize = 1000;
 
+/// KEYS: meta, urls, results, enqueuer lease. ARGV: the incarnation
+/// collected. Deletes the job unless it changed since it was read (0);
+/// -1 when it is gone already (a retry whose first reply was lost).
+const DELETE: &str = r#"
+if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
+if (redis.call('HGET', KEYS[1], 'incarnation') or '') ~= ARGV[1] then return 0 end
+return redis.call('UNLINK', KEYS[1], KEYS[2], KEYS[3], KEYS[4])
+"#;
+
 /// What `scrape collect` wrote.
 #[derive(Debug, Clone)]
 pub struct CollectReport {
@@ -37,6 +53,8 @@ pub struct CollectReport {
     pub duplicates: u64,
     /// Whoever read stdout went away (`| head`).
     pub stdout_closed: bool,
+    /// `--delete` deleted the job.
+    pub deleted: bool,
 }
 
 /// Writes the finished job's records to `dest` in `format`.
@@ -46,9 +64,10 @@ pub async fn collect(
     format: Format,
     dest: &Destination,
     db: Option<&Path>,
+    delete: bool,
 ) -> Result<CollectReport, ClusterError> {
     let keys = JobKeys::new(job);
-    let mut redis = Redis::connect(url, &[]).await?;
+    let mut redis = Redis::connect(url, &[DELETE]).await?;
     let meta = finished_meta(&mut redis, &keys).await?;
     let mut writer = RecordWriter::new(format, dest)?;
     let mut recorder = match db {
@@ -141,11 +160,57 @@ pub async fn collect(
             stdout_closed = true;
         }
     }
+    // Only now is every record written: the job may go.
+    let deleted = delete && !stdout_closed && delete_job(&mut redis, &keys, &meta).await?;
     Ok(CollectReport {
         summary,
         duplicates,
         stdout_closed,
+        deleted,
     })
+}
+
+/// Deletes the collected job: its limiter's host keys, then (if it is still
+/// the incarnation `meta` read) the rest. False if it changed meanwhile.
+async fn delete_job(
+    redis: &mut Redis,
+    keys: &JobKeys,
+    meta: &JobMeta,
+) -> Result<bool, ClusterError> {
+    let pattern = keys.hosts_pattern();
+    let mut cursor: u64 = 0;
+    loop {
+        let (next, found): (u64, Vec<String>) = redis
+            .query(
+                redis::cmd("SCAN")
+                    .arg(cursor)
+                    .arg("MATCH")
+                    .arg(&pattern)
+                    .arg("COUNT")
+                    .arg(PAGE),
+            )
+            .await?;
+        if !found.is_empty() {
+            redis.query::<()>(redis::cmd("UNLINK").arg(&found)).await?;
+        }
+        if next == 0 {
+            break;
+        }
+        cursor = next;
+    }
+    let deleted: i64 = redis
+        .query(
+            redis::cmd("EVALSHA")
+                .arg(redis.script_hash(0))
+                .arg(4)
+                .arg(&keys.meta)
+                .arg(&keys.urls)
+                .arg(&keys.results)
+                .arg(&keys.lock)
+                .arg(&meta.incarnation),
+        )
+        .await?;
+    Ok(deleted != 0)
 }
 
 /// Opens the database and starts the job's run in it. The run's options

@@ -19,6 +19,7 @@ use redis::aio::MultiplexedConnection;
 use redis::{AsyncConnectionConfig, Client, Cmd, FromRedisValue, Pipeline, RedisError};
 
 pub mod collect;
+pub mod follow;
 pub mod limiter;
 pub mod queue;
 pub mod worker;
@@ -47,8 +48,10 @@ pub enum ClusterError {
         #[source]
         source: RedisError,
     },
-    #[error("job {0:?} does not exist: run `scrape enqueue` first")]
+    #[error("job {0:?} does not exist: run `scrape enqueue` first (or `scrape worker --follow` to wait for it)")]
     NoSuchJob(String),
+    #[error("job {job:?} was deleted while this worker ran: {dropped} of its lines held here were dropped unstored")]
+    JobDeleted { job: String, dropped: u64 },
     #[error("job {job:?} is already enqueued ({lines} lines, list {fingerprint}); use another --job name")]
     AlreadyEnqueued {
         job: String,
@@ -87,8 +90,8 @@ pub enum ClusterError {
 #[derive(Debug, Clone)]
 pub struct JobKeys {
     pub job: String,
-    /// Hash: state, lines, fingerprint, enqueued, prefix_fp, done, failed,
-    /// started_ms, concurrency.
+    /// Hash: state, incarnation, lines, fingerprint, enqueued, prefix_fp,
+    /// done, failed, started_ms, concurrency.
     pub meta: String,
     /// Stream of `{index, url}` entries, read by the group [`GROUP`].
     pub urls: String,
@@ -116,6 +119,12 @@ impl JobKeys {
     pub fn host(&self, host: &str, what: &str) -> String {
         format!("scrape:{{{}}}:host:{host}:{what}", self.job)
     }
+
+    /// A SCAN pattern for every limiter key of the job. Job names hold no
+    /// glob characters (`cli::cluster::parse_job`), so only the `*` matches.
+    pub fn hosts_pattern(&self) -> String {
+        format!("scrape:{{{}}}:host:*", self.job)
+    }
 }
 
 /// A job's metadata hash, parsed.
@@ -123,6 +132,9 @@ impl JobKeys {
 pub struct JobMeta {
     /// "enqueueing" while the list streams in, "ready" once all of it is.
     pub state: String,
+    /// Set by the enqueue that created the job: a job deleted and enqueued
+    /// again under the same name is another incarnation (`worker --follow`).
+    pub incarnation: String,
     pub lines: u64,
     pub fingerprint: String,
     pub enqueued: u64,
@@ -139,6 +151,11 @@ impl JobMeta {
         self.state == "ready"
     }
 
+    /// Every line enqueued and stored.
+    pub fn drained(&self) -> bool {
+        self.ready() && self.done >= self.lines
+    }
+
     fn from_hash(h: &HashMap<String, String>) -> Option<JobMeta> {
         if h.is_empty() {
             return None;
@@ -146,6 +163,7 @@ impl JobMeta {
         let num = |k: &str| h.get(k).and_then(|v| v.parse().ok()).unwrap_or(0);
         Some(JobMeta {
             state: h.get("state").cloned().unwrap_or_default(),
+            incarnation: h.get("incarnation").cloned().unwrap_or_default(),
             lines: num("lines"),
             fingerprint: h.get("fingerprint").cloned().unwrap_or_default(),
             enqueued: num("enqueued"),
@@ -301,12 +319,20 @@ enum Request<'a> {
 
 /// Errors worth waiting out: the connection, not the request, failed
 /// (a restart, a failover), or the server is still loading its data.
-fn transient(err: &RedisError) -> bool {
+pub(crate) fn transient(err: &RedisError) -> bool {
     err.is_io_error()
         || err.is_connection_dropped()
         || err.is_connection_refusal()
         || err.is_timeout()
         || matches!(err.code(), Some("LOADING" | "NOSCRIPT" | "TRYAGAIN"))
+}
+
+/// The job's stream or group vanished under a command: the job was deleted
+/// (`collect --delete`, or by hand). A blocked XREADGROUP hears `UNBLOCKED`
+/// (stream deleted) or `NOGROUP` (group destroyed); later calls `NOGROUP`.
+pub fn job_gone(err: &ClusterError) -> bool {
+    matches!(err, ClusterError::Redis { source, .. }
+        if matches!(source.code(), Some("NOGROUP" | "UNBLOCKED")))
 }
 
 /// The URL without its password, for messages.

@@ -128,18 +128,22 @@ async fn stream_list(
     }
     let resumed_from = meta.enqueued;
     if meta.state.is_empty() {
+        // The group first: a worker that sees the job's hash finds its
+        // group (a `--follow` worker joins the moment the hash appears).
+        create_group(redis, keys).await?;
         let mut pipe = redis::pipe();
         pipe.cmd("HSET")
             .arg(&keys.meta)
             .arg("state")
             .arg("enqueueing")
+            .arg("incarnation")
+            .arg(token)
             .arg("enqueued")
             .arg(0)
             .arg("prefix_fp")
             .arg(ListHash::default().hex())
             .ignore();
         redis.query_pipe::<()>(&pipe).await?;
-        create_group(redis, keys).await?;
     }
     let mut entries = input::spawn_reader(input, 4 * BATCH)?;
     let mut hash = ListHash::default();

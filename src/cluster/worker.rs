@@ -14,8 +14,11 @@
 //! Records cut short by a stop (`cancelled`) are not stored: their entries
 //! are released (made claimable at once), and so is every entry the engine
 //! never took. A SIGKILLed worker's entries are claimed by the others once
-//! idle for `--claim-idle`. A worker exits when the job's done count reaches
-//! its line count.
+//! idle for `--claim-idle`. A round of work ends when the job's done count
+//! reaches its line count, or when the job is deleted under the worker
+//! (its group vanishes): the records of lines it still held are dropped, as
+//! there is no job left to store them in. [`super::follow`] decides whether
+//! the worker exits then or waits for the job's next incarnation.
 //!
 //! The engine's hosts ask the job-wide [`super::limiter`] before each
 //! attempt: `--per-host` and the spacing flags count every worker's requests.
@@ -40,16 +43,39 @@ use crate::pipeline::RunConfig;
 use crate::record::{ErrorKind, Record};
 
 /// KEYS: urls, results, meta. ARGV: group, entry id, index, record JSON,
-/// 1 if the record failed. Returns 1 when stored, 0 when the line was
-/// already stored (by a worker that claimed it too).
+/// 1 if the record failed, the job's incarnation. Returns 1 when stored, 0
+/// when the line was already stored (by a worker that claimed it too), -1
+/// when the job is gone (deleted, or deleted and enqueued again): checked
+/// only when the acknowledgement did not take, so it costs a stored record
+/// nothing. `pcall`: XACK on a destroyed group is an error, not a 0.
 const STORE: &str = r#"
-if redis.call('XACK', KEYS[1], ARGV[1], ARGV[2]) == 0 then return 0 end
+local acked = redis.pcall('XACK', KEYS[1], ARGV[1], ARGV[2])
+if type(acked) == 'table' then return -1 end
+if acked == 0 then
+  if (redis.call('HGET', KEYS[3], 'incarnation') or '') ~= ARGV[6] then return -1 end
+  return 0
+end
 redis.call('XADD', KEYS[2], '*', 'index', ARGV[3], 'record', ARGV[4])
 redis.call('XDEL', KEYS[1], ARGV[2])
 redis.call('HINCRBY', KEYS[3], 'done', 1)
 if ARGV[5] == '1' then redis.call('HINCRBY', KEYS[3], 'failed', 1) end
 return 1
 "#;
+
+/// KEYS: meta. ARGV: incarnation, now ms, this worker's `-c`. Joins the
+/// job for `collect`'s summary (first start, total concurrency), only if it
+/// is still the incarnation the worker found: an HINCRBY on a deleted job
+/// would leave a stray hash behind. Returns 0 when the job is gone.
+const JOIN: &str = r#"
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+if (redis.call('HGET', KEYS[1], 'incarnation') or '') ~= ARGV[1] then return 0 end
+redis.call('HSETNX', KEYS[1], 'started_ms', ARGV[2])
+redis.call('HINCRBY', KEYS[1], 'concurrency', ARGV[3])
+return 1
+"#;
+
+/// The scripts of a worker's connections, for [`Redis::connect`].
+pub const SCRIPTS: &[&str] = &[STORE, JOIN];
 
 /// Records stored per round trip at most (one pipeline of script calls).
 const STORE_BATCH: usize = 64;
@@ -80,6 +106,9 @@ pub struct WorkerConfig {
     pub claim_idle: Duration,
     /// This worker's name in the group (unique per process).
     pub consumer: String,
+    /// Wait for the job to exist, and after it is drained or deleted, for
+    /// its next incarnation, instead of exiting.
+    pub follow: bool,
 }
 
 /// What one worker did.
@@ -92,7 +121,29 @@ pub struct WorkerReport {
     pub duplicates: u64,
     /// Entries handed back unfinished (Ctrl-C).
     pub released: u64,
+    /// Lines held here when the job was deleted: their records were dropped.
+    pub dropped: u64,
+    /// The job was deleted under this worker (see [`RoundEnd::Gone`]).
+    pub deleted: bool,
     pub interrupted: bool,
+}
+
+/// How one round of work on one incarnation of a job ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RoundEnd {
+    /// Every line stored.
+    Drained,
+    /// The job was deleted (or deleted and enqueued again) under the worker.
+    Gone,
+    /// Ctrl-C, or a failure that stopped the worker.
+    Stopped,
+}
+
+/// A finished round: what it did, how it ended, and the connection back.
+pub struct Round {
+    pub report: WorkerReport,
+    pub end: RoundEnd,
+    pub redis: Redis,
 }
 
 /// The entries this worker holds, by line index: held from delivery until
@@ -112,31 +163,35 @@ pub fn consumer_name() -> String {
     format!("{host}-{}-{:04x}", std::process::id(), fastrand::u16(..))
 }
 
-/// Works on the job until it is done or `cancel` fires.
-pub async fn work(
+/// Works on the incarnation `incarnation` of the job until it is drained or
+/// deleted, or `cancel` fires. `feed_redis` was connected with [`SCRIPTS`].
+pub async fn round(
     cfg: &WorkerConfig,
-    cancel: CancellationToken,
-) -> Result<WorkerReport, ClusterError> {
+    mut feed_redis: Redis,
+    incarnation: &str,
+    cancel: &CancellationToken,
+) -> Result<Round, ClusterError> {
     let keys = JobKeys::new(&cfg.job);
-    let mut feed_redis = Redis::connect(&cfg.redis, &[STORE]).await?;
-    if feed_redis.meta(&keys).await?.is_none() {
-        return Err(ClusterError::NoSuchJob(cfg.job.clone()));
-    }
-    let started_ms = redis::cmd("HSETNX")
-        .arg(&keys.meta)
-        .arg("started_ms")
-        .arg(super::now_ms())
-        .to_owned();
-    feed_redis.query::<()>(&started_ms).await?;
-    // The job's total concurrency, for collect's summary (dead workers too).
-    let slots = redis::cmd("HINCRBY")
-        .arg(&keys.meta)
-        .arg("concurrency")
-        .arg(cfg.run.concurrency.get())
-        .to_owned();
-    feed_redis.query::<()>(&slots).await?;
-    let store_redis = feed_redis.another().await?;
     let run = &cfg.run;
+    let new_agg = || Aggregator::new(run.sequential, run.concurrency.get());
+    // The job's total concurrency, for collect's summary (dead workers too).
+    let join = redis::cmd("EVALSHA")
+        .arg(feed_redis.script_hash(1))
+        .arg(1)
+        .arg(&keys.meta)
+        .arg(incarnation)
+        .arg(super::now_ms())
+        .arg(run.concurrency.get())
+        .to_owned();
+    if feed_redis.query::<i64>(&join).await? == 0 {
+        let report = round_report(new_agg(), Tally::default(), cancel, true, Duration::ZERO);
+        return Ok(Round {
+            report,
+            end: RoundEnd::Gone,
+            redis: feed_redis,
+        });
+    }
+    let store_redis = feed_redis.another().await?;
     let fetcher = Fetcher::new(&run.fetch, run.per_host.get()).map_err(ClusterError::Client)?;
     let engine_cfg = EngineConfig {
         concurrency: run.concurrency.get(),
@@ -169,6 +224,7 @@ pub async fn work(
         redis: feed_redis,
         keys: keys.clone(),
         consumer: cfg.consumer.clone(),
+        incarnation: incarnation.to_owned(),
         claim_idle: cfg.claim_idle,
         window: window.clone(),
         refill: window_size / 2,
@@ -180,11 +236,12 @@ pub async fn work(
         redis: store_redis,
         keys: keys.clone(),
         consumer: cfg.consumer.clone(),
+        incarnation: incarnation.to_owned(),
         claim_idle: cfg.claim_idle,
         window,
         held: held.clone(),
         stop: stop.clone(),
-        agg: Aggregator::new(run.sequential, run.concurrency.get()),
+        agg: new_agg(),
         tally: Tally::default(),
     };
     let storing = tokio::spawn(storer.run(out_rx));
@@ -215,9 +272,14 @@ pub async fn work(
         Ok(parts) => parts,
         Err(e) => return Err(join_failed(e)),
     };
-    // Delivered to this worker but never taken by the engine (a stop).
+    let gone = matches!(fed, Ok(RoundEnd::Gone)) || tally.dropped > 0;
+    // Delivered to this worker but never taken by the engine (a stop, or
+    // the job deleted: then there is nothing to hand them back to).
     let left: Vec<String> = lock(&held).drain().map(|(_, id)| id).collect();
     let released = if left.is_empty() {
+        Ok(())
+    } else if gone {
+        tally.dropped += left.len() as u64;
         Ok(())
     } else {
         tally.released += left.len() as u64;
@@ -228,22 +290,43 @@ pub async fn work(
     if let Some(e) = limiter_failure {
         return Err(e);
     }
-    fed?;
+    let fed = fed?;
     store_result?;
     released?;
-    if !cancel.is_cancelled() {
+    if !cancel.is_cancelled() && !gone {
         leave_group(&mut redis, &keys, &cfg.consumer).await?;
     }
-    let mut summary = agg.finish(started.elapsed());
+    let mut report = round_report(agg, tally, cancel, gone, started.elapsed());
+    report.summary.auto_concurrency = engine_cfg.auto.map(|gate| gate.report());
+    let end = if cancel.is_cancelled() {
+        RoundEnd::Stopped
+    } else if gone {
+        RoundEnd::Gone
+    } else {
+        fed
+    };
+    Ok(Round { report, end, redis })
+}
+
+/// The report of a round from its aggregate and counts.
+pub(super) fn round_report(
+    agg: Aggregator,
+    tally: Tally,
+    cancel: &CancellationToken,
+    deleted: bool,
+    elapsed: Duration,
+) -> WorkerReport {
+    let mut summary = agg.finish(elapsed);
     summary.interrupted = cancel.is_cancelled();
-    summary.auto_concurrency = engine_cfg.auto.map(|gate| gate.report());
-    Ok(WorkerReport {
+    WorkerReport {
         summary,
         stored: tally.stored,
         duplicates: tally.duplicates,
         released: tally.released,
+        dropped: tally.dropped,
+        deleted,
         interrupted: cancel.is_cancelled(),
-    })
+    }
 }
 
 fn join_failed(e: tokio::task::JoinError) -> ClusterError {
@@ -255,6 +338,7 @@ struct Feeder {
     redis: Redis,
     keys: JobKeys,
     consumer: String,
+    incarnation: String,
     claim_idle: Duration,
     window: Arc<Semaphore>,
     /// Free window slots worth a read while entries are still in flight.
@@ -268,8 +352,12 @@ impl Feeder {
     async fn run(
         mut self,
         tx: mpsc::Sender<Result<Entry, Infallible>>,
-    ) -> (Redis, Result<(), ClusterError>) {
-        let result = self.feed(&tx).await;
+    ) -> (Redis, Result<RoundEnd, ClusterError>) {
+        let result = match self.feed(&tx).await {
+            // Not a failure of this worker: the job is no more.
+            Err(e) if super::job_gone(&e) => Ok(RoundEnd::Gone),
+            other => other,
+        };
         if result.is_err() {
             self.stop.cancel();
         }
@@ -279,7 +367,7 @@ impl Feeder {
     async fn feed(
         &mut self,
         tx: &mpsc::Sender<Result<Entry, Infallible>>,
-    ) -> Result<(), ClusterError> {
+    ) -> Result<RoundEnd, ClusterError> {
         let mut cursor = String::from("0-0");
         let mut claim_now = true;
         while !self.stop.is_cancelled() {
@@ -322,8 +410,10 @@ impl Feeder {
                 let idle = lock(&self.held).is_empty();
                 // Checked before blocking: the job may have ended with our
                 // last record.
-                if idle && self.drained().await? {
-                    break;
+                if idle {
+                    if let Some(end) = self.ended().await? {
+                        return Ok(end);
+                    }
                 }
                 let block = if idle { BLOCK } else { BLOCK_BUSY };
                 let reply: Option<StreamReadReply> = self
@@ -374,11 +464,11 @@ impl Feeder {
                     raw: url,
                 };
                 if tx.send(Ok(entry)).await.is_err() {
-                    return Ok(());
+                    return Ok(RoundEnd::Stopped);
                 }
             }
         }
-        Ok(())
+        Ok(RoundEnd::Stopped)
     }
 
     fn parse(&self, sid: &StreamId) -> Result<(u64, String), ClusterError> {
@@ -392,20 +482,24 @@ impl Feeder {
         }
     }
 
-    /// All lines enqueued and stored.
-    async fn drained(&mut self) -> Result<bool, ClusterError> {
-        match self.redis.meta(&self.keys).await? {
-            Some(m) => Ok(m.ready() && m.done >= m.lines),
-            None => Err(ClusterError::NoSuchJob(self.keys.job.clone())),
-        }
+    /// Whether the round is over: all lines enqueued and stored, or the
+    /// job deleted (and perhaps enqueued again: another incarnation).
+    async fn ended(&mut self) -> Result<Option<RoundEnd>, ClusterError> {
+        Ok(match self.redis.meta(&self.keys).await? {
+            Some(m) if m.incarnation != self.incarnation => Some(RoundEnd::Gone),
+            Some(m) if m.drained() => Some(RoundEnd::Drained),
+            Some(_) => None,
+            None => Some(RoundEnd::Gone),
+        })
     }
 }
 
 #[derive(Debug, Default)]
-struct Tally {
+pub(super) struct Tally {
     stored: u64,
     duplicates: u64,
     released: u64,
+    dropped: u64,
 }
 
 /// Stores finished records, acknowledging their entries.
@@ -413,6 +507,7 @@ struct Storer {
     redis: Redis,
     keys: JobKeys,
     consumer: String,
+    incarnation: String,
     claim_idle: Duration,
     window: Arc<Semaphore>,
     held: Held,
@@ -483,17 +578,20 @@ impl Storer {
                 .arg(id)
                 .arg(record.index)
                 .arg(json)
-                .arg(if record.ok { "0" } else { "1" });
+                .arg(if record.ok { "0" } else { "1" })
+                .arg(&self.incarnation);
             sent.push(record);
         }
         if !sent.is_empty() {
             let replies: Vec<i64> = self.redis.query_pipe(&pipe).await?;
             for (record, stored) in sent.iter().zip(replies) {
-                if stored == 1 {
-                    self.tally.stored += 1;
-                    self.agg.add(record);
-                } else {
-                    self.tally.duplicates += 1;
+                match stored {
+                    1 => {
+                        self.tally.stored += 1;
+                        self.agg.add(record);
+                    }
+                    0 => self.tally.duplicates += 1,
+                    _ => self.tally.dropped += 1,
                 }
             }
         }
@@ -526,7 +624,11 @@ async fn release(
     cmd.arg("IDLE")
         .arg(claim_idle.as_millis() as u64)
         .arg("JUSTID");
-    redis.query::<redis::Value>(&cmd).await.map(drop)
+    match redis.query::<redis::Value>(&cmd).await {
+        // The job was deleted: there is nothing to hand them back to.
+        Err(e) if super::job_gone(&e) => Ok(()),
+        other => other.map(drop),
+    }
 }
 
 /// Removes this consumer from the group when it holds nothing, so that
@@ -537,7 +639,7 @@ async fn leave_group(
     keys: &JobKeys,
     consumer: &str,
 ) -> Result<(), ClusterError> {
-    let pending: Vec<redis::Value> = redis
+    let pending: Result<Vec<redis::Value>, _> = redis
         .query(
             redis::cmd("XPENDING")
                 .arg(&keys.urls)
@@ -547,7 +649,12 @@ async fn leave_group(
                 .arg(1)
                 .arg(consumer),
         )
-        .await?;
+        .await;
+    let pending = match pending {
+        // Deleted since the round ended: no group to leave.
+        Err(e) if super::job_gone(&e) => return Ok(()),
+        other => other?,
+    };
     if pending.is_empty() {
         redis
             .query::<redis::Value>(

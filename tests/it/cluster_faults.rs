@@ -1,12 +1,16 @@
-//! Scale-out under faults: Redis restarted under running workers, an
-//! enqueue interrupted half-way then resumed, and the per-host limiter's
-//! leases outliving their TTL (renewed) or their worker (reclaimed). Real `redis-server`, real
-//! binary; skipped where `redis-server` is missing (a failure under CI=true).
+//! Scale-out under faults and over time: Redis restarted under running
+//! workers, an enqueue interrupted half-way then resumed, the per-host
+//! limiter's leases outliving their TTL (renewed) or their worker
+//! (reclaimed), a `--follow` worker across two incarnations of a job
+//! (`collect --delete` between), and a job deleted under a worker. Real
+//! `redis-server`, real binary; skipped where `redis-server` is missing (a
+//! failure under CI=true).
 
 use std::io::Write;
 use std::process::Stdio;
 use std::time::Duration;
 
+use redis::streams::StreamInfoConsumersReply;
 use scrape::demo::{BackgroundShop, ShopConfig};
 
 use crate::support::redis_server::RedisServer;
@@ -211,4 +215,148 @@ async fn limiter_leases_are_renewed_reclaimed_and_released() {
             Err(r) => panic!("the released lease stayed taken: {r:?}"),
         }
     }
+}
+
+/// How often the server ran `command` (INFO commandstats).
+fn calls(server: &RedisServer, command: &str) -> u64 {
+    let info: String = redis::cmd("INFO")
+        .arg("commandstats")
+        .query(&mut server.conn())
+        .unwrap();
+    let key = format!("cmdstat_{command}:calls=");
+    info.lines()
+        .find_map(|l| l.strip_prefix(&key))
+        .and_then(|rest| rest.split(',').next())
+        .map_or(0, |n| n.parse().unwrap())
+}
+
+fn job_keys(server: &RedisServer, job: &str) -> Vec<String> {
+    let mut keys: Vec<String> = redis::cmd("KEYS")
+        .arg(format!("scrape:{{{job}}}:*"))
+        .query(&mut server.conn())
+        .unwrap();
+    keys.sort();
+    keys
+}
+
+/// The nightly pattern with one long-lived worker: started with `--follow`
+/// before the job exists, it waits, finishes the job, stays; `collect
+/// --delete` writes the records and deletes every key of the job (the
+/// limiter's too); the same name enqueued again with another list is
+/// finished by the same worker; Ctrl-C then exits 130.
+#[test]
+fn a_follow_worker_finishes_each_incarnation_of_its_job() {
+    let Some(server) = RedisServer::start("a_follow_worker_finishes_each_incarnation") else {
+        return;
+    };
+    let shop = BackgroundShop::start(ShopConfig {
+        latency: Duration::from_millis(2),
+        ..ShopConfig::default()
+    })
+    .unwrap();
+    let url = server.url();
+    let job = "nightly";
+    // --delay: the limiter keeps a next-start key per host, which outlives
+    // the job by a minute unless `collect --delete` removes it.
+    let (mut worker, cmd) = spawn(&[
+        "worker", "--redis", &url, "--job", job, "--follow", "-c", "4", "--delay", "0.001",
+    ]);
+    // Two polls of a job that does not exist: it waits instead of exiting.
+    wait_for("the worker to poll twice", Duration::from_secs(30), || {
+        calls(&server, "hgetall") >= 2
+    });
+    let nights: [Vec<String>; 2] = [
+        (1..=30).map(|n| shop.product_url(n)).collect(),
+        (31..=50).map(|n| shop.product_url(n)).collect(),
+    ];
+    for (night, lines) in nights.iter().enumerate() {
+        let l = list(lines);
+        scrape(&["enqueue", "--redis", &url, "--job", job, l.path()], None).code(0);
+        wait_for("the job drained", Duration::from_secs(60), || {
+            meta_u64(&server, job, "done") == Some(lines.len() as u64)
+        });
+        // A worker leaves the group once it sees the job drained: it goes
+        // on waiting from there (not from a deletion it ran into).
+        wait_for(
+            "the worker to see the job drained",
+            Duration::from_secs(30),
+            || {
+                let consumers: StreamInfoConsumersReply = redis::cmd("XINFO")
+                    .arg("CONSUMERS")
+                    .arg(format!("scrape:{{{job}}}:urls"))
+                    .arg("workers")
+                    .query(&mut server.conn())
+                    .unwrap();
+                consumers.consumers.is_empty()
+            },
+        );
+        assert!(worker.try_wait().unwrap().is_none(), "the worker exited");
+        let out = l.dir.path().join("prices.jsonl");
+        let out = out.to_str().unwrap();
+        let collect = scrape(
+            &[
+                "collect", "--redis", &url, "--job", job, "-f", "jsonl", "-o", out, "--delete",
+            ],
+            None,
+        );
+        collect.code(0);
+        assert!(collect.stderr.contains("deleted from redis"), "{collect}");
+        assert_eq!(
+            job_keys(&server, job),
+            Vec::<String>::new(),
+            "night {night}"
+        );
+        let text = std::fs::read_to_string(out).unwrap();
+        let mut urls: Vec<String> = text
+            .lines()
+            .map(|l| {
+                serde_json::from_str::<scrape::record::Record>(l)
+                    .unwrap()
+                    .url
+            })
+            .collect();
+        urls.sort();
+        let mut want = lines.clone();
+        want.sort();
+        assert_eq!(urls, want, "night {night}");
+    }
+    signal(worker.id(), libc::SIGINT);
+    let run = Run::from_output(cmd, worker.wait_with_output().unwrap());
+    run.code(130);
+    assert!(run.stderr.contains("stored 30 records"), "{run}");
+    assert!(run.stderr.contains("stored 20 records"), "{run}");
+}
+
+/// A job deleted (by hand: `collect --delete` takes finished jobs only)
+/// under a worker holding its lines: the worker neither hangs nor fails
+/// with Redis's NOGROUP, it says what happened and exits 2.
+#[test]
+fn a_job_deleted_under_a_worker_is_a_clear_exit() {
+    let Some(server) = RedisServer::start("a_job_deleted_under_a_worker") else {
+        return;
+    };
+    let shop = BackgroundShop::start(ShopConfig::default()).unwrap();
+    let lines: Vec<String> = (1..=40)
+        .map(|n| format!("{}?delay_ms=300", shop.product_url(n)))
+        .collect();
+    let l = list(&lines);
+    let url = server.url();
+    let job = "doomed";
+    scrape(&["enqueue", "--redis", &url, "--job", job, l.path()], None).code(0);
+    let (worker, cmd) = spawn(&["worker", "--redis", &url, "--job", job, "-c", "4"]);
+    wait_for("4 requests in flight", Duration::from_secs(30), || {
+        shop.stats().in_flight >= 4
+    });
+    let keys = job_keys(&server, job);
+    let _: () = redis::cmd("DEL")
+        .arg(&keys)
+        .query(&mut server.conn())
+        .unwrap();
+    let run = Run::from_output(cmd, worker.wait_with_output().unwrap());
+    run.code(2);
+    assert!(
+        run.stderr.contains("was deleted while this worker ran"),
+        "{run}"
+    );
+    assert!(!run.stderr.contains("NOGROUP"), "{run}");
 }
