@@ -150,6 +150,12 @@ mod tests {
         assert_eq!(cfg.run.concurrency.get(), 7);
         assert_eq!(cfg.run.fetch.timeout.as_secs(), 3);
         assert_eq!(cfg.claim_idle.as_secs(), 60);
+        assert!(!cfg.follow);
+        let cli = parse(&["worker", "--redis", r, "--job", "j", "--follow"]).unwrap();
+        let Some(Command::Worker(w)) = &cli.command else {
+            panic!("not a worker")
+        };
+        assert!(w.to_config(&cli.log).unwrap().follow);
         let cli = parse(&["worker", "--redis", r, "--job", "j", "urls.txt"]).unwrap();
         let Some(Command::Worker(w)) = &cli.command else {
             panic!("not a worker")
