@@ -13,7 +13,8 @@
 //!
 //! With `--delete` the job is deleted once every record was written (output
 //! finished and database committed; not after a closed stdout): first the
-//! per-host limiter keys (found with SCAN inside the job's hash slot), then,
+//! per-host limiter keys (found by SCAN MATCH: one pass over the keyspace,
+//! 1000 keys a call, cheap beside collecting the results), then,
 //! in one script that checks the job is still the incarnation collected,
 //! its hash, lists and enqueue lease. UNLINK: a results stream of millions
 //! of entries is freed off Redis's main thread.
