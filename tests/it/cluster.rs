@@ -314,9 +314,14 @@ fn unknown_and_unfinished_jobs_are_refused() {
         "http://127.0.0.1:1/b".into(),
     ]);
     scrape(&["enqueue", "--redis", &url, "--job", "j", l.path()], None).code(0);
-    let run = scrape(&["collect", "--redis", &url, "--job", "j"], None);
+    // --delete deletes only what was collected: an unfinished job stays.
+    let run = scrape(
+        &["collect", "--redis", &url, "--job", "j", "--delete"],
+        None,
+    );
     run.code(2);
     assert!(run.stderr.contains("0 of 2 lines done"), "{run}");
+    assert_eq!(meta_u64(&server, "j", "lines"), 2);
     let status = scrape(&["status", "--redis", &url, "--job", "j", "--json"], None);
     status.code(0);
     let v: serde_json::Value = serde_json::from_str(&status.stdout).unwrap();
