@@ -327,12 +327,27 @@ fn a_follow_worker_finishes_each_incarnation_of_its_job() {
     assert!(run.stderr.contains("stored 20 records"), "{run}");
 }
 
+/// The consumers of a job's group with the entries each holds.
+fn holders(server: &RedisServer, job: &str) -> Vec<u64> {
+    let consumers: Result<StreamInfoConsumersReply, _> = redis::cmd("XINFO")
+        .arg("CONSUMERS")
+        .arg(format!("scrape:{{{job}}}:urls"))
+        .arg("workers")
+        .query(&mut server.conn());
+    consumers.map_or_else(
+        |_| Vec::new(),
+        |c| c.consumers.iter().map(|c| c.pending as u64).collect(),
+    )
+}
+
 /// A job deleted (by hand: `collect --delete` takes finished jobs only)
-/// under a worker holding its lines: the worker neither hangs nor fails
-/// with Redis's NOGROUP, it says what happened and exits 2.
+/// under two workers holding its lines: neither hangs nor fails with
+/// Redis's NOGROUP. The plain one says what happened and exits 2; the
+/// `--follow` one says so too, waits, and finishes the job enqueued again
+/// under the same name; Ctrl-C then exits 130.
 #[test]
-fn a_job_deleted_under_a_worker_is_a_clear_exit() {
-    let Some(server) = RedisServer::start("a_job_deleted_under_a_worker") else {
+fn a_job_deleted_under_workers_is_a_clear_exit_or_a_wait() {
+    let Some(server) = RedisServer::start("a_job_deleted_under_workers") else {
         return;
     };
     let shop = BackgroundShop::start(ShopConfig::default()).unwrap();
@@ -343,10 +358,17 @@ fn a_job_deleted_under_a_worker_is_a_clear_exit() {
     let url = server.url();
     let job = "doomed";
     scrape(&["enqueue", "--redis", &url, "--job", job, l.path()], None).code(0);
-    let (worker, cmd) = spawn(&["worker", "--redis", &url, "--job", job, "-c", "4"]);
-    wait_for("4 requests in flight", Duration::from_secs(30), || {
-        shop.stats().in_flight >= 4
-    });
+    let plain = ["worker", "--redis", &url, "--job", job, "-c", "4"];
+    let (worker, cmd) = spawn(&plain);
+    let (follower, follower_cmd) = spawn(&[&plain[..], &["--follow"]].concat());
+    wait_for(
+        "both workers to hold lines",
+        Duration::from_secs(30),
+        || {
+            let held = holders(&server, job);
+            held.len() == 2 && held.iter().all(|&n| n > 0)
+        },
+    );
     let keys = job_keys(&server, job);
     let _: () = redis::cmd("DEL")
         .arg(&keys)
@@ -356,6 +378,24 @@ fn a_job_deleted_under_a_worker_is_a_clear_exit() {
     run.code(2);
     assert!(
         run.stderr.contains("was deleted while this worker ran"),
+        "{run}"
+    );
+    assert!(!run.stderr.contains("NOGROUP"), "{run}");
+
+    let again: Vec<String> = (41..=45).map(|n| shop.product_url(n)).collect();
+    let a = list(&again);
+    scrape(&["enqueue", "--redis", &url, "--job", job, a.path()], None).code(0);
+    // Only the follower is left to do it.
+    wait_for(
+        "the job enqueued again done",
+        Duration::from_secs(60),
+        || meta_u64(&server, job, "done") == Some(again.len() as u64),
+    );
+    signal(follower.id(), libc::SIGINT);
+    let run = Run::from_output(follower_cmd, follower.wait_with_output().unwrap());
+    run.code(130);
+    assert!(
+        run.stderr.contains("was deleted under this worker"),
         "{run}"
     );
     assert!(!run.stderr.contains("NOGROUP"), "{run}");
