@@ -577,6 +577,8 @@ mod buybox_tests;
 #[cfg(test)]
 mod currency_tests;
 #[cfg(test)]
+mod scan_tests;
+#[cfg(test)]
 mod tests;
 #[cfg(test)]
 mod tests_visible;
