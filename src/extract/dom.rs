@@ -378,21 +378,20 @@ pub(super) fn text_all(node: DomNode<'_>, cap: usize) -> String {
 /// Trims and collapses runs of whitespace (including no-break spaces) to one space.
 pub(super) fn collapse(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    // ASCII text (most of it) splits on bytes: the ASCII chars
+    // ASCII text (most of it) is read byte by byte: the ASCII chars
     // `char::is_whitespace` accepts are exactly space and `\t`..=`\r`.
     if s.is_ascii() {
-        for w in s
-            .as_bytes()
-            .split(|&b| b == b' ' || (b'\t'..=b'\r').contains(&b))
-        {
-            if w.is_empty() {
-                continue;
+        let mut gap = false;
+        for &b in s.as_bytes() {
+            if b == b' ' || (b'\t'..=b'\r').contains(&b) {
+                gap = true;
+            } else {
+                if gap && !out.is_empty() {
+                    out.push(' ');
+                }
+                gap = false;
+                out.push(char::from(b));
             }
-            if !out.is_empty() {
-                out.push(' ');
-            }
-            // A slice of an ASCII string between ASCII bytes: still a str.
-            out.push_str(std::str::from_utf8(w).unwrap_or_default());
         }
         return out;
     }

@@ -117,3 +117,39 @@ fn byte_scans_match_on_prices_as_shops_write_them() {
         assert_eq!(collapse(t), collapse_chars(t), "{t:?}");
     }
 }
+
+/// Texts around the no-price phrases: their letters in both cases, spaces,
+/// `É` / `é`, and the Kelvin sign, which lower-cases to an ASCII `k`.
+fn no_price_text() -> impl Strategy<Value = String> {
+    let piece = proptest::sample::select(vec![
+        "Sold",
+        "OUT",
+        " out",
+        "sold ",
+        "PREIS AUF ANFRAGE",
+        "price on request",
+        "Épuisé",
+        "épuisé",
+        "ÉPUISÉ",
+        " ",
+        "\u{a0}",
+        "\u{212a}",
+        "agotado",
+        "AgOtAdO",
+        "call for pric",
+        "ing",
+        "x",
+    ]);
+    proptest::collection::vec(piece, 0..6).prop_map(|ps| ps.concat())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    #[test]
+    fn says_no_price_matches_a_search_per_phrase(t in no_price_text()) {
+        let lower = t.trim().to_lowercase();
+        let want = super::ident::NO_PRICE_PHRASES.iter().any(|p| lower.contains(p));
+        prop_assert_eq!(super::ident::says_no_price(&t), want);
+    }
+}
