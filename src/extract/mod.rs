@@ -575,6 +575,8 @@ fn found(c: &Cand) -> FoundPrice {
 #[cfg(test)]
 mod buybox_tests;
 #[cfg(test)]
+mod classes_reference;
+#[cfg(test)]
 mod currency_tests;
 #[cfg(test)]
 mod scan_tests;

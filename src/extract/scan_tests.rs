@@ -153,3 +153,139 @@ proptest! {
         prop_assert_eq!(super::ident::says_no_price(&t), want);
     }
 }
+
+/// Class values built from pieces of the vocabulary (whole needles, their
+/// halves, the whole-word names), separators, case and a few non-ASCII
+/// letters, so that needles occur, overlap, nearly occur and span `-`/`_`.
+fn class_value() -> impl Strategy<Value = String> {
+    let piece = proptest::sample::select(vec![
+        "price",
+        "Price",
+        "old",
+        "was",
+        "-",
+        "_",
+        "--",
+        " ",
+        "\t",
+        "list",
+        "compare",
+        "at",
+        "regular",
+        "no",
+        "through",
+        "thrOuth",
+        "strike",
+        "line",
+        "shipping",
+        "taxable",
+        "you",
+        "save",
+        "sale",
+        "final",
+        "current",
+        "now",
+        "tax",
+        "vat",
+        "net",
+        "excl",
+        "ex",
+        "unit",
+        "per",
+        "kg",
+        "sr",
+        "only",
+        "visually",
+        "hidden",
+        "product",
+        "detail",
+        "pdp",
+        "PDP",
+        "buy",
+        "box",
+        "fraction",
+        "cents",
+        "related",
+        "cross",
+        "sell",
+        "crossell",
+        "cart",
+        "mini",
+        "drawer",
+        "card",
+        "tile",
+        "grid",
+        "item",
+        "amount",
+        "cost",
+        "É",
+        "ß",
+        "İ",
+        "\u{212a}",
+        "monthly",
+        "klarna",
+        "footer",
+        "site",
+        "bread",
+        "crumb",
+        "you",
+        "may",
+        "discounted",
+        "deal",
+        "save",
+        "savings",
+        "Strikethrough",
+        "MSRP",
+        "decimal",
+    ]);
+    proptest::collection::vec(piece, 0..8).prop_map(|ps| ps.concat())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(4000))]
+
+    #[test]
+    fn classify_text_matches_a_search_per_needle(v in class_value()) {
+        let (mut a, mut b) = (String::new(), String::new());
+        prop_assert_eq!(
+            super::classes::classify_text(&v, &mut a),
+            super::classes_reference::classify_text(&v, &mut b),
+            "{:?}", v
+        );
+        prop_assert_eq!(
+            super::classes::section_flags(&v, &mut a),
+            super::classes_reference::section_flags(&v, &mut b),
+            "{:?}", v
+        );
+    }
+}
+
+#[test]
+fn classify_text_matches_on_the_vocabulary_itself() {
+    // Every needle and word of the reference, alone and inside a longer
+    // token, in lower and upper case.
+    let src = include_str!("classes_reference.rs");
+    let words: Vec<&str> = src
+        .split('"')
+        .skip(1)
+        .step_by(2)
+        .filter(|w| w.bytes().all(|b| b.is_ascii_lowercase()))
+        .collect();
+    assert!(words.len() > 150, "only {} words read", words.len());
+    let (mut a, mut b) = (String::new(), String::new());
+    for w in words {
+        for v in [
+            w.to_owned(),
+            w.to_uppercase(),
+            format!("x-{w}-y"),
+            format!("pre{w}post"),
+            format!("price_{w} {w}--old"),
+        ] {
+            assert_eq!(
+                super::classes::classify_text(&v, &mut a),
+                super::classes_reference::classify_text(&v, &mut b),
+                "{v:?}"
+            );
+        }
+    }
+}
