@@ -289,3 +289,12 @@ fn classify_text_matches_on_the_vocabulary_itself() {
         }
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    #[test]
+    fn collapse_owned_is_collapse(t in text()) {
+        prop_assert_eq!(super::dom::collapse_owned(t.clone()), collapse_chars(&t));
+    }
+}

@@ -3,7 +3,7 @@
 //! joined, the screen-reader copy read when it is the one complete price, and
 //! the machine-readable amount a theme renders from. Used by `heuristic`.
 
-use super::dom::{classify_text, collapse, flag, DomNode};
+use super::dom::{classify_text, collapse_owned, flag, DomNode};
 use crate::price::parse_price;
 use ego_tree::iter::Edge;
 use rust_decimal::Decimal;
@@ -59,7 +59,7 @@ pub(super) fn price_texts(node: DomNode<'_>) -> (String, String) {
     } else {
         gather(node, false).0
     };
-    (join_split_separators(collapse(&t)), collapse(&sr))
+    (join_split_separators(collapse_owned(t)), collapse_owned(sr))
 }
 
 /// The text a reader sees in a price element.
