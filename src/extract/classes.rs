@@ -44,7 +44,7 @@ pub(super) mod flag {
 }
 use flag::*;
 
-use aho_corasick::AhoCorasick;
+use aho_corasick::{AhoCorasick, AhoCorasickKind};
 use std::sync::OnceLock;
 
 /// The substring rules, one bit each: a bit is set when any of the rule's
@@ -271,7 +271,12 @@ fn automaton() -> &'static Automaton {
         // Standard match semantics, so overlapping search reports every
         // needle that occurs. Should the build fail, `hits` searches needle
         // by needle instead, with the same result.
-        let ac = AhoCorasick::new(&needles).ok();
+        let ac = AhoCorasick::builder()
+            // Searches short strings: a DFA searched no faster here and cost
+            // ~1 M more instructions to build (callgrind, 110 KB page).
+            .kind(Some(AhoCorasickKind::ContiguousNFA))
+            .build(&needles)
+            .ok();
         Automaton { ac, needles, rules }
     })
 }

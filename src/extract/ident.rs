@@ -9,7 +9,7 @@
 
 use super::Reason;
 use crate::price::iso_code;
-use aho_corasick::AhoCorasick;
+use aho_corasick::{AhoCorasick, AhoCorasickKind};
 use std::sync::OnceLock;
 
 /// Labels that make the number after them an identifier, lower case.
@@ -162,6 +162,9 @@ pub(super) fn says_no_price(text: &str) -> bool {
     let ac = PHRASES_AC.get_or_init(|| {
         AhoCorasick::builder()
             .ascii_case_insensitive(true)
+            // Searches short strings: a DFA searched no faster here and cost
+            // ~1 M more instructions to build (callgrind, 110 KB page).
+            .kind(Some(AhoCorasickKind::ContiguousNFA))
             .build(NO_PRICE_PHRASES)
             .ok()
     });
