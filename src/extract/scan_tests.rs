@@ -4,7 +4,7 @@
 //! what the old one decided, on any text.
 
 use super::dom::collapse;
-use super::visible_text::{join_split_separators, number_groups};
+use super::visible_text::{join_split_separators, number_groups, one_number};
 use proptest::prelude::*;
 
 /// The char-level `number_groups` before issue 10.
@@ -94,6 +94,7 @@ proptest! {
     #[test]
     fn byte_scans_match_char_scans(t in text()) {
         prop_assert_eq!(number_groups(&t), number_groups_chars(&t));
+        prop_assert_eq!(one_number(&t), number_groups_chars(&t) == 1);
         prop_assert_eq!(join_split_separators(t.clone()), join_chars(&t));
         prop_assert_eq!(collapse(&t), collapse_chars(&t));
     }
@@ -113,6 +114,7 @@ fn byte_scans_match_on_prices_as_shops_write_them() {
         "",
     ] {
         assert_eq!(number_groups(t), number_groups_chars(t), "{t:?}");
+        assert_eq!(one_number(t), number_groups_chars(t) == 1, "{t:?}");
         assert_eq!(join_split_separators(t.to_owned()), join_chars(t), "{t:?}");
         assert_eq!(collapse(t), collapse_chars(t), "{t:?}");
     }
