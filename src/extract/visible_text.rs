@@ -203,9 +203,9 @@ pub(super) fn join_split_separators(s: String) -> String {
     };
     let mut out = Vec::with_capacity(b.len());
     out.extend_from_slice(&b[..first]);
-    for i in first + 1..b.len() {
-        if !(b[i] == b' ' && drops(i)) {
-            out.push(b[i]);
+    for (i, &c) in b.iter().enumerate().skip(first + 1) {
+        if !(c == b' ' && drops(i)) {
+            out.push(c);
         }
     }
     // Only ASCII spaces were removed, so the bytes are still UTF-8.
