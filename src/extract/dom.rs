@@ -375,8 +375,44 @@ pub(super) fn text_all(node: DomNode<'_>, cap: usize) -> String {
     s
 }
 
+/// [`collapse`] of an owned string, kept as it is when there is nothing to
+/// collapse (ASCII, single inner spaces, no whitespace at either end): the
+/// common case for a price element's text, which then costs no copy.
+pub(super) fn collapse_owned(s: String) -> String {
+    let ws = |b: u8| b == b' ' || (b'\t'..=b'\r').contains(&b);
+    let b = s.as_bytes();
+    let clean = s.is_ascii()
+        && !b.first().is_some_and(|&c| ws(c))
+        && !b.last().is_some_and(|&c| ws(c))
+        && !b.windows(2).any(|w| ws(w[0]) && (w[0] != b' ' || ws(w[1])));
+    if clean {
+        s
+    } else {
+        collapse(&s)
+    }
+}
+
 /// Trims and collapses runs of whitespace (including no-break spaces) to one space.
 pub(super) fn collapse(s: &str) -> String {
+    // ASCII text (most of it) is read byte by byte: the ASCII chars
+    // `char::is_whitespace` accepts are exactly space and `\t`..=`\r`.
+    if s.is_ascii() {
+        let mut bytes = Vec::with_capacity(s.len());
+        let mut gap = false;
+        for &b in s.as_bytes() {
+            if b == b' ' || (b'\t'..=b'\r').contains(&b) {
+                gap = true;
+            } else {
+                if gap && !bytes.is_empty() {
+                    bytes.push(b' ');
+                }
+                gap = false;
+                bytes.push(b);
+            }
+        }
+        // ASCII bytes from an ASCII string: always UTF-8.
+        return String::from_utf8(bytes).unwrap_or_default();
+    }
     let mut out = String::with_capacity(s.len());
     for w in s.split(|c: char| c.is_whitespace() || c == '\u{a0}' || c == '\u{202f}') {
         if w.is_empty() {

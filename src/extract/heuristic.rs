@@ -43,7 +43,7 @@ use super::phrases::{
 };
 use super::visible_text::price_text;
 use super::visible_text::{
-    attr_amount, has_fraction, number_groups, pick_text, price_texts, MAX_PRICE_TEXT,
+    attr_amount, has_fraction, one_number, pick_text, price_texts, MAX_PRICE_TEXT,
 };
 use super::{Cand, Loc, PriceSource, Reason, Tier};
 use crate::price::parse_price;
@@ -103,7 +103,7 @@ pub(super) fn candidates(raws: &[Raw<'_>], no_price_page: bool, explain: bool) -
         from_attr.push(false);
         let (visible, sr) = price_texts(r.node);
         let text = pick_text(visible, &sr);
-        if text.len() > MAX_PRICE_TEXT || number_groups(&text) != 1 {
+        if text.len() > MAX_PRICE_TEXT || !one_number(&text) {
             out.push(None);
             continue;
         }

@@ -575,7 +575,11 @@ fn found(c: &Cand) -> FoundPrice {
 #[cfg(test)]
 mod buybox_tests;
 #[cfg(test)]
+mod classes_reference;
+#[cfg(test)]
 mod currency_tests;
+#[cfg(test)]
+mod scan_tests;
 #[cfg(test)]
 mod tests;
 #[cfg(test)]

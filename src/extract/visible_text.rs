@@ -3,7 +3,7 @@
 //! joined, the screen-reader copy read when it is the one complete price, and
 //! the machine-readable amount a theme renders from. Used by `heuristic`.
 
-use super::dom::{classify_text, collapse, flag, DomNode};
+use super::dom::{classify_text, collapse_owned, flag, DomNode};
 use crate::price::parse_price;
 use ego_tree::iter::Edge;
 use rust_decimal::Decimal;
@@ -12,25 +12,57 @@ use scraper::Node;
 /// Longest text (in bytes) a single price element plausibly holds.
 pub(super) const MAX_PRICE_TEXT: usize = 64;
 
-/// How many separate numbers the text holds ("1 234,56" is one; "$15 or 4 x $3.75" three).
+/// How many separate numbers the text holds ("1 234,56" is one; "$15 or 4 x
+/// $3.75" three). The extractor only asks [`one_number`]; the full count is
+/// what the tests hold against the char-level version.
+#[cfg(test)]
 pub(super) fn number_groups(t: &str) -> usize {
-    let chars: Vec<char> = t.chars().collect();
+    count_groups(t, usize::MAX)
+}
+
+/// Whether the text holds exactly one number, stopping at the second
+/// instead of counting them all.
+pub(super) fn one_number(t: &str) -> bool {
+    count_groups(t, 2) == 1
+}
+
+/// The separate numbers in the text, counted up to `stop`.
+///
+/// Read over bytes: digits and the ASCII separators are single bytes, the
+/// other separators (`’`, no-break and narrow no-break space) are matched as
+/// their UTF-8 sequences, and no other char's bytes can be mistaken for
+/// either, so this counts what a walk over chars counts without decoding.
+fn count_groups(t: &str, stop: usize) -> usize {
+    let b = t.as_bytes();
+    // The length of a group separator starting at `i`, if one does.
+    let sep_len = |i: usize| match b[i] {
+        b'.' | b',' | b'\'' | b' ' => Some(1),
+        0xc2 if b.get(i + 1) == Some(&0xa0) => Some(2),
+        0xe2 if matches!(b.get(i + 1..i + 3), Some([0x80, 0x99 | 0xaf])) => Some(3),
+        _ => None,
+    };
     let mut groups = 0;
     let mut i = 0;
-    while i < chars.len() {
-        if chars[i].is_ascii_digit() {
-            groups += 1;
-            while i < chars.len()
-                && (chars[i].is_ascii_digit()
-                    || (matches!(
-                        chars[i],
-                        '.' | ',' | '\'' | '’' | ' ' | '\u{a0}' | '\u{202f}'
-                    ) && chars.get(i + 1).is_some_and(char::is_ascii_digit)))
-            {
+    while i < b.len() {
+        if !b[i].is_ascii_digit() {
+            i += 1;
+            continue;
+        }
+        groups += 1;
+        if groups >= stop {
+            break;
+        }
+        while i < b.len() {
+            if b[i].is_ascii_digit() {
                 i += 1;
+            } else if let Some(n) =
+                sep_len(i).filter(|&n| b.get(i + n).is_some_and(u8::is_ascii_digit))
+            {
+                i += n;
+            } else {
+                break;
             }
         }
-        i += 1;
     }
     groups
 }
@@ -44,7 +76,7 @@ pub(super) fn price_texts(node: DomNode<'_>) -> (String, String) {
     } else {
         gather(node, false).0
     };
-    (join_split_separators(&collapse(&t)), collapse(&sr))
+    (join_split_separators(collapse_owned(t)), collapse_owned(sr))
 }
 
 /// The text a reader sees in a price element.
@@ -146,42 +178,45 @@ fn gather(node: DomNode<'_>, skip_sr: bool) -> (String, String) {
 }
 
 /// `"12 , 99"` (spans separated by whitespace) becomes `"12,99"`.
-fn join_split_separators(s: &str) -> String {
-    let chars: Vec<char> = s.chars().collect();
-    let mut out = String::with_capacity(s.len());
-    for (i, &c) in chars.iter().enumerate() {
-        if c == ' ' {
-            let prev = i.checked_sub(1).map(|j| chars[j]);
-            let next = chars.get(i + 1).copied();
-            let digit_sep = |a: Option<char>, b: Option<char>| {
-                a.is_some_and(|a| a.is_ascii_digit()) && matches!(b, Some('.' | ','))
-                    || matches!(a, Some('.' | ',')) && b.is_some_and(|b| b.is_ascii_digit())
-            };
-            if digit_sep(prev, next) {
-                // Only when the separator is itself flanked by digits.
-                let sep_at = if matches!(next, Some('.' | ',')) {
-                    i + 1
-                } else {
-                    i - 1
-                };
-                let before = sep_at.checked_sub(1).map(|j| chars[j]);
-                let after = chars.get(sep_at + 1).copied();
-                let flank = |x: Option<char>| x.is_some_and(|x| x.is_ascii_digit() || x == ' ');
-                if flank(before) && flank(after) {
-                    continue;
-                }
-            }
+///
+/// Only ASCII (space, digits, `.` and `,`) decides anything, so this reads
+/// bytes: a byte of a non-ASCII char is none of those, as the char is not.
+pub(super) fn join_split_separators(s: String) -> String {
+    let b = s.as_bytes();
+    let at = |i: Option<usize>| i.and_then(|i| b.get(i).copied());
+    let digit = |x: Option<u8>| x.is_some_and(|x| x.is_ascii_digit());
+    let mark = |x: Option<u8>| matches!(x, Some(b'.' | b','));
+    let flank = |x: Option<u8>| x.is_some_and(|x| x.is_ascii_digit() || x == b' ');
+    // A space to drop: between a digit and a mark (or a mark and a digit)
+    // when the mark is itself flanked by digits or spaces.
+    let drops = |i: usize| {
+        let (prev, next) = (at(i.checked_sub(1)), at(Some(i + 1)));
+        if !(digit(prev) && mark(next) || mark(prev) && digit(next)) {
+            return false;
         }
-        out.push(c);
+        let sep_at = if mark(next) { i + 1 } else { i - 1 };
+        flank(at(sep_at.checked_sub(1))) && flank(at(Some(sep_at + 1)))
+    };
+    // Most texts have nothing to join: keep the string as it is.
+    let Some(first) = (0..b.len()).find(|&i| b[i] == b' ' && drops(i)) else {
+        return s;
+    };
+    let mut out = Vec::with_capacity(b.len());
+    out.extend_from_slice(&b[..first]);
+    for (i, &c) in b.iter().enumerate().skip(first + 1) {
+        if !(c == b' ' && drops(i)) {
+            out.push(c);
+        }
     }
-    out
+    // Only ASCII spaces were removed, so the bytes are still UTF-8.
+    String::from_utf8(out).unwrap_or(s)
 }
 
 /// The screen-reader copy when it is the one complete price (Amazon's
 /// `a-offscreen` beside split `whole` / `fraction` spans): it must read as one
 /// amount with a currency, and the visible text must not already say the same.
 pub(super) fn pick_text(visible: String, sr: &str) -> String {
-    if sr.is_empty() || sr.len() > MAX_PRICE_TEXT || number_groups(sr) != 1 {
+    if sr.is_empty() || sr.len() > MAX_PRICE_TEXT || !one_number(sr) {
         return visible;
     }
     // "Current price is: $42.00." keeps only the price.
