@@ -227,8 +227,12 @@ fn delay_spaces_starts_across_workers() {
         starts.sort();
         assert_eq!(starts.len() as u64, per_host, "{:?}", host.addr);
         let least = starts.windows(2).map(|w| w[1] - w[0]).min().unwrap();
+        // Without one clock for the job the two workers' own 250 ms streams
+        // interleave and put two starts at most ~125 ms apart (29 ms measured
+        // with the limiter off); 0.6 × delay leaves 100 ms for a worker
+        // scheduled late between its grant and its request on a loaded CI.
         assert!(
-            least >= delay.mul_f64(0.9),
+            least >= delay.mul_f64(0.6),
             "{:?}: two starts {least:?} apart",
             host.addr
         );
