@@ -87,7 +87,7 @@ struct Tokenizer<'a, F> {
     pos: usize,
     /// Open `<svg>`/`<math>` subtree, innermost last: inside it no start tag
     /// switches the tokenizer to raw text.
-    foreign: Vec<Cow<'a, str>>,
+    foreign: Vec<String>,
     /// A `<select>` is open: the tree builder ignores most raw-text tags there.
     in_select: bool,
     emit: F,
@@ -116,10 +116,9 @@ impl<'a, F: FnMut(Token<'a>)> Tokenizer<'a, F> {
                     Some(b'>') => return give_up(lt, "</>"),
                     // `</` then EOF is text; anything else a bogus comment.
                     None => false,
-                    Some(_) => return give_up(lt, "bogus comment"),
+                    Some(_) => true,
                 },
-                Some(b'!') => true,
-                Some(b'?') => return give_up(lt, "processing instruction"),
+                Some(b'!' | b'?') => true,
                 // A `<` that opens nothing is text.
                 _ => false,
             };
@@ -131,6 +130,11 @@ impl<'a, F: FnMut(Token<'a>)> Tokenizer<'a, F> {
             self.pos = lt;
             match next {
                 Some(b'!') => self.bang()?,
+                // `<?` and `</` + non-letter: a bogus comment that keeps the `?`.
+                Some(b'?') => self.bogus_comment(lt + 1)?,
+                Some(b'/') if !self.b[lt + 2].is_ascii_alphabetic() => {
+                    self.bogus_comment(lt + 2)?
+                }
                 Some(b'/') => self.end_tag()?,
                 _ => self.start_tag()?,
             }
@@ -149,7 +153,19 @@ impl<'a, F: FnMut(Token<'a>)> Tokenizer<'a, F> {
         Ok(())
     }
 
-    /// `<!`: a comment or a doctype; anything else (CDATA, bogus comments) gives up.
+    /// A bogus comment: its text runs from `start` to the next `>`.
+    fn bogus_comment(&mut self, start: usize) -> Result<(), Unsupported> {
+        let Some(k) = memchr(b'>', &self.b[start..]) else {
+            return give_up(start, "EOF in bogus comment");
+        };
+        let c = decode(&self.s[start..start + k], start, Refs::None)?;
+        (self.emit)(Token::Comment(c));
+        self.pos = start + k + 1;
+        Ok(())
+    }
+
+    /// `<!`: a comment, a doctype, or else a bogus comment (`<![endif]>`);
+    /// CDATA depends on the tree builder's current node, so it gives up.
     fn bang(&mut self) -> Result<(), Unsupported> {
         let lt = self.pos;
         let rest = &self.b[lt + 2..];
@@ -157,8 +173,12 @@ impl<'a, F: FnMut(Token<'a>)> Tokenizer<'a, F> {
             let body = lt + 4;
             let tail = &self.b[body..];
             // `<!-->` and `<!--->` are empty comments closed abruptly.
-            if tail.starts_with(b">") || tail.starts_with(b"->") {
-                return give_up(lt, "abrupt comment");
+            for abrupt in [&b">"[..], b"->"] {
+                if tail.starts_with(abrupt) {
+                    (self.emit)(Token::Comment(Cow::Borrowed("")));
+                    self.pos = body + abrupt.len();
+                    return Ok(());
+                }
             }
             let Some(k) = memmem::find(tail, b"-->") else {
                 return give_up(lt, "EOF in comment");
@@ -173,8 +193,10 @@ impl<'a, F: FnMut(Token<'a>)> Tokenizer<'a, F> {
             Ok(())
         } else if rest.len() >= 7 && rest[..7].eq_ignore_ascii_case(b"doctype") {
             self.doctype()
+        } else if rest.starts_with(b"[CDATA[") {
+            give_up(lt, "CDATA")
         } else {
-            give_up(lt, "<! not a comment or doctype")
+            self.bogus_comment(lt + 2)
         }
     }
 
@@ -272,10 +294,9 @@ impl<'a, F: FnMut(Token<'a>)> Tokenizer<'a, F> {
     fn end_tag(&mut self) -> Result<(), Unsupported> {
         let lt = self.pos;
         let (name, i) = self.tag_name(lt + 2)?;
-        let i = self.skip_space(i);
-        if self.b.get(i) != Some(&b'>') {
-            return give_up(lt, "end tag with attributes or /");
-        }
+        // Attributes and `/` on an end tag are parse errors the tree builder
+        // ignores; they are read past and dropped.
+        let (_, _, i) = self.attributes(lt, i)?;
         if !self.foreign.is_empty() {
             // The tree builder closes the innermost open foreign element of
             // that name; with none, the end tag is HTML's, not followed here.
@@ -293,29 +314,8 @@ impl<'a, F: FnMut(Token<'a>)> Tokenizer<'a, F> {
 
     fn start_tag(&mut self) -> Result<(), Unsupported> {
         let lt = self.pos;
-        let (name, mut i) = self.tag_name(lt + 1)?;
-        let mut attrs: Vec<Attr<'a>> = Vec::new();
-        let self_closing = loop {
-            i = self.skip_space(i);
-            match self.b.get(i) {
-                None => return give_up(lt, "EOF in tag"),
-                Some(b'>') => break false,
-                Some(b'/') if self.b.get(i + 1) == Some(&b'>') => {
-                    i += 1;
-                    break true;
-                }
-                Some(b'/') => return give_up(i, "/ inside a tag"),
-                Some(b'=') => return give_up(i, "attribute name starting with ="),
-                Some(_) => {
-                    let (attr, next) = self.attribute(i)?;
-                    if attrs.iter().any(|a| a.name == attr.name) {
-                        return give_up(i, "duplicate attribute");
-                    }
-                    attrs.push(attr);
-                    i = next;
-                }
-            }
-        };
+        let (name, i) = self.tag_name(lt + 1)?;
+        let (attrs, self_closing, i) = self.attributes(lt, i)?;
         self.pos = i + 1;
         let raw = self.after_start_tag(&name, &attrs, self_closing, lt)?;
         (self.emit)(Token::StartTag {
@@ -329,14 +329,40 @@ impl<'a, F: FnMut(Token<'a>)> Tokenizer<'a, F> {
         Ok(())
     }
 
+    /// A tag's attributes from `at` (after its name) to its `>`: the
+    /// attributes, the self-closing flag, and the index of the `>`.
+    fn attributes(
+        &self,
+        lt: usize,
+        mut i: usize,
+    ) -> Result<(Vec<Attr<'a>>, bool, usize), Unsupported> {
+        let mut attrs: Vec<Attr<'a>> = Vec::new();
+        loop {
+            i = self.skip_space(i);
+            match self.b.get(i) {
+                None => return give_up(lt, "EOF in tag"),
+                Some(b'>') => return Ok((attrs, false, i)),
+                Some(b'/') if self.b.get(i + 1) == Some(&b'>') => return Ok((attrs, true, i + 1)),
+                // A `/` not before `>` is a parse error, then ignored.
+                Some(b'/') => i += 1,
+                Some(b'=') => return give_up(i, "attribute name starting with ="),
+                Some(_) => {
+                    let (attr, next) = self.attribute(i)?;
+                    // A repeated name is dropped: the first one counts.
+                    if !attrs.iter().any(|a| a.name == attr.name) {
+                        attrs.push(attr);
+                    }
+                    i = next;
+                }
+            }
+        }
+    }
+
     /// One attribute at `at` (not whitespace, `/`, `>` or `=`); returns it
     /// and the index after it.
     fn attribute(&self, at: usize) -> Result<(Attr<'a>, usize), Unsupported> {
         let mut i = at;
         while i < self.b.len() && !matches!(self.b[i], b'/' | b'>' | b'=') && !is_space(self.b[i]) {
-            if matches!(self.b[i], b'"' | b'\'' | b'<') {
-                return give_up(i, "quote or < in attribute name");
-            }
             i += 1;
         }
         let name = lower(&self.s[at..i], at)?;
@@ -352,21 +378,23 @@ impl<'a, F: FnMut(Token<'a>)> Tokenizer<'a, F> {
                 let Some(k) = memchr(q, &self.b[v + 1..]) else {
                     return give_up(v, "EOF in attribute value");
                 };
+                // No whitespace before the next attribute is only a parse error.
                 let end = v + 1 + k;
-                let after = self.b.get(end + 1).copied();
-                if !after.is_some_and(|c| c == b'>' || c == b'/' || is_space(c)) {
-                    return give_up(end, "no space after attribute value");
-                }
                 let value = decode(&self.s[v + 1..end], v + 1, Refs::Attribute)?;
                 Ok((Attr { name, value }, end + 1))
             }
-            Some(b'>') => give_up(v, "missing attribute value"),
+            // `a=>`: a parse error; the value is empty and `>` ends the tag.
+            Some(b'>') => Ok((
+                Attr {
+                    name,
+                    value: Cow::Borrowed(""),
+                },
+                v,
+            )),
             Some(_) => {
                 let mut e = v;
+                // `"`, `'`, `<`, `=` and `` ` `` here are parse errors, kept in the value.
                 while e < self.b.len() && self.b[e] != b'>' && !is_space(self.b[e]) {
-                    if matches!(self.b[e], b'"' | b'\'' | b'<' | b'=' | b'`') {
-                        return give_up(e, "odd character in unquoted value");
-                    }
                     e += 1;
                 }
                 let value = decode(&self.s[v..e], v, Refs::Attribute)?;
@@ -379,7 +407,7 @@ impl<'a, F: FnMut(Token<'a>)> Tokenizer<'a, F> {
     /// and gives up where that choice depends on more than this tracks.
     fn after_start_tag(
         &mut self,
-        name: &Cow<'a, str>,
+        name: &str,
         attrs: &[Attr<'a>],
         self_closing: bool,
         at: usize,
@@ -392,15 +420,15 @@ impl<'a, F: FnMut(Token<'a>)> Tokenizer<'a, F> {
                 return give_up(at, "HTML start tag inside svg/math");
             }
             if !self_closing {
-                self.foreign.push(name.clone());
+                self.foreign.push(name.to_owned());
             }
             return Ok(None);
         }
-        let raw = match &**name {
+        let raw = match name {
             "svg" | "math" if self.in_select => return give_up(at, "svg/math in select"),
             "svg" | "math" => {
                 if !self_closing {
-                    self.foreign.push(name.clone());
+                    self.foreign.push(name.to_owned());
                 }
                 return Ok(None);
             }

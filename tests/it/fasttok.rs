@@ -13,7 +13,7 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use html5ever::interface::{TreeSink, TokenizerResult};
+use html5ever::interface::{TokenizerResult, TreeSink};
 use html5ever::tendril::StrTendril;
 use html5ever::tokenizer::{
     BufferQueue, TagKind, Token as HToken, TokenSink, TokenSinkResult, Tokenizer, TokenizerOpts,
@@ -247,9 +247,10 @@ fn fasttok_matches_html5ever_on_every_demo_page() {
 fn fasttok_matches_html5ever_on_fixtures_and_corpus() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
     let fixtures = html_files(&root.join("extract"));
-    let handled = referee_set("fixtures", &fixtures);
-    assert!(handled * 10 >= fixtures.len() * 8, "{handled}/{}", fixtures.len());
+    assert_eq!(referee_set("fixtures", &fixtures), fixtures.len());
+    // 105 of 105 when written; a page that now needs the full parser is
+    // fine, a drop below 95 % means fasttok gives up on common markup.
     let real = html_files(&root.join("real"));
     let handled = referee_set("real corpus", &real);
-    assert!(handled * 2 >= real.len(), "{handled}/{}", real.len());
+    assert!(handled * 100 >= real.len() * 95, "{handled}/{}", real.len());
 }
