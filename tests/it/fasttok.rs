@@ -9,7 +9,7 @@
 //! 110 KB visible-only page, hand-written edge cases and proptest-generated
 //! pages. Run with `--nocapture` to see how many pages fasttok handles.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -19,6 +19,8 @@ use html5ever::tokenizer::{
     BufferQueue, TagKind, Token as HToken, TokenSink, TokenSinkResult, Tokenizer, TokenizerOpts,
 };
 use html5ever::tree_builder::{TreeBuilder, TreeBuilderOpts};
+use proptest::prelude::*;
+use proptest::test_runner::{TestCaseError, TestRunner};
 use scrape::demo::{all_markups, sample_page, Markup};
 use scrape::extract::fasttok::{tokenize, Token, Unsupported};
 use scraper::{Html, HtmlTreeSink};
@@ -150,24 +152,33 @@ fn fast(html: &str) -> Result<Vec<Tok>, Unsupported> {
     Ok(out)
 }
 
-/// Compares one page; `Err` is fasttok's reason for giving up. Panics with
-/// the first differing token when fasttok answers and disagrees.
-fn referee(label: &str, html: &str) -> Result<(), Unsupported> {
+/// The first difference between fasttok's stream and html5ever's, or
+/// `Err` with fasttok's reason for giving up.
+fn compare(html: &str) -> Result<Option<String>, Unsupported> {
     let ours = fast(html)?;
     let theirs = reference(html);
-    if ours != theirs {
-        let at = ours
-            .iter()
-            .zip(&theirs)
-            .position(|(a, b)| a != b)
-            .unwrap_or(ours.len().min(theirs.len()));
-        panic!(
-            "{label}: fasttok differs from html5ever at token {at} of {}/{}:\n  fasttok  {:?}\n  html5ever {:?}",
-            ours.len(),
-            theirs.len(),
-            ours.get(at),
-            theirs.get(at)
-        );
+    if ours == theirs {
+        return Ok(None);
+    }
+    let at = ours
+        .iter()
+        .zip(&theirs)
+        .position(|(a, b)| a != b)
+        .unwrap_or(ours.len().min(theirs.len()));
+    Ok(Some(format!(
+        "differs at token {at} of {}/{}:\n  fasttok   {:?}\n  html5ever {:?}",
+        ours.len(),
+        theirs.len(),
+        ours.get(at),
+        theirs.get(at)
+    )))
+}
+
+/// Compares one page; `Err` is fasttok's reason for giving up. Panics when
+/// fasttok answers and disagrees.
+fn referee(label: &str, html: &str) -> Result<(), Unsupported> {
+    if let Some(diff) = compare(html)? {
+        panic!("{label}: fasttok {diff}");
     }
     Ok(())
 }
@@ -253,4 +264,165 @@ fn fasttok_matches_html5ever_on_fixtures_and_corpus() {
     let real = html_files(&root.join("real"));
     let handled = referee_set("real corpus", &real);
     assert!(handled * 100 >= real.len() * 95, "{handled}/{}", real.len());
+}
+
+/// Inputs fasttok must handle, each a rule it follows from html5ever.
+const HANDLED: &[&str] = &[
+    "<!DOCTYPE HTML><HTML LANG=EN><p CLASS=\"A\">x</P>",
+    "<!doctype html public \"-//W3C//DTD XHTML 1.0 Transitional//EN\" 'http://www.w3.org/TR/xhtml1/DTD/xhtml1-transitional.dtd'>",
+    "<!DOCTYPE html SYSTEM \"about:legacy-compat\">",
+    "a &amp; b &lt;&gt; &quot;q&quot; &nbsp;&copy2 &notit; &notin; &ampx &bogus; &; & x &#65;&#x42;&#X43 &#; &#x; &#0; &#128; &#150; &#x81; &#xD800; &#x110000; &#99999999999; &#13;",
+    "<a href=\"?a=1&copy=2&not=3&amp;x&lang=en&para\" title='&notit;&amp' data-x=&copy;y>t</a>",
+    "<img alt=\"x\"src=\"y\"><br/><hr / ><input value=a=b`c'd\"e<f>",
+    "<p id=a id=b ID=c class=x>dup</p><a b\"c=1 d'e <f=2>z</a>",
+    "line1\r\nline2\rline3\n<p title=\"a\r\nb\rc\">\r</p><!--\r\n-->",
+    "<!-- a -- b --><!----><!--><!---><!-- x --->y<!--<!-- nested -->",
+    "<?xml version=\"1.0\"?><![endif]--></ x><!-[if IE]>",
+    "1 < 2 and 3 <= 4 <3 <. </",
+    "<script>if (a < b && c > d) { x = \"</div>\"; } // </scriptx</script ><p>",
+    "<script type=text/javascript><!-- var a = 1; --></script>",
+    "<style>p > a { content: \"&amp;\" }</STYLE>\n<title>A &amp; B <b>not a tag</b></title>",
+    "<textarea>x &lt; y</textarea ><xmp><b>&amp;</b></xmp><noscript><img src=x></noscript>",
+    "<iframe src=x><p>raw</p></iframe><noembed>a</noembed><noframes>b</noframes>",
+    "<svg viewBox=\"0 0 10 10\"><title>Icon &amp; more</title><style>.a{}</style><path d=\"M0\"/><g><rect></rect></g></svg><style>x</style>",
+    "<svg><path d=\"M0\"></svg><p>after</p><math><mrow></mrow></math>",
+    "<select><option>a<script>s</script></select><style>after</style>",
+    "<table><tr><td><title>t</title></td></tr></table>",
+    "</p></br><p/ ></a b=c></div/>",
+    "\u{feff}<p>bom</p>",
+    "<p>é ü 中文 &eacute;&Eacute;&fjlig;&NotEqualTilde;</p>",
+    "<a href=x>",
+];
+
+/// Inputs fasttok must give up on: it does not reproduce them exactly.
+const GIVES_UP: &[&str] = &[
+    "<p>a\0b</p>",
+    "<plaintext>x",
+    "<svg><p>breaks out</p></svg>",
+    "<svg><foreignObject><p>html</p></foreignObject></svg>",
+    "<math><mi><b>x</b></mi></math>",
+    "<select><style>x</style></select>",
+    "<select><svg></svg></select>",
+    "<svg><![CDATA[x]]></svg>",
+    "<script><!-- <script>x</script> --></script>",
+    "<p class=\"a",
+    "<!-- never closed",
+    "<script>never closed",
+    "<p =x>",
+    "<p a",
+    "<!DOCTYPE>",
+    "<frameset></frameset>",
+];
+
+#[test]
+fn fasttok_handles_the_rules_it_follows() {
+    for html in HANDLED {
+        if let Err(e) = referee(html, html) {
+            panic!("{html:?}: gave up: {e:?}");
+        }
+    }
+}
+
+#[test]
+fn fasttok_gives_up_on_what_it_does_not_follow() {
+    for html in GIVES_UP {
+        assert!(
+            fast(html).is_err(),
+            "{html:?} was handled: {:?}",
+            fast(html)
+        );
+    }
+}
+
+/// Pieces real pages are made of, including the awkward ones above.
+fn piece() -> impl Strategy<Value = String> {
+    let word = prop::sample::select(vec![
+        "a", "Price", "$19.99", " ", "\n", "\r\n", "\r", "&amp;", "&nbsp", "&copy2", "&#36;",
+        "&#x20AC;", "&notit;", "&bogus;", "&", "&#", "<", "< p", "1<2", "é", "\u{a0}", ">",
+    ]);
+    let name = prop::sample::select(vec![
+        "p", "div", "SPAN", "a", "br", "img", "h1", "li", "table", "td", "b", "s", "del",
+    ]);
+    let attr = (
+        prop::sample::select(vec!["class", "ID", "href", "data-x", "title", "itemprop"]),
+        prop::sample::select(vec![
+            "=\"x y\"",
+            "='a&amp;b'",
+            "=plain",
+            "",
+            "=\"?a=1&copy=2&not;\"",
+            " = \"sp\"",
+            "=\"\r\n\"",
+            "=\"&eacute\"",
+        ]),
+    )
+        .prop_map(|(n, v)| format!(" {n}{v}"));
+    let tag = (
+        name.clone(),
+        prop::collection::vec(attr, 0..4),
+        any::<bool>(),
+    )
+        .prop_map(|(n, a, sc)| format!("<{n}{}{}>", a.concat(), if sc { "/" } else { "" }));
+    let raw = (
+        prop::sample::select(vec![
+            "script", "style", "title", "textarea", "noscript", "xmp", "iframe",
+        ]),
+        prop::sample::select(vec![
+            "x < y && z > 1",
+            "</b> &amp; <p>",
+            "</scrip",
+            "\r\n",
+            "",
+            "<!-- c -->",
+        ]),
+    )
+        .prop_map(|(n, body)| format!("<{n}>{body}</{n}>"));
+    prop_oneof![
+        4 => prop::collection::vec(word, 1..6).prop_map(|w| w.concat()),
+        4 => tag,
+        3 => name.prop_map(|n| format!("</{n}>")),
+        1 => raw,
+        1 => prop::sample::select(vec![
+            "<!-- note -->", "<!---->", "<!-->", "<?php x ?>", "<![endif]>", "<!DOCTYPE html>",
+            "<svg><path d=\"M0\"/><title>t</title></svg>", "<select><option>o</select>",
+            "<p>\0</p>", "<svg><p>", "</>",
+        ]).prop_map(String::from),
+    ]
+}
+
+#[test]
+fn fasttok_matches_html5ever_on_generated_pages() {
+    let pages = prop::collection::vec(piece(), 0..40).prop_map(|p| p.concat());
+    let mut runner = TestRunner::new(ProptestConfig {
+        cases: 400,
+        failure_persistence: None,
+        ..ProptestConfig::default()
+    });
+    let (handled, total) = (Cell::new(0), Cell::new(0));
+    let result = runner.run(&pages, |html| {
+        total.set(total.get() + 1);
+        // Giving up is always allowed; answering wrong never is.
+        match compare(&html) {
+            Ok(None) => handled.set(handled.get() + 1),
+            Ok(Some(diff)) => return Err(TestCaseError::fail(format!("{html:?}: {diff}"))),
+            Err(_) => {}
+        }
+        Ok(())
+    });
+    if let Err(e) = result {
+        panic!("{e}");
+    }
+    println!(
+        "fasttok generated: {}/{} pages handled",
+        handled.get(),
+        total.get()
+    );
+    // The generator mixes in pieces it must give up on; most pages still
+    // have none, so a low count means the referee is checking little.
+    assert!(
+        handled.get() * 4 >= total.get(),
+        "{}/{}",
+        handled.get(),
+        total.get()
+    );
 }
