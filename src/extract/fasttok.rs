@@ -489,56 +489,17 @@ fn is_integration_point(name: &str) -> bool {
 }
 
 /// Start tags that close foreign content and are processed as HTML.
+// One string, not a slice: rustfmt would give each name its own line.
+const BREAKOUT: &str = "b big blockquote body br center code dd div dl dt em embed h1 h2 h3 h4 \
+    h5 h6 head hr i img li listing menu meta nobr ol p pre ruby s small span strong strike sub \
+    sup table tt u ul var";
+
 fn breaks_out_of_foreign(name: &str, attrs: &[Attr]) -> bool {
-    matches!(
-        name,
-        "b" | "big"
-            | "blockquote"
-            | "body"
-            | "br"
-            | "center"
-            | "code"
-            | "dd"
-            | "div"
-            | "dl"
-            | "dt"
-            | "em"
-            | "embed"
-            | "h1"
-            | "h2"
-            | "h3"
-            | "h4"
-            | "h5"
-            | "h6"
-            | "head"
-            | "hr"
-            | "i"
-            | "img"
-            | "li"
-            | "listing"
-            | "menu"
-            | "meta"
-            | "nobr"
-            | "ol"
-            | "p"
-            | "pre"
-            | "ruby"
-            | "s"
-            | "small"
-            | "span"
-            | "strong"
-            | "strike"
-            | "sub"
-            | "sup"
-            | "table"
-            | "tt"
-            | "u"
-            | "ul"
-            | "var"
-    ) || (name == "font"
-        && attrs
-            .iter()
-            .any(|a| matches!(&*a.name, "color" | "face" | "size")))
+    BREAKOUT.split_ascii_whitespace().any(|b| b == name)
+        || (name == "font"
+            && attrs
+                .iter()
+                .any(|a| matches!(&*a.name, "color" | "face" | "size")))
 }
 
 /// Offset of the appropriate end tag `</name` followed by whitespace, `/`
