@@ -531,10 +531,15 @@ fn find_ci(hay: &[u8], needle: &[u8]) -> Option<usize> {
 
 /// ASCII lower-casing, as the tokenizer does for tag and attribute names.
 fn lower(s: &str, at: usize) -> Result<Cow<'_, str>, Unsupported> {
-    if s.bytes().any(|c| c == b'\0' || c == b'\r') {
-        return give_up(at, "NUL or CR in a name");
+    let mut upper = false;
+    for c in s.bytes() {
+        match c {
+            b'\0' => return give_up(at, "NUL in a name"),
+            b'A'..=b'Z' => upper = true,
+            _ => {}
+        }
     }
-    Ok(if s.bytes().any(|c| c.is_ascii_uppercase()) {
+    Ok(if upper {
         Cow::Owned(s.to_ascii_lowercase())
     } else {
         Cow::Borrowed(s)
