@@ -292,6 +292,10 @@ const HANDLED: &[&str] = &[
     "\u{feff}<p>bom</p>",
     "<p>é ü 中文 &eacute;&Eacute;&fjlig;&NotEqualTilde;</p>",
     "<a href=x>",
+    "a\r",
+    "\r&amp;\n&\r\n<p a=\"\r\">&</p><title>&amp &lt;\r\n</title>x <",
+    "tail </",
+    "<a b='1'c=\"2\"d=3 e>&ampamp;&AMP;&#X;&#x41x;&#065;</a>",
 ];
 
 /// Inputs fasttok must give up on: it does not reproduce them exactly.
