@@ -98,7 +98,7 @@ fn give_up<T>(at: usize, reason: &'static str) -> Result<T, Unsupported> {
 }
 
 /// The tokenizer's whitespace, plus `\r`, which input preprocessing turns into `\n`.
-fn is_space(c: u8) -> bool {
+const fn is_space(c: u8) -> bool {
     matches!(c, b'\t' | b'\n' | b'\x0c' | b'\r' | b' ')
 }
 
@@ -281,14 +281,37 @@ impl<'a, F: FnMut(Token<'a>)> Tokenizer<'a, F> {
 
     /// A tag name from `at`: up to whitespace, `/` or `>`, ASCII lower-cased.
     fn tag_name(&self, at: usize) -> Result<(Cow<'a, str>, usize), Unsupported> {
-        let mut i = at;
-        while i < self.b.len() && !matches!(self.b[i], b'/' | b'>') && !is_space(self.b[i]) {
-            i += 1;
-        }
+        let (name, i) = self.name(at, TAG_END)?;
         if i == self.b.len() {
             return give_up(at, "EOF in tag");
         }
-        Ok((lower(&self.s[at..i], at)?, i))
+        Ok((name, i))
+    }
+
+    /// A tag or attribute name from `at` up to a byte of class `end` (or
+    /// EOF), ASCII lower-cased, in one pass: names are most of a tag's bytes.
+    fn name(&self, at: usize, end: u8) -> Result<(Cow<'a, str>, usize), Unsupported> {
+        let (mut i, mut upper) = (at, false);
+        while let Some(&c) = self.b.get(i) {
+            let class = CLASS[usize::from(c)];
+            if class & end != 0 {
+                break;
+            }
+            if class & (UPPER | NUL) != 0 {
+                if c == 0 {
+                    return give_up(i, "NUL in a name");
+                }
+                upper = true;
+            }
+            i += 1;
+        }
+        let name = &self.s[at..i];
+        let name = if upper {
+            Cow::Owned(name.to_ascii_lowercase())
+        } else {
+            Cow::Borrowed(name)
+        };
+        Ok((name, i))
     }
 
     fn end_tag(&mut self) -> Result<(), Unsupported> {
@@ -361,11 +384,7 @@ impl<'a, F: FnMut(Token<'a>)> Tokenizer<'a, F> {
     /// One attribute at `at` (not whitespace, `/`, `>` or `=`); returns it
     /// and the index after it.
     fn attribute(&self, at: usize) -> Result<(Attr<'a>, usize), Unsupported> {
-        let mut i = at;
-        while i < self.b.len() && !matches!(self.b[i], b'/' | b'>' | b'=') && !is_space(self.b[i]) {
-            i += 1;
-        }
-        let name = lower(&self.s[at..i], at)?;
+        let (name, i) = self.name(at, ATTR_END)?;
         let j = self.skip_space(i);
         if self.b.get(j) != Some(&b'=') {
             let value = Cow::Borrowed("");
@@ -529,7 +548,32 @@ fn find_ci(hay: &[u8], needle: &[u8]) -> Option<usize> {
         .position(|w| w.eq_ignore_ascii_case(needle))
 }
 
-/// ASCII lower-casing, as the tokenizer does for tag and attribute names.
+/// Byte classes for [`Tokenizer::name`]: what ends a tag name, what ends an
+/// attribute name, and what needs a second look.
+const TAG_END: u8 = 1;
+const ATTR_END: u8 = 2;
+const UPPER: u8 = 4;
+const NUL: u8 = 8;
+static CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        if is_space(b) || b == b'/' || b == b'>' {
+            t[c] = TAG_END | ATTR_END;
+        } else if b == b'=' {
+            t[c] = ATTR_END;
+        } else if b.is_ascii_uppercase() {
+            t[c] = UPPER;
+        } else if b == 0 {
+            t[c] = NUL;
+        }
+        c += 1;
+    }
+    t
+};
+
+/// ASCII lower-casing, as the tokenizer does for the doctype's name.
 fn lower(s: &str, at: usize) -> Result<Cow<'_, str>, Unsupported> {
     let mut upper = false;
     for c in s.bytes() {
