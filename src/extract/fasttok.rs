@@ -207,32 +207,25 @@ impl<'a, F: FnMut(Token<'a>)> Tokenizer<'a, F> {
         if !self.b.get(i).copied().is_some_and(is_space) {
             return give_up(lt, "doctype spacing");
         }
-        i = self.skip_space(i);
-        let name_start = i;
-        while i < self.b.len() && !is_space(self.b[i]) && self.b[i] != b'>' {
-            i += 1;
-        }
+        let name_start = self.skip_space(i);
+        let (name, mut i) = self.name(name_start, DOCTYPE_END)?;
         if i == name_start || i == self.b.len() {
             return give_up(lt, "doctype name");
         }
-        let name = lower(&self.s[name_start..i], name_start)?;
         i = self.skip_space(i);
         let (mut public_id, mut system_id) = (None, None);
         let keyword = self.b.get(i..i + 6).unwrap_or_default();
         if keyword.eq_ignore_ascii_case(b"public") {
-            let (id, next) = self.keyword_id(i + 6)?;
+            let (id, next) = self.quoted_id(i + 6, self.skip_space(i + 6))?;
             public_id = Some(id);
             i = self.skip_space(next);
             if matches!(self.b.get(i), Some(b'"' | b'\'')) {
-                if next == i {
-                    return give_up(lt, "doctype spacing");
-                }
-                let (id, next) = self.quoted_id(i)?;
+                let (id, next) = self.quoted_id(next, i)?;
                 system_id = Some(id);
                 i = self.skip_space(next);
             }
         } else if keyword.eq_ignore_ascii_case(b"system") {
-            let (id, next) = self.keyword_id(i + 6)?;
+            let (id, next) = self.quoted_id(i + 6, self.skip_space(i + 6))?;
             system_id = Some(id);
             i = self.skip_space(next);
         }
@@ -248,17 +241,13 @@ impl<'a, F: FnMut(Token<'a>)> Tokenizer<'a, F> {
         Ok(())
     }
 
-    /// A doctype identifier after its keyword: whitespace, then a quoted
-    /// string. Returns it and the index after the closing quote.
-    fn keyword_id(&self, at: usize) -> Result<(Cow<'a, str>, usize), Unsupported> {
-        if !self.b.get(at).copied().is_some_and(is_space) {
+    /// A doctype identifier: whitespace from `from` (html5ever only reports
+    /// its absence, this gives up), then a quoted string at `at`; returns
+    /// it and the index after the closing quote.
+    fn quoted_id(&self, from: usize, at: usize) -> Result<(Cow<'a, str>, usize), Unsupported> {
+        if at == from {
             return give_up(at, "doctype spacing");
         }
-        self.quoted_id(self.skip_space(at))
-    }
-
-    /// A quoted doctype identifier at `at`; anything odd inside gives up.
-    fn quoted_id(&self, at: usize) -> Result<(Cow<'a, str>, usize), Unsupported> {
         let Some(&q @ (b'"' | b'\'')) = self.b.get(at) else {
             return give_up(at, "doctype identifier");
         };
@@ -548,10 +537,11 @@ fn find_ci(hay: &[u8], needle: &[u8]) -> Option<usize> {
         .position(|w| w.eq_ignore_ascii_case(needle))
 }
 
-/// Byte classes for [`Tokenizer::name`]: what ends a tag name, what ends an
-/// attribute name, and what needs a second look.
+/// Byte classes for [`Tokenizer::name`]: what ends a tag name, an attribute
+/// name and a doctype name (`/` belongs to it), and what needs a second look.
 const TAG_END: u8 = 1;
 const ATTR_END: u8 = 2;
+const DOCTYPE_END: u8 = 16;
 const UPPER: u8 = 4;
 const NUL: u8 = 8;
 static CLASS: [u8; 256] = {
@@ -559,7 +549,9 @@ static CLASS: [u8; 256] = {
     let mut c = 0;
     while c < 256 {
         let b = c as u8;
-        if is_space(b) || b == b'/' || b == b'>' {
+        if is_space(b) || b == b'>' {
+            t[c] = TAG_END | ATTR_END | DOCTYPE_END;
+        } else if b == b'/' {
             t[c] = TAG_END | ATTR_END;
         } else if b == b'=' {
             t[c] = ATTR_END;
@@ -572,23 +564,6 @@ static CLASS: [u8; 256] = {
     }
     t
 };
-
-/// ASCII lower-casing, as the tokenizer does for the doctype's name.
-fn lower(s: &str, at: usize) -> Result<Cow<'_, str>, Unsupported> {
-    let mut upper = false;
-    for c in s.bytes() {
-        match c {
-            b'\0' => return give_up(at, "NUL in a name"),
-            b'A'..=b'Z' => upper = true,
-            _ => {}
-        }
-    }
-    Ok(if upper {
-        Cow::Owned(s.to_ascii_lowercase())
-    } else {
-        Cow::Borrowed(s)
-    })
-}
 
 /// Which character references a piece of text decodes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -315,6 +315,9 @@ const GIVES_UP: &[&str] = &[
     "<p =x>",
     "<p a",
     "<!DOCTYPE>",
+    "<!DOCTYPE html PUBLIC\"a\">",
+    "<!DOCTYPE html PUBLIC \"a\"\"b\">",
+    "<!DOCTYPE html SYSTEM \"a\" \"b\">",
     "<frameset></frameset>",
 ];
 
