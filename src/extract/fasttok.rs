@@ -203,7 +203,7 @@ impl<'a, F: FnMut(Token<'a>)> Tokenizer<'a, F> {
     /// `<!DOCTYPE name>` with optional quoted public and system identifiers.
     fn doctype(&mut self) -> Result<(), Unsupported> {
         let lt = self.pos;
-        let mut i = lt + 9;
+        let i = lt + 9;
         if !self.b.get(i).copied().is_some_and(is_space) {
             return give_up(lt, "doctype spacing");
         }
