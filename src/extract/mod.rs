@@ -95,6 +95,7 @@ mod classes;
 mod context;
 mod dom;
 mod explain;
+pub mod fasttok;
 mod heuristic;
 mod ident;
 mod items;

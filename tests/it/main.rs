@@ -10,6 +10,7 @@ mod cluster;
 mod cluster_faults;
 mod differential;
 mod extract_cmd;
+mod fasttok;
 mod faults;
 mod input;
 mod interrupt;

@@ -1,0 +1,689 @@
+//! A hand-written HTML tokenizer for issue 10's measured prototype: the same
+//! token stream as html5ever's tokenizer driven by html5ever's tree builder
+//! (scripting on, as `scraper` parses), for the HTML real pages use, at a
+//! fraction of the cost. It gives up ([`Unsupported`]) on anything it does not
+//! reproduce exactly, so a caller can fall back to the full parse.
+//!
+//! Not wired into extraction yet: the differential test `tests/it/fasttok.rs`
+//! is its referee and `examples/parse_cost.rs` measures it. What it leaves to
+//! the tree builder's rules it mirrors only as far as the tokenizer sees them:
+//! which start tags switch to raw text (never inside `<svg>`/`<math>`, not for
+//! most tags inside `<select>`); anything around those rules it cannot follow
+//! exactly (HTML breaking out of foreign content, integration points,
+//! `<plaintext>`, `<frameset>`) makes it give up.
+
+use std::borrow::Cow;
+
+use memchr::{memchr, memchr3, memmem};
+
+/// One attribute: name lower-cased, value with character references decoded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attr<'a> {
+    pub name: Cow<'a, str>,
+    pub value: Cow<'a, str>,
+}
+
+/// One token, borrowing from the input where nothing needed decoding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Token<'a> {
+    StartTag {
+        name: Cow<'a, str>,
+        attrs: Vec<Attr<'a>>,
+        self_closing: bool,
+    },
+    EndTag {
+        name: Cow<'a, str>,
+    },
+    /// Character data; never empty. Adjacent `Text` tokens can occur (e.g.
+    /// around a bare `<`), as html5ever also splits character tokens.
+    Text(Cow<'a, str>),
+    Comment(Cow<'a, str>),
+    Doctype {
+        name: Cow<'a, str>,
+        public_id: Option<Cow<'a, str>>,
+        system_id: Option<Cow<'a, str>>,
+    },
+}
+
+/// Where and why the tokenizer stopped: the input uses something it does not
+/// reproduce exactly, so the caller must use the full parser instead.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Unsupported {
+    /// Byte offset into the input.
+    pub at: usize,
+    pub reason: &'static str,
+}
+
+/// How the text after a start tag is tokenized (the tree builder's choice).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Raw {
+    /// Script data: no character references, ends at `</script`.
+    Script,
+    /// RAWTEXT: no character references.
+    Rawtext,
+    /// RCDATA: character references decoded.
+    Rcdata,
+}
+
+/// Tokenizes `html`, calling `emit` for each token in document order. On
+/// `Err`, the tokens already emitted are a prefix of html5ever's stream and
+/// the rest is unknown: discard them and use the full parser.
+pub fn tokenize<'a>(html: &'a str, emit: impl FnMut(Token<'a>)) -> Result<(), Unsupported> {
+    let mut t = Tokenizer {
+        s: html,
+        b: html.as_bytes(),
+        // html5ever's default options discard a leading byte order mark.
+        pos: if html.starts_with('\u{feff}') { 3 } else { 0 },
+        foreign: Vec::new(),
+        in_select: false,
+        emit,
+    };
+    t.run()
+}
+
+struct Tokenizer<'a, F> {
+    s: &'a str,
+    b: &'a [u8],
+    pos: usize,
+    /// Open `<svg>`/`<math>` subtree, innermost last: inside it no start tag
+    /// switches the tokenizer to raw text.
+    foreign: Vec<String>,
+    /// A `<select>` is open: the tree builder ignores most raw-text tags there.
+    in_select: bool,
+    emit: F,
+}
+
+fn give_up<T>(at: usize, reason: &'static str) -> Result<T, Unsupported> {
+    Err(Unsupported { at, reason })
+}
+
+/// The tokenizer's whitespace, plus `\r`, which input preprocessing turns into `\n`.
+const fn is_space(c: u8) -> bool {
+    matches!(c, b'\t' | b'\n' | b'\x0c' | b'\r' | b' ')
+}
+
+impl<'a, F: FnMut(Token<'a>)> Tokenizer<'a, F> {
+    fn run(&mut self) -> Result<(), Unsupported> {
+        let mut text_start = self.pos;
+        let mut from = self.pos;
+        while let Some(k) = memchr(b'<', &self.b[from..]) {
+            let lt = from + k;
+            let next = self.b.get(lt + 1).copied();
+            let markup = match next {
+                Some(c) if c.is_ascii_alphabetic() => true,
+                Some(b'/') => match self.b.get(lt + 2) {
+                    Some(c) if c.is_ascii_alphabetic() => true,
+                    Some(b'>') => return give_up(lt, "</>"),
+                    // `</` then EOF is text; anything else a bogus comment.
+                    None => false,
+                    Some(_) => true,
+                },
+                Some(b'!' | b'?') => true,
+                // A `<` that opens nothing is text.
+                _ => false,
+            };
+            if !markup {
+                from = lt + 1;
+                continue;
+            }
+            self.text(text_start, lt)?;
+            self.pos = lt;
+            match next {
+                Some(b'!') => self.bang()?,
+                // `<?` and `</` + non-letter: a bogus comment that keeps the `?`.
+                Some(b'?') => self.bogus_comment(lt + 1)?,
+                Some(b'/') if !self.b[lt + 2].is_ascii_alphabetic() => {
+                    self.bogus_comment(lt + 2)?
+                }
+                Some(b'/') => self.end_tag()?,
+                _ => self.start_tag()?,
+            }
+            text_start = self.pos;
+            from = self.pos;
+        }
+        self.text(text_start, self.b.len())
+    }
+
+    /// Emits `s[start..end]` as data (character references decoded), if any.
+    fn text(&mut self, start: usize, end: usize) -> Result<(), Unsupported> {
+        if start < end {
+            let t = decode(&self.s[start..end], start, Refs::Data)?;
+            (self.emit)(Token::Text(t));
+        }
+        Ok(())
+    }
+
+    /// A bogus comment: its text runs from `start` to the next `>`.
+    fn bogus_comment(&mut self, start: usize) -> Result<(), Unsupported> {
+        let Some(k) = memchr(b'>', &self.b[start..]) else {
+            return give_up(start, "EOF in bogus comment");
+        };
+        let c = decode(&self.s[start..start + k], start, Refs::None)?;
+        (self.emit)(Token::Comment(c));
+        self.pos = start + k + 1;
+        Ok(())
+    }
+
+    /// `<!`: a comment, a doctype, or else a bogus comment (`<![endif]>`);
+    /// CDATA depends on the tree builder's current node, so it gives up.
+    fn bang(&mut self) -> Result<(), Unsupported> {
+        let lt = self.pos;
+        let rest = &self.b[lt + 2..];
+        if rest.starts_with(b"--") {
+            let body = lt + 4;
+            let tail = &self.b[body..];
+            // `<!-->` and `<!--->` are empty comments closed abruptly.
+            for abrupt in [&b">"[..], b"->"] {
+                if tail.starts_with(abrupt) {
+                    (self.emit)(Token::Comment(Cow::Borrowed("")));
+                    self.pos = body + abrupt.len();
+                    return Ok(());
+                }
+            }
+            let Some(k) = memmem::find(tail, b"-->") else {
+                return give_up(lt, "EOF in comment");
+            };
+            // `--!>` also closes a comment.
+            if memmem::find(&tail[..k], b"--!").is_some() {
+                return give_up(lt, "--! in comment");
+            }
+            let c = decode(&self.s[body..body + k], body, Refs::None)?;
+            (self.emit)(Token::Comment(c));
+            self.pos = body + k + 3;
+            Ok(())
+        } else if rest.len() >= 7 && rest[..7].eq_ignore_ascii_case(b"doctype") {
+            self.doctype()
+        } else if rest.starts_with(b"[CDATA[") {
+            give_up(lt, "CDATA")
+        } else {
+            self.bogus_comment(lt + 2)
+        }
+    }
+
+    /// `<!DOCTYPE name>` with optional quoted public and system identifiers.
+    fn doctype(&mut self) -> Result<(), Unsupported> {
+        let lt = self.pos;
+        let i = lt + 9;
+        if !self.b.get(i).copied().is_some_and(is_space) {
+            return give_up(lt, "doctype spacing");
+        }
+        let name_start = self.skip_space(i);
+        let (name, mut i) = self.name(name_start, DOCTYPE_END)?;
+        if i == name_start || i == self.b.len() {
+            return give_up(lt, "doctype name");
+        }
+        i = self.skip_space(i);
+        let (mut public_id, mut system_id) = (None, None);
+        let keyword = self.b.get(i..i + 6).unwrap_or_default();
+        if keyword.eq_ignore_ascii_case(b"public") {
+            let (id, next) = self.quoted_id(i + 6, self.skip_space(i + 6))?;
+            public_id = Some(id);
+            i = self.skip_space(next);
+            if matches!(self.b.get(i), Some(b'"' | b'\'')) {
+                let (id, next) = self.quoted_id(next, i)?;
+                system_id = Some(id);
+                i = self.skip_space(next);
+            }
+        } else if keyword.eq_ignore_ascii_case(b"system") {
+            let (id, next) = self.quoted_id(i + 6, self.skip_space(i + 6))?;
+            system_id = Some(id);
+            i = self.skip_space(next);
+        }
+        if self.b.get(i) != Some(&b'>') {
+            return give_up(lt, "doctype tail");
+        }
+        (self.emit)(Token::Doctype {
+            name,
+            public_id,
+            system_id,
+        });
+        self.pos = i + 1;
+        Ok(())
+    }
+
+    /// A doctype identifier: whitespace from `from` (html5ever only reports
+    /// its absence, this gives up), then a quoted string at `at`; returns
+    /// it and the index after the closing quote.
+    fn quoted_id(&self, from: usize, at: usize) -> Result<(Cow<'a, str>, usize), Unsupported> {
+        if at == from {
+            return give_up(at, "doctype spacing");
+        }
+        let Some(&q @ (b'"' | b'\'')) = self.b.get(at) else {
+            return give_up(at, "doctype identifier");
+        };
+        let Some(k) = memchr(q, &self.b[at + 1..]) else {
+            return give_up(at, "EOF in doctype");
+        };
+        let id = &self.s[at + 1..at + 1 + k];
+        if id.bytes().any(|c| matches!(c, b'>' | b'\r' | b'\0')) {
+            return give_up(at, "doctype identifier content");
+        }
+        Ok((Cow::Borrowed(id), at + 2 + k))
+    }
+
+    fn skip_space(&self, mut i: usize) -> usize {
+        while i < self.b.len() && is_space(self.b[i]) {
+            i += 1;
+        }
+        i
+    }
+
+    /// A tag name from `at`: up to whitespace, `/` or `>`, ASCII lower-cased.
+    fn tag_name(&self, at: usize) -> Result<(Cow<'a, str>, usize), Unsupported> {
+        let (name, i) = self.name(at, TAG_END)?;
+        if i == self.b.len() {
+            return give_up(at, "EOF in tag");
+        }
+        Ok((name, i))
+    }
+
+    /// A tag or attribute name from `at` up to a byte of class `end` (or
+    /// EOF), ASCII lower-cased, in one pass: names are most of a tag's bytes.
+    fn name(&self, at: usize, end: u8) -> Result<(Cow<'a, str>, usize), Unsupported> {
+        let (mut i, mut upper) = (at, false);
+        while let Some(&c) = self.b.get(i) {
+            let class = CLASS[usize::from(c)];
+            if class & end != 0 {
+                break;
+            }
+            if class & (UPPER | NUL) != 0 {
+                if c == 0 {
+                    return give_up(i, "NUL in a name");
+                }
+                upper = true;
+            }
+            i += 1;
+        }
+        let name = &self.s[at..i];
+        let name = if upper {
+            Cow::Owned(name.to_ascii_lowercase())
+        } else {
+            Cow::Borrowed(name)
+        };
+        Ok((name, i))
+    }
+
+    fn end_tag(&mut self) -> Result<(), Unsupported> {
+        let lt = self.pos;
+        let (name, i) = self.tag_name(lt + 2)?;
+        // Attributes and `/` on an end tag are parse errors the tree builder
+        // ignores; they are read past and dropped.
+        let (_, _, i) = self.attributes(lt, i)?;
+        if !self.foreign.is_empty() {
+            // The tree builder closes the innermost open foreign element of
+            // that name; with none, the end tag is HTML's, not followed here.
+            let Some(k) = self.foreign.iter().rposition(|open| *open == name) else {
+                return give_up(lt, "HTML end tag inside svg/math");
+            };
+            self.foreign.truncate(k);
+        } else if name == "select" {
+            self.in_select = false;
+        }
+        (self.emit)(Token::EndTag { name });
+        self.pos = i + 1;
+        Ok(())
+    }
+
+    fn start_tag(&mut self) -> Result<(), Unsupported> {
+        let lt = self.pos;
+        let (name, i) = self.tag_name(lt + 1)?;
+        let (attrs, self_closing, i) = self.attributes(lt, i)?;
+        self.pos = i + 1;
+        let raw = self.after_start_tag(&name, &attrs, self_closing, lt)?;
+        (self.emit)(Token::StartTag {
+            name: name.clone(),
+            attrs,
+            self_closing,
+        });
+        if let Some(kind) = raw {
+            self.raw_text(&name, kind)?;
+        }
+        Ok(())
+    }
+
+    /// A tag's attributes from `at` (after its name) to its `>`: the
+    /// attributes, the self-closing flag, and the index of the `>`.
+    fn attributes(
+        &self,
+        lt: usize,
+        mut i: usize,
+    ) -> Result<(Vec<Attr<'a>>, bool, usize), Unsupported> {
+        let mut attrs: Vec<Attr<'a>> = Vec::new();
+        loop {
+            i = self.skip_space(i);
+            match self.b.get(i) {
+                None => return give_up(lt, "EOF in tag"),
+                Some(b'>') => return Ok((attrs, false, i)),
+                Some(b'/') if self.b.get(i + 1) == Some(&b'>') => return Ok((attrs, true, i + 1)),
+                // A `/` not before `>` is a parse error, then ignored.
+                Some(b'/') => i += 1,
+                Some(b'=') => return give_up(i, "attribute name starting with ="),
+                Some(_) => {
+                    let (attr, next) = self.attribute(i)?;
+                    // A repeated name is dropped: the first one counts.
+                    if !attrs.iter().any(|a| a.name == attr.name) {
+                        attrs.push(attr);
+                    }
+                    i = next;
+                }
+            }
+        }
+    }
+
+    /// One attribute at `at` (not whitespace, `/`, `>` or `=`); returns it
+    /// and the index after it.
+    fn attribute(&self, at: usize) -> Result<(Attr<'a>, usize), Unsupported> {
+        let (name, i) = self.name(at, ATTR_END)?;
+        let j = self.skip_space(i);
+        if self.b.get(j) != Some(&b'=') {
+            let value = Cow::Borrowed("");
+            return Ok((Attr { name, value }, i));
+        }
+        let v = self.skip_space(j + 1);
+        match self.b.get(v) {
+            None => give_up(v, "EOF in tag"),
+            Some(&q @ (b'"' | b'\'')) => {
+                let Some(k) = memchr(q, &self.b[v + 1..]) else {
+                    return give_up(v, "EOF in attribute value");
+                };
+                // No whitespace before the next attribute is only a parse error.
+                let end = v + 1 + k;
+                let value = decode(&self.s[v + 1..end], v + 1, Refs::Attribute)?;
+                Ok((Attr { name, value }, end + 1))
+            }
+            // `a=>`: a parse error; the value is empty and `>` ends the tag.
+            Some(b'>') => Ok((
+                Attr {
+                    name,
+                    value: Cow::Borrowed(""),
+                },
+                v,
+            )),
+            Some(_) => {
+                let mut e = v;
+                // `"`, `'`, `<`, `=` and `` ` `` here are parse errors, kept in the value.
+                while e < self.b.len() && self.b[e] != b'>' && !is_space(self.b[e]) {
+                    e += 1;
+                }
+                let value = decode(&self.s[v..e], v, Refs::Attribute)?;
+                Ok((Attr { name, value }, e))
+            }
+        }
+    }
+
+    /// Follows the tree builder's choice of tokenizer state after a start tag,
+    /// and gives up where that choice depends on more than this tracks.
+    fn after_start_tag(
+        &mut self,
+        name: &str,
+        attrs: &[Attr<'a>],
+        self_closing: bool,
+        at: usize,
+    ) -> Result<Option<Raw>, Unsupported> {
+        if let Some(top) = self.foreign.last() {
+            if is_integration_point(top) {
+                return give_up(at, "start tag in an HTML integration point");
+            }
+            if breaks_out_of_foreign(name, attrs) {
+                return give_up(at, "HTML start tag inside svg/math");
+            }
+            if !self_closing {
+                self.foreign.push(name.to_owned());
+            }
+            return Ok(None);
+        }
+        let raw = match name {
+            "svg" | "math" if self.in_select => return give_up(at, "svg/math in select"),
+            "svg" | "math" => {
+                if !self_closing {
+                    self.foreign.push(name.to_owned());
+                }
+                return Ok(None);
+            }
+            "select" => {
+                self.in_select = true;
+                return Ok(None);
+            }
+            "plaintext" | "frameset" => return give_up(at, "plaintext or frameset"),
+            "script" => Raw::Script,
+            "style" | "xmp" | "iframe" | "noembed" | "noframes" | "noscript" => Raw::Rawtext,
+            "title" | "textarea" => Raw::Rcdata,
+            _ => return Ok(None),
+        };
+        // In a select only `<script>` is processed; the rest are ignored (or
+        // close the select), so the tokenizer's state depends on more context.
+        if self.in_select && raw != Raw::Script {
+            return give_up(at, "raw-text tag inside select");
+        }
+        Ok(Some(raw))
+    }
+
+    /// The text of a raw-text element up to its end tag, then that end tag.
+    fn raw_text(&mut self, name: &str, kind: Raw) -> Result<(), Unsupported> {
+        let start = self.pos;
+        let Some(end) = find_end_tag(&self.b[start..], name.as_bytes()) else {
+            return give_up(start, "EOF in raw text");
+        };
+        let end = start + end;
+        let content = &self.s[start..end];
+        // `<!--` then `<script` inside a script enters the double-escaped
+        // states, where `</script>` does not end it.
+        if kind == Raw::Script
+            && memmem::find(content.as_bytes(), b"<!--").is_some()
+            && find_ci(content.as_bytes(), b"<script").is_some()
+        {
+            return give_up(start, "escaped script");
+        }
+        if !content.is_empty() {
+            let refs = if kind == Raw::Rcdata {
+                Refs::Data
+            } else {
+                Refs::None
+            };
+            let t = decode(content, start, refs)?;
+            (self.emit)(Token::Text(t));
+        }
+        self.pos = end;
+        self.end_tag()
+    }
+}
+
+/// Elements inside svg/math whose children the tree builder parses as HTML.
+fn is_integration_point(name: &str) -> bool {
+    matches!(
+        name,
+        "foreignobject" | "desc" | "title" | "mi" | "mo" | "mn" | "ms" | "mtext" | "annotation-xml"
+    )
+}
+
+/// Start tags that close foreign content and are processed as HTML.
+// One string, not a slice: rustfmt would give each name its own line.
+const BREAKOUT: &str = "b big blockquote body br center code dd div dl dt em embed h1 h2 h3 h4 \
+    h5 h6 head hr i img li listing menu meta nobr ol p pre ruby s small span strong strike sub \
+    sup table tt u ul var";
+
+fn breaks_out_of_foreign(name: &str, attrs: &[Attr]) -> bool {
+    BREAKOUT.split_ascii_whitespace().any(|b| b == name)
+        || (name == "font"
+            && attrs
+                .iter()
+                .any(|a| matches!(&*a.name, "color" | "face" | "size")))
+}
+
+/// Offset of the appropriate end tag `</name` followed by whitespace, `/`
+/// or `>` (name compared ASCII case-insensitively), as raw-text states end.
+fn find_end_tag(hay: &[u8], name: &[u8]) -> Option<usize> {
+    let mut from = 0;
+    while let Some(k) = memmem::find(&hay[from..], b"</") {
+        let at = from + k;
+        let n = at + 2;
+        if hay.len() > n + name.len()
+            && hay[n..n + name.len()].eq_ignore_ascii_case(name)
+            && matches!(
+                hay[n + name.len()],
+                b'/' | b'>' | b'\t' | b'\n' | b'\x0c' | b'\r' | b' '
+            )
+        {
+            return Some(at);
+        }
+        from = at + 2;
+    }
+    None
+}
+
+/// First offset of `needle` (lower-case ASCII) in `hay`, ignoring ASCII case.
+fn find_ci(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len())
+        .position(|w| w.eq_ignore_ascii_case(needle))
+}
+
+/// Byte classes for [`Tokenizer::name`]: what ends a tag name, an attribute
+/// name and a doctype name (`/` belongs to it), and what needs a second look.
+const TAG_END: u8 = 1;
+const ATTR_END: u8 = 2;
+const DOCTYPE_END: u8 = 16;
+const UPPER: u8 = 4;
+const NUL: u8 = 8;
+static CLASS: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        if is_space(b) || b == b'>' {
+            t[c] = TAG_END | ATTR_END | DOCTYPE_END;
+        } else if b == b'/' {
+            t[c] = TAG_END | ATTR_END;
+        } else if b == b'=' {
+            t[c] = ATTR_END;
+        } else if b.is_ascii_uppercase() {
+            t[c] = UPPER;
+        } else if b == 0 {
+            t[c] = NUL;
+        }
+        c += 1;
+    }
+    t
+};
+
+/// Which character references a piece of text decodes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Refs {
+    None,
+    Data,
+    /// As in data, except the historical rule for named references without `;`.
+    Attribute,
+}
+
+/// Normalises `\r\n` and `\r` to `\n` and decodes character references;
+/// NUL gives up. `at` is `s`'s offset in the input, for [`Unsupported`].
+fn decode(s: &str, at: usize, refs: Refs) -> Result<Cow<'_, str>, Unsupported> {
+    let b = s.as_bytes();
+    let amp = if refs == Refs::None { b'\r' } else { b'&' };
+    let Some(first) = memchr3(amp, b'\r', b'\0', b) else {
+        return Ok(Cow::Borrowed(s));
+    };
+    let mut out = String::with_capacity(s.len());
+    let (mut done, mut next) = (0, first);
+    loop {
+        out.push_str(&s[done..next]);
+        match b[next] {
+            b'\0' => return give_up(at + next, "NUL"),
+            b'\r' => {
+                out.push('\n');
+                done = next + 1;
+                if b.get(done) == Some(&b'\n') {
+                    done += 1;
+                }
+            }
+            _ => {
+                let rest = &s[next + 1..];
+                let (used, chars) = char_ref(rest, refs == Refs::Attribute);
+                match chars {
+                    Some((c1, c2)) => {
+                        out.push(c1);
+                        out.extend(c2);
+                    }
+                    None => out.push('&'),
+                }
+                done = next + 1 + used;
+            }
+        }
+        match memchr3(amp, b'\r', b'\0', &b[done..]) {
+            Some(k) => next = done + k,
+            None => {
+                out.push_str(&s[done..]);
+                return Ok(Cow::Owned(out));
+            }
+        }
+    }
+}
+
+/// The longest named reference html5ever's table holds (`CounterClockwiseContourIntegral;`).
+const LONGEST_NAME: usize = 32;
+
+/// A character reference after `&`: bytes consumed and the characters, or
+/// `(0, None)` when the `&` stays literal (html5ever then re-reads the rest).
+fn char_ref(rest: &str, in_attribute: bool) -> (usize, Option<(char, Option<char>)>) {
+    let b = rest.as_bytes();
+    if b.first() == Some(&b'#') {
+        return numeric_ref(b);
+    }
+    let run = b.iter().take_while(|c| c.is_ascii_alphanumeric()).count();
+    if run == 0 {
+        return (0, None);
+    }
+    let semicolon = b.get(run) == Some(&b';');
+    // Longest first: the name plus `;` if present, then each shorter prefix
+    // (legacy names such as `amp`, `not` match without the `;`).
+    let longest = (run + usize::from(semicolon)).min(LONGEST_NAME);
+    for len in (1..=longest).rev() {
+        let Some(&(c1, c2)) = html5ever::data::NAMED_ENTITIES.get(&rest[..len]) else {
+            continue;
+        };
+        if c1 == 0 {
+            continue; // a prefix of a longer name, not a name
+        }
+        if b[len - 1] != b';' && in_attribute {
+            // Historical rule: `&not=1` or `&copyx` in an attribute stays literal.
+            if b.get(len)
+                .is_some_and(|&c| c == b'=' || c.is_ascii_alphanumeric())
+            {
+                return (0, None);
+            }
+        }
+        let (Some(c1), c2) = (char::from_u32(c1), char::from_u32(c2).filter(|_| c2 != 0)) else {
+            return (0, None);
+        };
+        return (len, Some((c1, c2)));
+    }
+    (0, None)
+}
+
+/// `#` then decimal digits, or `#x`/`#X` then hex digits, then an optional `;`;
+/// mapped as html5ever's tokenizer maps them (the spec's replacement table).
+fn numeric_ref(b: &[u8]) -> (usize, Option<(char, Option<char>)>) {
+    let hex = matches!(b.get(1), Some(b'x' | b'X'));
+    let (base, mut i) = if hex { (16, 2) } else { (10, 1) };
+    let digits_start = i;
+    let (mut n, mut too_big) = (0u32, false);
+    while let Some(d) = b.get(i).and_then(|&c| char::from(c).to_digit(base)) {
+        n = n.saturating_mul(base).saturating_add(d);
+        too_big |= n > 0x10FFFF;
+        i += 1;
+    }
+    if i == digits_start {
+        return (0, None);
+    }
+    if b.get(i) == Some(&b';') {
+        i += 1;
+    }
+    let c = match n {
+        _ if too_big => '\u{fffd}',
+        0 | 0xD800..=0xDFFF => '\u{fffd}',
+        0x80..=0x9F => html5ever::data::C1_REPLACEMENTS[(n - 0x80) as usize]
+            .or_else(|| char::from_u32(n))
+            .unwrap_or('\u{fffd}'),
+        _ => char::from_u32(n).unwrap_or('\u{fffd}'),
+    };
+    (i, Some((c, None)))
+}
