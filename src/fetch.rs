@@ -247,6 +247,19 @@ impl Fetcher {
         }
     }
 
+    /// Sends a GET with the run's `-H`/`--cookie` headers: every request
+    /// goes through here, pages and robots.txt alike (a site that keys
+    /// access on a login cookie or an agreed User-Agent keys robots.txt on
+    /// them as well).
+    async fn send(&self, url: &Url) -> Result<reqwest::Response, FetchError> {
+        self.client
+            .get(url.clone())
+            .headers(self.headers.clone())
+            .send()
+            .await
+            .map_err(classify)
+    }
+
     /// A small text resource such as robots.txt: the status and at most
     /// `cap` bytes of a 2xx body (the rest is dropped, not an error: RFC 9309
     /// lets a crawler parse only the first 500 KiB). No content-type check,
@@ -258,16 +271,7 @@ impl Fetcher {
         cap: usize,
     ) -> Result<(u16, Vec<u8>), FetchError> {
         let work = async {
-            // The run's `-H`/`--cookie` headers too: a site that keys access
-            // on them (a login cookie, an agreed User-Agent) keys robots.txt
-            // on them as well.
-            let mut resp = self
-                .client
-                .get(url.clone())
-                .headers(self.headers.clone())
-                .send()
-                .await
-                .map_err(classify)?;
+            let mut resp = self.send(url).await?;
             let status = resp.status();
             let mut body = Vec::new();
             if status.is_success() {
@@ -292,13 +296,7 @@ impl Fetcher {
         status_out: &mut Option<u16>,
         final_url_out: &mut Option<Url>,
     ) -> Result<Page, FetchError> {
-        let mut resp = self
-            .client
-            .get(url.clone())
-            .headers(self.headers.clone())
-            .send()
-            .await
-            .map_err(classify)?;
+        let mut resp = self.send(url).await?;
         let status = resp.status();
         *status_out = Some(status.as_u16());
         *final_url_out = Some(resp.url().clone());
