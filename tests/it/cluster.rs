@@ -13,22 +13,7 @@ use scrape::output::Document;
 use scrape::record::{ErrorKind, Record};
 
 use crate::support::redis_server::{closed_port, RedisServer};
-use crate::support::{list, scrape, spawn, wait_for, Run};
-
-fn meta_u64(server: &RedisServer, job: &str, field: &str) -> u64 {
-    let v: Option<u64> = redis::cmd("HGET")
-        .arg(format!("scrape:{{{job}}}:meta"))
-        .arg(field)
-        .query(&mut server.conn())
-        .expect("HGET");
-    v.unwrap_or(0)
-}
-
-fn signal(child: &Child, sig: libc::c_int) {
-    // SAFETY: sending a signal to our own child process.
-    let rc = unsafe { libc::kill(child.id() as libc::pid_t, sig) };
-    assert_eq!(rc, 0);
-}
+use crate::support::{list, scrape, signal, spawn, wait_for, Run};
 
 /// Product pages spread over the shop's three listeners (three hosts), with
 /// one line that is not a URL, in the middle.
@@ -72,7 +57,10 @@ fn three_workers_one_killed_every_line_exactly_once_in_order() {
     let job = "nightly";
     let enqueue = ["enqueue", "--redis", &url, "--job", job, "-q", l.path()];
     scrape(&enqueue, None).code(0);
-    assert_eq!(meta_u64(&server, job, "lines"), lines.len() as u64);
+    assert_eq!(
+        server.job_meta(job, "lines").unwrap_or(0),
+        lines.len() as u64
+    );
     // A second enqueue of the same job adds nothing.
     let again = scrape(&enqueue, None);
     again.code(2);
@@ -96,10 +84,10 @@ fn three_workers_one_killed_every_line_exactly_once_in_order() {
     ];
     let mut workers: Vec<(Child, String)> = (0..3).map(|_| spawn(&worker)).collect();
     wait_for("1500 records stored", Duration::from_secs(120), || {
-        meta_u64(&server, job, "done") >= 1500
+        server.job_meta(job, "done").unwrap_or(0) >= 1500
     });
     let (victim, _) = workers.remove(0);
-    signal(&victim, libc::SIGKILL);
+    signal(victim.id(), libc::SIGKILL);
     let mut victim = victim;
     let _ = victim.wait();
     // The killed worker held entries it never stored: the others claim them.
@@ -122,7 +110,10 @@ fn three_workers_one_killed_every_line_exactly_once_in_order() {
         assert!(run.code == 0 || run.code == 1, "{run}");
         assert!(run.stderr.contains("stored"), "{run}");
     }
-    assert_eq!(meta_u64(&server, job, "done"), lines.len() as u64);
+    assert_eq!(
+        server.job_meta(job, "done").unwrap_or(0),
+        lines.len() as u64
+    );
     // The cap held for the whole job, and was used (not one at a time).
     let peaks: Vec<usize> = shop
         .stats()
@@ -270,7 +261,7 @@ fn ctrl_c_hands_entries_back_and_another_worker_finishes_them() {
     wait_for("4 requests in flight", Duration::from_secs(30), || {
         shop.stats().in_flight >= 4
     });
-    signal(&first, libc::SIGINT);
+    signal(first.id(), libc::SIGINT);
     let run = Run::from_output(cmd, first.wait_with_output().unwrap());
     run.code(130);
     assert!(!run.stderr.contains(" 0 handed back"), "{run}");
@@ -325,7 +316,7 @@ fn unknown_and_unfinished_jobs_are_refused() {
     );
     run.code(2);
     assert!(run.stderr.contains("0 of 2 lines done"), "{run}");
-    assert_eq!(meta_u64(&server, "j", "lines"), 2);
+    assert_eq!(server.job_meta("j", "lines").unwrap_or(0), 2);
     let status = scrape(&["status", "--redis", &url, "--job", "j", "--json"], None);
     status.code(0);
     let v: serde_json::Value = serde_json::from_str(&status.stdout).unwrap();

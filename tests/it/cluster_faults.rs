@@ -14,24 +14,7 @@ use redis::streams::StreamInfoConsumersReply;
 use scrape::demo::{BackgroundShop, ShopConfig};
 
 use crate::support::redis_server::RedisServer;
-use crate::support::{bin, list, scrape, spawn, wait_for, Run};
-
-fn meta_u64(server: &RedisServer, job: &str, field: &str) -> Option<u64> {
-    let conn = redis::Client::open(server.url()).and_then(|c| c.get_connection());
-    let mut conn = conn.ok()?;
-    redis::cmd("HGET")
-        .arg(format!("scrape:{{{job}}}:meta"))
-        .arg(field)
-        .query::<Option<u64>>(&mut conn)
-        .ok()
-        .flatten()
-}
-
-fn signal(pid: u32, sig: libc::c_int) {
-    // SAFETY: sending a signal to our own child process.
-    let rc = unsafe { libc::kill(pid as libc::pid_t, sig) };
-    assert_eq!(rc, 0);
-}
+use crate::support::{bin, list, scrape, signal, spawn, wait_for, Run};
 
 #[test]
 fn workers_ride_out_a_redis_restart() {
@@ -61,7 +44,7 @@ fn workers_ride_out_a_redis_restart() {
     ];
     let workers: Vec<_> = (0..2).map(|_| spawn(&args)).collect();
     wait_for("100 records stored", Duration::from_secs(60), || {
-        meta_u64(&server, job, "done").unwrap_or(0) >= 100
+        server.job_meta(job, "done").unwrap_or(0) >= 100
     });
     // Down long enough for every worker to notice and back off.
     server.restart(Duration::from_millis(700));
@@ -107,13 +90,13 @@ fn an_interrupted_enqueue_resumes_without_duplicates() {
         .unwrap();
     stdin.flush().unwrap();
     wait_for("a first batch enqueued", Duration::from_secs(30), || {
-        meta_u64(&server, job, "enqueued").unwrap_or(0) >= 1000
+        server.job_meta(job, "enqueued").unwrap_or(0) >= 1000
     });
     signal(child.id(), libc::SIGINT);
     let run = Run::from_output("scrape enqueue -".into(), child.wait_with_output().unwrap());
     drop(stdin);
     run.code(130);
-    let first = meta_u64(&server, job, "enqueued").unwrap();
+    let first = server.job_meta(job, "enqueued").unwrap();
     assert!((1000..=1500).contains(&first), "{first}{run}");
 
     // Another list under the same name is refused...
@@ -137,7 +120,7 @@ fn an_interrupted_enqueue_resumes_without_duplicates() {
         .query(&mut server.conn())
         .unwrap();
     assert_eq!(len, lines.len() as u64);
-    assert_eq!(meta_u64(&server, job, "lines"), Some(lines.len() as u64));
+    assert_eq!(server.job_meta(job, "lines"), Some(lines.len() as u64));
     // Each index once, in order.
     let entries: Vec<(String, Vec<(String, String)>)> = redis::cmd("XRANGE")
         .arg(format!("scrape:{{{job}}}:urls"))
@@ -273,7 +256,7 @@ fn a_follow_worker_finishes_each_incarnation_of_its_job() {
         let l = list(lines);
         scrape(&["enqueue", "--redis", &url, "--job", job, l.path()], None).code(0);
         wait_for("the job drained", Duration::from_secs(60), || {
-            meta_u64(&server, job, "done") == Some(lines.len() as u64)
+            server.job_meta(job, "done") == Some(lines.len() as u64)
         });
         // A worker leaves the group once it sees the job drained: it goes
         // on waiting from there (not from a deletion it ran into).
@@ -389,7 +372,7 @@ fn a_job_deleted_under_workers_is_a_clear_exit_or_a_wait() {
     wait_for(
         "the job enqueued again done",
         Duration::from_secs(60),
-        || meta_u64(&server, job, "done") == Some(again.len() as u64),
+        || server.job_meta(job, "done") == Some(again.len() as u64),
     );
     signal(follower.id(), libc::SIGINT);
     let run = Run::from_output(follower_cmd, follower.wait_with_output().unwrap());

@@ -7,13 +7,7 @@ use scrape::demo::{BackgroundShop, ShopConfig};
 use scrape::record::ErrorKind;
 use scrape::record::Record;
 
-use crate::support::{list, spawn, wait_for, Run};
-
-fn sigint(pid: u32) {
-    // SAFETY: sending a signal to our own child process.
-    let rc = unsafe { libc::kill(pid as libc::pid_t, libc::SIGINT) };
-    assert_eq!(rc, 0);
-}
+use crate::support::{list, signal, spawn, wait_for, Run};
 
 fn kind(r: &Record) -> Option<ErrorKind> {
     r.error.as_ref().map(|e| e.kind)
@@ -34,7 +28,7 @@ fn first_sigint_flushes_and_marks_the_rest_cancelled() {
         wait_for("4 slow requests in flight", Duration::from_secs(20), || {
             shop.stats().in_flight >= 4
         });
-        sigint(child.id());
+        signal(child.id(), libc::SIGINT);
         let run = Run::from_output(cmd, child.wait_with_output().unwrap());
         run.code(130);
         let records: Vec<Record> = if format == "jsonl" {
@@ -109,7 +103,7 @@ fn sigint_does_not_wait_for_an_open_stdin() {
     let record: Record = serde_json::from_str(&first).unwrap();
     assert_eq!((record.index, record.ok), (0, true), "{first}");
 
-    sigint(child.id());
+    signal(child.id(), libc::SIGINT);
     // Exited with stdin still open (it is only dropped below).
     wait_for(
         "scrape to exit after SIGINT",

@@ -164,3 +164,10 @@ pub fn urls(shop: &BackgroundShop, paths: &[&str]) -> Vec<String> {
 pub fn exists(p: &Path) -> bool {
     p.exists()
 }
+
+/// Sends `sig` to a child process of this test.
+pub fn signal(pid: u32, sig: libc::c_int) {
+    // SAFETY: sending a signal to our own child process.
+    let rc = unsafe { libc::kill(pid as libc::pid_t, sig) };
+    assert_eq!(rc, 0, "kill({pid}, {sig})");
+}

@@ -76,6 +76,19 @@ impl RedisServer {
             .and_then(|c| c.get_connection())
             .expect("connect to the test redis")
     }
+
+    /// A counter of a job's meta hash (`lines`, `done`, `enqueued` ...);
+    /// `None` when it is not set or Redis is not answering (a test that
+    /// restarts the server polls through the gap).
+    pub fn job_meta(&self, job: &str, field: &str) -> Option<u64> {
+        let conn = redis::Client::open(self.url()).and_then(|c| c.get_connection());
+        redis::cmd("HGET")
+            .arg(format!("scrape:{{{job}}}:meta"))
+            .arg(field)
+            .query::<Option<u64>>(&mut conn.ok()?)
+            .ok()
+            .flatten()
+    }
 }
 
 impl Drop for RedisServer {
