@@ -98,11 +98,13 @@ mod meta;
 mod phrases;
 mod prescan;
 mod state;
+mod tree;
+mod tree_build;
 mod visible_text;
 
 use crate::price::{parse_price_hinted, CurrencyContext, CurrencyMark, CurrencyRule};
 pub use crate::record::{FoundPrice, PriceSource};
-use ego_tree::NodeId;
+use tree::NodeId;
 use reqwest::Url;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
@@ -379,19 +381,28 @@ fn extract_with(html: &str, url: &Url, opts: &ExtractOptions, dom: Dom) -> Extra
         }
     }
 
-    let lean = match dom {
-        Dom::Auto => prescan::worth_emptying(html),
-        Dom::Lean => true,
-        Dom::Full => false,
+    let lean = dom == Dom::Lean;
+    let doc = match (&opts.selector, dom) {
+        // `--selector` may select anything, so `scraper` parses every byte.
+        (Some(sel), _) => {
+            let full = scraper::Html::parse_document(html);
+            let (doc, ids) = tree::Doc::from_scraper(&full);
+            cands.extend(heuristic::selector_candidates(
+                &full,
+                &doc,
+                &ids,
+                sel,
+                opts.explain,
+            ));
+            doc
+        }
+        (None, Dom::Auto) => tree_build::stream(html),
+        (None, _) if lean => {
+            tree::Doc::from_scraper(&scraper::Html::parse_document(&prescan::empty_raw_text(html)))
+                .0
+        }
+        (None, _) => tree::Doc::from_scraper(&scraper::Html::parse_document(html)).0,
     };
-    let doc = if lean && opts.selector.is_none() {
-        scraper::Html::parse_document(&prescan::empty_raw_text(html))
-    } else {
-        scraper::Html::parse_document(html)
-    };
-    if let Some(sel) = &opts.selector {
-        cands.extend(heuristic::selector_candidates(&doc, sel, opts.explain));
-    }
     let scan = dom::scan(&doc, opts.explain);
     cands.extend(scan.cands);
     // Inline state ranks below every structured source: when one already
@@ -555,7 +566,7 @@ fn found(c: &Cand) -> FoundPrice {
 }
 
 fn explain(
-    doc: &scraper::Html,
+    doc: &tree::Doc,
     cands: &[Cand],
     rules: &[Option<CurrencyRule>],
     chosen: Option<usize>,

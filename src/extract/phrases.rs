@@ -7,7 +7,7 @@
 
 use super::dom::{collapse, flag, DomNode};
 use super::Reason;
-use scraper::Node;
+use super::tree::Node;
 
 const INSTALMENT: &[&str] = &[
     "payments of",

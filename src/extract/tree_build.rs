@@ -1,0 +1,729 @@
+//! [`stream`]: a [`Doc`] from html5ever's tokenizer and an element stack,
+//! without html5ever's tree builder (issue 10: the builder and `scraper`'s
+//! tree cost about a third of parsing a page).
+//!
+//! The stack follows the HTML tree-construction rules that decide the shape
+//! of product pages: implied `<html>` / `<head>` / `<body>` (head-only tags
+//! before the body go into the head), void elements, raw-text elements (the
+//! tokenizer is switched as the spec's tree builder would), implied ends of
+//! `p`, `li`, `dd`/`dt`, `option`, headings, table cells and rows, implied
+//! `<tbody>` / `<tr>` / `<colgroup>`, table tags outside a table ignored,
+//! `</br>` and a stray `</p>` read as elements, end tags matched within their
+//! scope, foreign (`svg`, `math`) content with self-closing tags and HTML
+//! breakout. What it leaves out (adoption-agency restructuring of misnested
+//! formatting tags, foster parenting, `<select>` content filtering) changes
+//! the tree only on malformed markup; the differential tests
+//! (tests/it/differential.rs) hold it to the full algorithm.
+
+use super::tree::{Doc, Element, Node, NodeId, NONE};
+use html5ever::tokenizer::states::RawKind;
+use html5ever::tokenizer::{
+    BufferQueue, Tag, TagKind, Token, TokenSink, TokenSinkResult, Tokenizer, TokenizerOpts,
+};
+use html5ever::LocalName;
+use std::cell::RefCell;
+
+/// Parses `html` into a [`Doc`].
+pub(super) fn stream(html: &str) -> Doc {
+    let tok = Tokenizer::new(Sink(RefCell::new(Builder::default())), TokenizerOpts::default());
+    let q = BufferQueue::default();
+    q.push_back(html.into());
+    // No sink result stops the tokenizer (no script execution), so one feed
+    // reads the whole input.
+    let _ = tok.feed(&q);
+    tok.end();
+    tok.sink.0.into_inner().doc
+}
+
+const VOID: &[&str] = &[
+    "area", "base", "basefont", "bgsound", "br", "col", "embed", "frame", "hr", "img", "input",
+    "keygen", "link", "meta", "param", "source", "track", "wbr",
+];
+
+/// Tags the spec's "in head" mode keeps in the head.
+const HEAD_ONLY: &[&str] = &[
+    "base", "basefont", "bgsound", "link", "meta", "noframes", "script", "style", "template",
+    "title", "noscript",
+];
+
+/// Start tags that close an open `<p>` (in button scope).
+const CLOSES_P: &[&str] = &[
+    "address",
+    "article",
+    "aside",
+    "blockquote",
+    "center",
+    "details",
+    "dialog",
+    "dir",
+    "div",
+    "dl",
+    "fieldset",
+    "figcaption",
+    "figure",
+    "footer",
+    "header",
+    "hgroup",
+    "main",
+    "menu",
+    "nav",
+    "ol",
+    "p",
+    "search",
+    "section",
+    "summary",
+    "ul",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "pre",
+    "listing",
+    "form",
+    "plaintext",
+    "hr",
+    "xmp",
+    "li",
+    "dd",
+    "dt",
+];
+
+/// End tags matched "in scope" (they close whatever is open inside them).
+const BLOCK_END: &[&str] = &[
+    "address",
+    "article",
+    "aside",
+    "blockquote",
+    "button",
+    "center",
+    "details",
+    "dialog",
+    "dir",
+    "div",
+    "dl",
+    "fieldset",
+    "figcaption",
+    "figure",
+    "footer",
+    "header",
+    "hgroup",
+    "listing",
+    "main",
+    "menu",
+    "nav",
+    "ol",
+    "pre",
+    "search",
+    "section",
+    "summary",
+    "ul",
+    "form",
+    "li",
+    "dd",
+    "dt",
+    "applet",
+    "marquee",
+    "object",
+    "table",
+    "tbody",
+    "thead",
+    "tfoot",
+    "tr",
+    "td",
+    "th",
+    "caption",
+    "colgroup",
+    "select",
+    "template",
+];
+
+/// Elements an "any other" end tag may not close past.
+const SPECIAL: &[&str] = &[
+    "address",
+    "applet",
+    "area",
+    "article",
+    "aside",
+    "base",
+    "basefont",
+    "bgsound",
+    "blockquote",
+    "body",
+    "br",
+    "button",
+    "caption",
+    "center",
+    "col",
+    "colgroup",
+    "dd",
+    "details",
+    "dir",
+    "div",
+    "dl",
+    "dt",
+    "embed",
+    "fieldset",
+    "figcaption",
+    "figure",
+    "footer",
+    "form",
+    "frame",
+    "frameset",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "head",
+    "header",
+    "hgroup",
+    "hr",
+    "html",
+    "iframe",
+    "img",
+    "input",
+    "keygen",
+    "li",
+    "link",
+    "listing",
+    "main",
+    "marquee",
+    "menu",
+    "meta",
+    "nav",
+    "noembed",
+    "noframes",
+    "noscript",
+    "object",
+    "ol",
+    "p",
+    "param",
+    "plaintext",
+    "pre",
+    "script",
+    "search",
+    "section",
+    "select",
+    "source",
+    "style",
+    "summary",
+    "table",
+    "tbody",
+    "td",
+    "template",
+    "textarea",
+    "tfoot",
+    "th",
+    "thead",
+    "title",
+    "tr",
+    "track",
+    "ul",
+    "wbr",
+    "xmp",
+];
+
+/// HTML start tags that end foreign (`svg` / `math`) content.
+const BREAKOUT: &[&str] = &[
+    "b",
+    "big",
+    "blockquote",
+    "body",
+    "br",
+    "center",
+    "code",
+    "dd",
+    "div",
+    "dl",
+    "dt",
+    "em",
+    "embed",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "head",
+    "hr",
+    "i",
+    "img",
+    "li",
+    "listing",
+    "menu",
+    "meta",
+    "nobr",
+    "ol",
+    "p",
+    "pre",
+    "ruby",
+    "s",
+    "small",
+    "span",
+    "strong",
+    "strike",
+    "sub",
+    "sup",
+    "table",
+    "tt",
+    "u",
+    "ul",
+    "var",
+];
+
+const HEADINGS: &[&str] = &["h1", "h2", "h3", "h4", "h5", "h6"];
+
+/// Where scopes end: the spec's default scope boundaries.
+const SCOPE: &[&str] = &[
+    "applet", "caption", "html", "table", "td", "th", "marquee", "object", "template",
+];
+
+#[derive(Default, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    #[default]
+    Initial,
+    InHead,
+    AfterHead,
+    InBody,
+}
+
+#[derive(Default)]
+struct Builder {
+    doc: Doc,
+    /// Open elements, innermost last (the `Doc` root is not on it).
+    stack: Vec<NodeId>,
+    mode: Mode,
+    html: Option<NodeId>,
+    head: Option<NodeId>,
+    /// Open `svg` / `math` elements.
+    foreign: usize,
+    /// A `<!DOCTYPE>` was seen (without one, tables do not close `<p>`).
+    doctype: bool,
+    /// Drop one newline at the start of the next text (`pre`, `textarea`, `listing`).
+    skip_lf: bool,
+}
+
+impl Default for Doc {
+    fn default() -> Self {
+        Doc::new()
+    }
+}
+
+struct Sink(RefCell<Builder>);
+
+impl TokenSink for Sink {
+    type Handle = ();
+
+    fn process_token(&self, token: Token, _line: u64) -> TokenSinkResult<()> {
+        let mut b = self.0.borrow_mut();
+        match token {
+            Token::TagToken(tag) => match tag.kind {
+                TagKind::StartTag => return b.start(tag),
+                TagKind::EndTag => b.end(&tag.name),
+            },
+            Token::CharacterTokens(t) => b.text(&t),
+            Token::DoctypeToken(_) => b.doctype = true,
+            _ => {}
+        }
+        TokenSinkResult::Continue
+    }
+
+    fn adjusted_current_node_present_but_not_in_html_namespace(&self) -> bool {
+        self.0.borrow().foreign > 0
+    }
+}
+
+impl Builder {
+    fn name(&self, id: NodeId) -> &str {
+        self.doc.element(id).map_or("", Element::name)
+    }
+
+    fn top(&self) -> NodeId {
+        self.stack.last().copied().unwrap_or(0)
+    }
+
+    fn top_is(&self, names: &[&str]) -> bool {
+        self.stack.last().is_some_and(|&t| names.contains(&self.name(t)))
+    }
+
+    fn pop(&mut self) {
+        if self.stack.len() <= 1 {
+            return; // `<html>` stays
+        }
+        if let Some(id) = self.stack.pop() {
+            if matches!(self.name(id), "svg" | "math") {
+                self.foreign = self.foreign.saturating_sub(1);
+            }
+        }
+    }
+
+    /// Pops up to and including the element at stack index `i`.
+    fn pop_to(&mut self, i: usize) {
+        while self.stack.len() > i.max(1) {
+            self.pop();
+        }
+    }
+
+    /// Stack index of the innermost open `names` element within a scope
+    /// bounded by `SCOPE` plus `extra`.
+    fn in_scope(&self, names: &[&str], extra: &[&str]) -> Option<usize> {
+        for (i, &id) in self.stack.iter().enumerate().rev() {
+            let n = self.name(id);
+            if names.contains(&n) {
+                return Some(i);
+            }
+            if SCOPE.contains(&n) || extra.contains(&n) {
+                return None;
+            }
+        }
+        None
+    }
+
+    fn close_p(&mut self) {
+        if let Some(i) = self.in_scope(&["p"], &["button"]) {
+            self.pop_to(i);
+        }
+    }
+
+    fn ensure_html(&mut self) -> NodeId {
+        if let Some(h) = self.html {
+            return h;
+        }
+        let h = self.doc.append(0, element(LocalName::from("html"), Vec::new()));
+        self.html = Some(h);
+        self.stack.push(h);
+        h
+    }
+
+    fn ensure_head(&mut self) -> NodeId {
+        let html = self.ensure_html();
+        if let Some(h) = self.head {
+            return h;
+        }
+        let h = self.doc.append(html, element(LocalName::from("head"), Vec::new()));
+        self.head = Some(h);
+        self.stack.push(h);
+        self.mode = Mode::InHead;
+        h
+    }
+
+    /// Leaves the head and opens `<body>` (implied unless `tag` is given).
+    fn start_body(&mut self, tag: Option<Tag>) {
+        self.ensure_head();
+        self.pop_to(1);
+        let html = self.ensure_html();
+        let (name, attrs) = match tag {
+            Some(t) => (t.name, attrs_of(t.attrs)),
+            None => (LocalName::from("body"), Vec::new()),
+        };
+        let b = self.doc.append(html, element(name, attrs));
+        self.stack.push(b);
+        self.mode = Mode::InBody;
+    }
+
+    fn insert(&mut self, parent: NodeId, tag: Tag) -> TokenSinkResult<()> {
+        let self_closing = tag.self_closing;
+        let name = tag.name.clone();
+        let id = self.doc.append(parent, element(tag.name, attrs_of(tag.attrs)));
+        let foreign = self.foreign > 0 || matches!(&*name, "svg" | "math");
+        if VOID.contains(&&*name) || (foreign && self_closing) {
+            return TokenSinkResult::Continue;
+        }
+        self.stack.push(id);
+        if foreign {
+            if matches!(&*name, "svg" | "math") {
+                self.foreign += 1;
+            }
+            return TokenSinkResult::Continue;
+        }
+        match &*name {
+            "script" => TokenSinkResult::RawData(RawKind::ScriptData),
+            "style" | "xmp" | "iframe" | "noembed" | "noframes" | "noscript" => {
+                TokenSinkResult::RawData(RawKind::Rawtext)
+            }
+            "title" => TokenSinkResult::RawData(RawKind::Rcdata),
+            "textarea" => {
+                self.skip_lf = true;
+                TokenSinkResult::RawData(RawKind::Rcdata)
+            }
+            "pre" | "listing" => {
+                self.skip_lf = true;
+                TokenSinkResult::Continue
+            }
+            "plaintext" => TokenSinkResult::Plaintext,
+            _ => TokenSinkResult::Continue,
+        }
+    }
+
+    fn start(&mut self, tag: Tag) -> TokenSinkResult<()> {
+        self.skip_lf = false;
+        let name: &str = &tag.name;
+        if name == "html" {
+            self.ensure_html();
+            return TokenSinkResult::Continue;
+        }
+        if self.mode != Mode::InBody {
+            match name {
+                "head" if self.head.is_none() => {
+                    let html = self.ensure_html();
+                    let h = self.doc.append(html, element(tag.name, attrs_of(tag.attrs)));
+                    self.head = Some(h);
+                    self.stack.push(h);
+                    self.mode = Mode::InHead;
+                    return TokenSinkResult::Continue;
+                }
+                "head" => return TokenSinkResult::Continue,
+                n if HEAD_ONLY.contains(&n) => {
+                    let head = self.ensure_head();
+                    // Inside a head element (`<noscript>` in the head) or the head itself.
+                    let parent = if self.mode == Mode::InHead {
+                        self.top()
+                    } else {
+                        head
+                    };
+                    return self.insert(parent, tag);
+                }
+                "body" => {
+                    self.start_body(Some(tag));
+                    return TokenSinkResult::Continue;
+                }
+                _ => self.start_body(None),
+            }
+        }
+        self.start_in_body(tag)
+    }
+
+    fn start_in_body(&mut self, tag: Tag) -> TokenSinkResult<()> {
+        let name: &str = &tag.name;
+        if matches!(name, "body" | "head" | "frameset") {
+            return TokenSinkResult::Continue;
+        }
+        if self.foreign > 0 {
+            let breakout = BREAKOUT.contains(&name)
+                || (name == "font"
+                    && tag
+                        .attrs
+                        .iter()
+                        .any(|a| matches!(&*a.name.local, "color" | "face" | "size")));
+            if !breakout {
+                let top = self.top();
+                return self.insert(top, tag);
+            }
+            while self.foreign > 0 && self.stack.len() > 1 {
+                self.pop();
+            }
+        }
+        let table_scope: &[&str] = &["html", "table", "template"];
+        match name {
+            "li" | "dd" | "dt" => {
+                let same: &[&str] = if name == "li" { &["li"] } else { &["dd", "dt"] };
+                for i in (0..self.stack.len()).rev() {
+                    let n = self.name(self.stack[i]);
+                    if same.contains(&n) {
+                        self.pop_to(i);
+                        break;
+                    }
+                    if SPECIAL.contains(&n) && !matches!(n, "address" | "div" | "p") {
+                        break;
+                    }
+                }
+                self.close_p();
+            }
+            "table" => {
+                if self.doctype {
+                    self.close_p();
+                }
+            }
+            n if CLOSES_P.contains(&n) => {
+                self.close_p();
+                if HEADINGS.contains(&n) && self.top_is(HEADINGS) {
+                    self.pop();
+                }
+            }
+            "a" => {
+                if let Some(i) = self.in_scope(&["a"], &[]) {
+                    self.pop_to(i);
+                }
+            }
+            "button" => {
+                if let Some(i) = self.in_scope(&["button"], &[]) {
+                    self.pop_to(i);
+                }
+            }
+            "option" => {
+                if self.top_is(&["option"]) {
+                    self.pop();
+                }
+            }
+            "optgroup" => {
+                if self.top_is(&["option"]) {
+                    self.pop();
+                }
+                if self.top_is(&["optgroup"]) {
+                    self.pop();
+                }
+            }
+            "tr" | "td" | "th" | "tbody" | "thead" | "tfoot" | "caption" | "colgroup" | "col" => {
+                // Outside a table these tags are ignored (their text stays).
+                if self.in_scope(&["table"], table_scope).is_none() {
+                    return TokenSinkResult::Continue;
+                }
+                let keep: &[&str] = match name {
+                    "td" | "th" => &["tr", "table", "tbody", "thead", "tfoot"],
+                    "tr" => &["table", "tbody", "thead", "tfoot"],
+                    _ => &["table"],
+                };
+                while !self.top_is(keep) && self.stack.len() > 1 {
+                    self.pop();
+                }
+                let top = self.top();
+                if matches!(name, "tr" | "td" | "th") && self.top_is(&["table"]) {
+                    let id = self.doc.append(top, element(LocalName::from("tbody"), Vec::new()));
+                    self.stack.push(id);
+                }
+                if matches!(name, "td" | "th") && self.top_is(&["tbody", "thead", "tfoot"]) {
+                    let top = self.top();
+                    let id = self.doc.append(top, element(LocalName::from("tr"), Vec::new()));
+                    self.stack.push(id);
+                }
+                if name == "col" {
+                    let top = self.top();
+                    let id =
+                        self.doc.append(top, element(LocalName::from("colgroup"), Vec::new()));
+                    self.stack.push(id);
+                }
+            }
+            _ => {}
+        }
+        let top = self.top();
+        self.insert(top, tag)
+    }
+
+    fn end(&mut self, name: &LocalName) {
+        self.skip_lf = false;
+        let name: &str = name;
+        match name {
+            "head" if self.mode == Mode::InHead => {
+                if let Some(i) = self.stack.iter().rposition(|&id| Some(id) == self.head) {
+                    self.pop_to(i);
+                }
+                self.mode = Mode::AfterHead;
+                return;
+            }
+            "body" | "html" => {
+                if self.mode != Mode::InBody {
+                    self.start_body(None);
+                }
+                return;
+            }
+            _ => {}
+        }
+        if self.mode != Mode::InBody {
+            // Closing a head element (`</title>`, `</script>`), else stray.
+            if let Some(i) = self.stack.iter().rposition(|&id| self.name(id) == name) {
+                if i >= 1 {
+                    self.pop_to(i);
+                }
+            }
+            return;
+        }
+        match name {
+            "br" => {
+                let top = self.top();
+                self.doc.append(top, element(LocalName::from("br"), Vec::new()));
+            }
+            "p" => match self.in_scope(&["p"], &["button"]) {
+                Some(i) => self.pop_to(i),
+                None => {
+                    let top = self.top();
+                    self.doc.append(top, element(LocalName::from("p"), Vec::new()));
+                }
+            },
+            n if HEADINGS.contains(&n) => {
+                if let Some(i) = self.in_scope(HEADINGS, &[]) {
+                    self.pop_to(i);
+                }
+            }
+            "li" => {
+                if let Some(i) = self.in_scope(&["li"], &["ol", "ul"]) {
+                    self.pop_to(i);
+                }
+            }
+            "tr" | "td" | "th" | "tbody" | "thead" | "tfoot" | "table" | "caption"
+            | "colgroup" => {
+                if let Some(i) = self.in_scope(&[name], &["html", "table", "template"]) {
+                    self.pop_to(i);
+                } else if name == "table" {
+                    if let Some(i) = self.stack.iter().rposition(|&id| self.name(id) == "table") {
+                        self.pop_to(i);
+                    }
+                }
+            }
+            n if BLOCK_END.contains(&n) => {
+                if let Some(i) = self.in_scope(&[n], &[]) {
+                    self.pop_to(i);
+                }
+            }
+            _ => {
+                for i in (1..self.stack.len()).rev() {
+                    let n = self.name(self.stack[i]);
+                    if n == name {
+                        self.pop_to(i);
+                        return;
+                    }
+                    if SPECIAL.contains(&n) && self.foreign == 0 {
+                        return;
+                    }
+                }
+            }
+        }
+    }
+
+    fn text(&mut self, t: &str) {
+        let mut t = t;
+        if std::mem::take(&mut self.skip_lf) {
+            t = t.strip_prefix('\n').unwrap_or(t);
+        }
+        if t.is_empty() {
+            return;
+        }
+        if self.mode != Mode::InBody {
+            let top = self.top();
+            let in_head_element = top != self.html.unwrap_or(NONE)
+                && top != self.head.unwrap_or(NONE)
+                && self.stack.len() > 1;
+            if in_head_element {
+                self.doc.append_text(top, t);
+                return;
+            }
+            let ws = t.len() - t.trim_start_matches(is_ws).len();
+            let (lead, rest) = t.split_at(ws);
+            if !lead.is_empty() && self.mode != Mode::Initial {
+                let top = self.top();
+                self.doc.append_text(top, lead);
+            }
+            if rest.is_empty() {
+                return;
+            }
+            self.start_body(None);
+            t = rest;
+        }
+        let top = self.top();
+        self.doc.append_text(top, t);
+    }
+}
+
+fn is_ws(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\n' | '\x0c' | '\r')
+}
+
+fn element(name: LocalName, attrs: Vec<(LocalName, html5ever::tendril::StrTendril)>) -> Node {
+    Node::Element(Element { name, attrs })
+}
+
+fn attrs_of(attrs: Vec<html5ever::Attribute>) -> Vec<(LocalName, html5ever::tendril::StrTendril)> {
+    attrs.into_iter().map(|a| (a.name.local, a.value)).collect()
+}
