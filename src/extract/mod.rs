@@ -645,3 +645,26 @@ mod currency_tests;
 mod tests;
 #[cfg(test)]
 mod tests_visible;
+
+#[doc(hidden)]
+pub fn debug_outline(html: &str, stream: bool) -> String {
+    let doc = if stream {
+        tree_build::stream(html)
+    } else {
+        tree::Doc::from_scraper(&scraper::Html::parse_document(html)).0
+    };
+    let mut out = String::new();
+    let mut depth = 0;
+    for e in doc.root().traverse() {
+        match e {
+            tree::Edge::Open(n) => {
+                depth += 1;
+                if let Some(el) = n.value().as_element() {
+                    out.push_str(&format!("{} {}{}\n", depth, el.name(), el.id().map(|i| format!("#{i}")).unwrap_or_default()));
+                }
+            }
+            tree::Edge::Close(_) => depth -= 1,
+        }
+    }
+    out
+}

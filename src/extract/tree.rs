@@ -115,6 +115,21 @@ impl Doc {
         d
     }
 
+    /// Adds the attributes `el` lacks (a second `<html>` / `<body>` tag).
+    pub(super) fn merge_attrs(&mut self, id: NodeId, attrs: Vec<(LocalName, StrTendril)>) {
+        if let Some(Slot {
+            node: Node::Element(el),
+            ..
+        }) = self.slots.get_mut(id as usize)
+        {
+            for (k, v) in attrs {
+                if !el.attrs.iter().any(|(have, _)| *have == k) {
+                    el.attrs.push((k, v));
+                }
+            }
+        }
+    }
+
     pub fn root(&self) -> NodeRef<'_> {
         NodeRef { doc: self, id: 0 }
     }

@@ -298,10 +298,14 @@ struct Builder {
     mode: Mode,
     html: Option<NodeId>,
     head: Option<NodeId>,
+    body: Option<NodeId>,
     /// Open `svg` / `math` elements.
     foreign: usize,
     /// A `<!DOCTYPE>` was seen (without one, tables do not close `<p>`).
     doctype: bool,
+    /// The open `<form>` (the spec's form element pointer): a nested
+    /// `<form>` is ignored and `</form>` closes this one wherever it is.
+    form: Option<NodeId>,
     /// Drop one newline at the start of the next text (`pre`, `textarea`, `listing`).
     skip_lf: bool,
 }
@@ -420,6 +424,7 @@ impl Builder {
             None => (LocalName::from("body"), Vec::new()),
         };
         let b = self.doc.append(html, element(name, attrs));
+        self.body = Some(b);
         self.stack.push(b);
         self.mode = Mode::InBody;
     }
@@ -462,7 +467,8 @@ impl Builder {
         self.skip_lf = false;
         let name: &str = &tag.name;
         if name == "html" {
-            self.ensure_html();
+            let html = self.ensure_html();
+            self.doc.merge_attrs(html, attrs_of(tag.attrs));
             return TokenSinkResult::Continue;
         }
         if self.mode != Mode::InBody {
@@ -498,7 +504,13 @@ impl Builder {
 
     fn start_in_body(&mut self, tag: Tag) -> TokenSinkResult<()> {
         let name: &str = &tag.name;
-        if matches!(name, "body" | "head" | "frameset") {
+        if name == "body" {
+            if let Some(b) = self.body {
+                self.doc.merge_attrs(b, attrs_of(tag.attrs));
+            }
+            return TokenSinkResult::Continue;
+        }
+        if matches!(name, "head" | "frameset") {
             return TokenSinkResult::Continue;
         }
         if self.foreign > 0 {
@@ -531,6 +543,24 @@ impl Builder {
                     }
                 }
                 self.close_p();
+            }
+            "form" => {
+                if self.form.is_some() {
+                    return TokenSinkResult::Continue;
+                }
+                let in_table = self.top_is(&["table", "tbody", "thead", "tfoot", "tr"]);
+                if !in_table {
+                    self.close_p();
+                }
+                let top = self.top();
+                let id = self.doc.append(top, element(tag.name, attrs_of(tag.attrs)));
+                if in_table {
+                    // A form straight in a table is an empty marker.
+                    return TokenSinkResult::Continue;
+                }
+                self.form = Some(id);
+                self.stack.push(id);
+                return TokenSinkResult::Continue;
             }
             "table" => {
                 if self.doctype {
@@ -631,6 +661,14 @@ impl Builder {
             return;
         }
         match name {
+            "form" => {
+                let Some(form) = self.form.take() else { return };
+                let open = self.in_scope(&["form"], &[]);
+                if let Some(i) = open.filter(|&i| self.stack[i] == form) {
+                    // Only the form leaves the stack; what it holds stays open.
+                    self.stack.remove(i);
+                }
+            }
             "br" => {
                 let top = self.top();
                 self.doc.append(top, element(LocalName::from("br"), Vec::new()));
