@@ -7,10 +7,10 @@
 use std::cell::Cell;
 use std::error::Error;
 
+use html5ever::tokenizer::states::RawKind;
 use html5ever::tokenizer::{
     BufferQueue, Tag, TagKind, Token, TokenSink, TokenSinkResult, Tokenizer, TokenizerOpts,
 };
-use html5ever::tokenizer::states::RawKind;
 
 /// Counts start tags and text bytes; tells the tokenizer where raw text starts.
 #[derive(Default)]
@@ -64,37 +64,10 @@ fn main() -> Result<(), Box<dyn Error>> {
                 tok.end();
                 tok.sink.tags.get() + tok.sink.text.get()
             }
-            "lol" => lol(&html)?,
             "tree" => scraper::Html::parse_document(&html).tree.nodes().count(),
             _ => return Err("mode is tokens or tree".into()),
         };
     }
     println!("{out}");
     Ok(())
-}
-
-/// lol_html with handlers on every element and text chunk, output discarded.
-fn lol(html: &str) -> Result<usize, Box<dyn Error>> {
-    use lol_html::{element, text, HtmlRewriter, Settings};
-    let tags = Cell::new(0usize);
-    let text_len = Cell::new(0usize);
-    let mut rw = HtmlRewriter::new(
-        Settings {
-            element_content_handlers: vec![
-                element!("*", |el| {
-                    tags.set(tags.get() + el.attributes().len() + 1);
-                    Ok(())
-                }),
-                text!("*", |t| {
-                    text_len.set(text_len.get() + t.as_str().len());
-                    Ok(())
-                }),
-            ],
-            ..Settings::new()
-        },
-        |_: &[u8]| {},
-    );
-    rw.write(html.as_bytes())?;
-    rw.end()?;
-    Ok(tags.get() + text_len.get())
 }

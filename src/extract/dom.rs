@@ -6,9 +6,9 @@
 //! share: text collection, the title, and the short CSS-like path used for
 //! `--explain` locations.
 
+use super::tree::{Doc, Edge, Node, NodeId, NodeRef};
 use super::{heuristic, items::Items, meta::Meta, Cand};
 use crate::price::iso_code;
-use super::tree::{Doc, Edge, Node, NodeId, NodeRef};
 use std::collections::HashMap;
 
 pub(super) type DomNode<'a> = NodeRef<'a>;

@@ -104,12 +104,12 @@ mod visible_text;
 
 use crate::price::{parse_price_hinted, CurrencyContext, CurrencyMark, CurrencyRule};
 pub use crate::record::{FoundPrice, PriceSource};
-use tree::NodeId;
 use reqwest::Url;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
+use tree::NodeId;
 
 /// schema.org types that describe a product (JSON-LD, microdata and RDFa alike).
 const PRODUCT_TYPES: &[&str] = &[
@@ -318,12 +318,16 @@ pub fn extract_full_dom(html: &str, url: &Url, opts: &ExtractOptions) -> Extract
 /// What goes into the tree when the page needs one.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Dom {
-    /// `Lean` where script and style bodies are a large share of the page
-    /// ([`prescan::worth_emptying`]), else `Full`; the default.
+    /// The default: the streaming tree ([`tree_build::stream`]: html5ever's
+    /// tokenizer and an element stack, no tree builder, no `scraper` tree),
+    /// over the page with script and style bodies emptied where they are a
+    /// large share of it ([`prescan::worth_emptying`]).
     Auto,
-    /// Script and style bodies emptied first ([`prescan`]).
+    /// `scraper`'s full tree of the page with script and style bodies
+    /// emptied first ([`prescan`]).
     Lean,
-    /// Every byte; also always with `--selector`, which may select anything.
+    /// `scraper`'s full tree of every byte: the oracle; also always with
+    /// `--selector`, which may select anything.
     Full,
 }
 
@@ -396,10 +400,23 @@ fn extract_with(html: &str, url: &Url, opts: &ExtractOptions, dom: Dom) -> Extra
             ));
             doc
         }
-        (None, Dom::Auto) => tree_build::stream(html),
+        (None, Dom::Auto) => {
+            let lean = prescan::worth_emptying(html);
+            let page = if lean {
+                prescan::empty_raw_text(html)
+            } else {
+                std::borrow::Cow::Borrowed(html)
+            };
+            // A page with a construct the stream does not model (misnested
+            // formatting tags, `<select>` content) gets the full algorithm.
+            tree_build::stream(&page)
+                .unwrap_or_else(|| tree::Doc::from_scraper(&scraper::Html::parse_document(&page)).0)
+        }
         (None, _) if lean => {
-            tree::Doc::from_scraper(&scraper::Html::parse_document(&prescan::empty_raw_text(html)))
-                .0
+            tree::Doc::from_scraper(&scraper::Html::parse_document(&prescan::empty_raw_text(
+                html,
+            )))
+            .0
         }
         (None, _) => tree::Doc::from_scraper(&scraper::Html::parse_document(html)).0,
     };
@@ -645,26 +662,3 @@ mod currency_tests;
 mod tests;
 #[cfg(test)]
 mod tests_visible;
-
-#[doc(hidden)]
-pub fn debug_outline(html: &str, stream: bool) -> String {
-    let doc = if stream {
-        tree_build::stream(html)
-    } else {
-        tree::Doc::from_scraper(&scraper::Html::parse_document(html)).0
-    };
-    let mut out = String::new();
-    let mut depth = 0;
-    for e in doc.root().traverse() {
-        match e {
-            tree::Edge::Open(n) => {
-                depth += 1;
-                if let Some(el) = n.value().as_element() {
-                    out.push_str(&format!("{} {}{}\n", depth, el.name(), el.id().map(|i| format!("#{i}")).unwrap_or_default()));
-                }
-            }
-            tree::Edge::Close(_) => depth -= 1,
-        }
-    }
-    out
-}

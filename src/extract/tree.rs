@@ -35,7 +35,10 @@ impl Element {
     }
 
     pub fn attr(&self, key: &str) -> Option<&str> {
-        self.attrs.iter().find(|(k, _)| &**k == key).map(|(_, v)| &**v)
+        self.attrs
+            .iter()
+            .find(|(k, _)| &**k == key)
+            .map(|(_, v)| &**v)
     }
 
     pub fn id(&self) -> Option<&str> {
@@ -290,4 +293,3 @@ impl<'a> Iterator for Traverse<'a> {
         Some(cur)
     }
 }
-

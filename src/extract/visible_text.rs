@@ -4,8 +4,8 @@
 //! the machine-readable amount a theme renders from. Used by `heuristic`.
 
 use super::dom::{classify_text, collapse, flag, DomNode};
-use crate::price::parse_price;
 use super::tree::{Edge, Node, NodeId};
+use crate::price::parse_price;
 use rust_decimal::Decimal;
 
 /// Longest text (in bytes) a single price element plausibly holds.
