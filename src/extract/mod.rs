@@ -662,3 +662,11 @@ mod currency_tests;
 mod tests;
 #[cfg(test)]
 mod tests_visible;
+
+/// Whether the default path builds this page's tree from the tokenizer
+/// alone ([`tree_build::stream`]) rather than falling back to the full
+/// algorithm: for tests and measurements.
+#[doc(hidden)]
+pub fn streams(html: &str) -> bool {
+    tree_build::stream(html).is_some()
+}

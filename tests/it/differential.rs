@@ -15,7 +15,7 @@ use std::path::Path;
 use proptest::prelude::*;
 use reqwest::Url;
 use scrape::demo::{all_markups, sample_page, Markup};
-use scrape::extract::{extract, extract_full_dom, extract_lean_dom, ExtractOptions};
+use scrape::extract::{extract, extract_full_dom, extract_lean_dom, streams, ExtractOptions};
 
 fn options(explain: bool) -> ExtractOptions {
     ExtractOptions {
@@ -72,6 +72,7 @@ fn real_corpus_agrees() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/real");
     let mut reader = csv::Reader::from_path(dir.join("manifest.csv")).unwrap();
     let mut pages = 0;
+    let mut streamed = 0;
     for row in reader.records() {
         let row = row.unwrap();
         let (file, url) = (&row[0], &row[5]);
@@ -80,8 +81,13 @@ fn real_corpus_agrees() {
         let url = Url::parse(url).unwrap();
         assert_same(file, &html, &url);
         pages += 1;
+        streamed += usize::from(streams(&html));
     }
     assert!(pages >= 100, "corpus has only {pages} pages");
+    // Real pages are often sloppy (unclosed formatting tags): those take the
+    // full parse. Most must not, or the fast path is not what runs.
+    println!("real corpus: {streamed} of {pages} pages streamed");
+    assert!(streamed * 2 > pages, "only {streamed} of {pages} streamed");
 }
 
 #[test]
@@ -96,6 +102,8 @@ fn demo_pages_agree() {
                 String::from_utf8(page.body).unwrap()
             };
             assert_same(&format!("{markup:?}-{n}"), &html, &url);
+            // The benchmark shop's pages take the fast path, every one.
+            assert!(streams(&html), "{markup:?}-{n} fell back to the full parse");
         }
     }
 }
