@@ -703,11 +703,7 @@ impl Builder {
                     self.pop_to(i);
                 }
             }
-            "option" => {
-                if self.top_is(&["option"]) {
-                    self.pop();
-                }
-            }
+            "option" if self.top_is(&["option"]) => self.pop(),
             "optgroup" => {
                 if self.top_is(&["option"]) {
                     self.pop();
