@@ -308,6 +308,16 @@ pub fn extract_lean_dom(html: &str, url: &Url, opts: &ExtractOptions) -> Extract
     extract_with(html, url, opts, Dom::Lean)
 }
 
+/// [`extract`] with the page's tree built from html5ever's tokenizer and an
+/// element stack ([`tree_build::stream`]) instead of html5ever's tree builder
+/// and `scraper`, falling back to the full parse where the page needs a rule
+/// the stack does not model. Same answers (the differential tests); not the
+/// default because it is not cheaper yet: README, "Issue 10".
+#[doc(hidden)]
+pub fn extract_stream(html: &str, url: &Url, opts: &ExtractOptions) -> Extraction {
+    extract_with(html, url, opts, Dom::Stream)
+}
+
 /// [`extract`] with the whole page in the DOM, `<script>` / `<style>` bodies
 /// included: the oracle the differential tests hold the default path to.
 #[doc(hidden)]
@@ -318,11 +328,13 @@ pub fn extract_full_dom(html: &str, url: &Url, opts: &ExtractOptions) -> Extract
 /// What goes into the tree when the page needs one.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Dom {
-    /// The default: the streaming tree ([`tree_build::stream`]: html5ever's
-    /// tokenizer and an element stack, no tree builder, no `scraper` tree),
-    /// over the page with script and style bodies emptied where they are a
-    /// large share of it ([`prescan::worth_emptying`]).
+    /// The default: `Lean` where script and style bodies are a large share
+    /// of the page ([`prescan::worth_emptying`]), else `Full`.
     Auto,
+    /// The streaming tree ([`tree_build::stream`]: html5ever's tokenizer and
+    /// an element stack, no tree builder, no `scraper` tree) over the page as
+    /// `Auto` would empty it; the full algorithm where it gives up.
+    Stream,
     /// `scraper`'s full tree of the page with script and style bodies
     /// emptied first ([`prescan`]).
     Lean,
@@ -385,7 +397,7 @@ fn extract_with(html: &str, url: &Url, opts: &ExtractOptions, dom: Dom) -> Extra
         }
     }
 
-    let lean = dom == Dom::Lean;
+    let lean = dom == Dom::Lean || (dom == Dom::Auto && prescan::worth_emptying(html));
     let doc = match (&opts.selector, dom) {
         // `--selector` may select anything, so `scraper` parses every byte.
         (Some(sel), _) => {
@@ -400,7 +412,7 @@ fn extract_with(html: &str, url: &Url, opts: &ExtractOptions, dom: Dom) -> Extra
             ));
             doc
         }
-        (None, Dom::Auto) => {
+        (None, Dom::Stream) => {
             let lean = prescan::worth_emptying(html);
             let page = if lean {
                 prescan::empty_raw_text(html)
@@ -663,7 +675,7 @@ mod tests;
 #[cfg(test)]
 mod tests_visible;
 
-/// Whether the default path builds this page's tree from the tokenizer
+/// Whether [`extract_stream`] builds this page's tree from the tokenizer
 /// alone ([`tree_build::stream`]) rather than falling back to the full
 /// algorithm: for tests and measurements.
 #[doc(hidden)]

@@ -34,9 +34,14 @@ pub(super) fn stream(html: &str) -> Option<Doc> {
     );
     let q = BufferQueue::default();
     q.push_back(html.into());
-    // No sink result stops the tokenizer (no script execution), so one feed
-    // reads the whole input.
+    // The sink pauses the tokenizer (as for a script) only when it gives up,
+    // so one feed reads the whole input or stops at the first construct the
+    // builder does not model: the page is then parsed again in full, and the
+    // rest need not be tokenized twice.
     let _ = tok.feed(&q);
+    if tok.sink.0.borrow().unsure {
+        return None;
+    }
     tok.end();
     let b = tok.sink.0.into_inner();
     (!b.unsure).then_some(b.doc)
@@ -360,16 +365,29 @@ impl TokenSink for Sink {
 
     fn process_token(&self, token: Token, _line: u64) -> TokenSinkResult<()> {
         let mut b = self.0.borrow_mut();
-        match token {
+        let next = match token {
             Token::TagToken(tag) => match tag.kind {
-                TagKind::StartTag => return b.start(tag),
-                TagKind::EndTag => b.end(&tag.name),
+                TagKind::StartTag => b.start(tag),
+                TagKind::EndTag => {
+                    b.end(&tag.name);
+                    TokenSinkResult::Continue
+                }
             },
-            Token::CharacterTokens(t) => b.text(&t),
-            Token::DoctypeToken(_) => b.doctype = true,
-            _ => {}
+            Token::CharacterTokens(t) => {
+                b.text(&t);
+                TokenSinkResult::Continue
+            }
+            Token::DoctypeToken(_) => {
+                b.doctype = true;
+                TokenSinkResult::Continue
+            }
+            _ => TokenSinkResult::Continue,
+        };
+        if b.unsure {
+            // Stop here: `stream` gives the page to the full algorithm.
+            return TokenSinkResult::Script(());
         }
-        TokenSinkResult::Continue
+        next
     }
 
     fn adjusted_current_node_present_but_not_in_html_namespace(&self) -> bool {

@@ -15,7 +15,9 @@ use std::path::Path;
 use proptest::prelude::*;
 use reqwest::Url;
 use scrape::demo::{all_markups, sample_page, Markup};
-use scrape::extract::{extract, extract_full_dom, extract_lean_dom, streams, ExtractOptions};
+use scrape::extract::{
+    extract, extract_full_dom, extract_lean_dom, extract_stream, streams, ExtractOptions,
+};
 
 fn options(explain: bool) -> ExtractOptions {
     ExtractOptions {
@@ -41,6 +43,11 @@ fn assert_same(name: &str, html: &str, url: &Url) {
             extract(html, url, &opts),
             full,
             "{name} (explain: {explain})"
+        );
+        assert_eq!(
+            extract_stream(html, url, &opts),
+            full,
+            "{name} (explain: {explain}, streaming tree)"
         );
     }
 }
@@ -85,7 +92,7 @@ fn real_corpus_agrees() {
     }
     assert!(pages >= 100, "corpus has only {pages} pages");
     // Real pages are often sloppy (unclosed formatting tags): those take the
-    // full parse. Most must not, or the fast path is not what runs.
+    // full parse. Most must not, or the streaming tree is rarely what runs.
     println!("real corpus: {streamed} of {pages} pages streamed");
     assert!(streamed * 2 > pages, "only {streamed} of {pages} streamed");
 }
@@ -102,7 +109,7 @@ fn demo_pages_agree() {
                 String::from_utf8(page.body).unwrap()
             };
             assert_same(&format!("{markup:?}-{n}"), &html, &url);
-            // The benchmark shop's pages take the fast path, every one.
+            // The benchmark shop's pages stream, every one.
             assert!(streams(&html), "{markup:?}-{n} fell back to the full parse");
         }
     }
@@ -231,7 +238,7 @@ proptest! {
         let html = format!("{start}{}", pieces.concat());
         for explain in [false, true] {
             let opts = options(explain);
-            prop_assert_eq!(extract(&html, &url, &opts), extract_full_dom(&html, &url, &opts), "{}", html);
+            prop_assert_eq!(extract_stream(&html, &url, &opts), extract_full_dom(&html, &url, &opts), "{}", html);
         }
     }
 }
@@ -247,6 +254,7 @@ proptest! {
             let full = extract_full_dom(&html, &url, &opts);
             prop_assert_eq!(&extract_lean_dom(&html, &url, &opts), &full, "{}", html);
             prop_assert_eq!(&extract(&html, &url, &opts), &full, "{}", html);
+            prop_assert_eq!(&extract_stream(&html, &url, &opts), &full, "{}", html);
         }
     }
 }
