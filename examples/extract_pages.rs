@@ -1,7 +1,6 @@
 //! Extraction cost without a network: `dump DIR` writes five demo pages of each
 //! markup to DIR; `run DIR N PREFIX` extracts every page in DIR whose name starts
-//! with PREFIX, N times (`run DIR N PREFIX stream`: through the streaming
-//! tree). Run it under `valgrind --tool=callgrind` to count
+//! with PREFIX, N times. Run it under `valgrind --tool=callgrind` to count
 //! instructions per page (repeatable on a shared, noisy machine), e.g.
 //! `valgrind --tool=callgrind target/release/examples/extract_pages run pages 3 Sale`.
 
@@ -10,7 +9,7 @@ use std::path::PathBuf;
 
 use reqwest::Url;
 use scrape::demo::{all_markups, sample_page, Markup};
-use scrape::extract::{extract, extract_stream, ExtractOptions, Extraction};
+use scrape::extract::{extract, ExtractOptions};
 
 fn main() -> Result<(), Box<dyn Error>> {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -21,10 +20,8 @@ fn main() -> Result<(), Box<dyn Error>> {
         .as_slice()
     {
         ["dump", dir] => dump(dir),
-        ["run", dir, n, prefix] => run(dir, n.parse()?, prefix, extract),
-        // The streaming tree (issue 10), not the default yet.
-        ["run", dir, n, prefix, "stream"] => run(dir, n.parse()?, prefix, extract_stream),
-        _ => Err("usage: extract_pages dump DIR | run DIR N PREFIX [stream]".into()),
+        ["run", dir, n, prefix] => run(dir, n.parse()?, prefix),
+        _ => Err("usage: extract_pages dump DIR | run DIR N PREFIX".into()),
     }
 }
 
@@ -54,12 +51,7 @@ fn dump(dir: &str) -> Result<(), Box<dyn Error>> {
     Ok(())
 }
 
-fn run(
-    dir: &str,
-    times: usize,
-    prefix: &str,
-    extract: fn(&str, &Url, &ExtractOptions) -> Extraction,
-) -> Result<(), Box<dyn Error>> {
+fn run(dir: &str, times: usize, prefix: &str) -> Result<(), Box<dyn Error>> {
     let url = Url::parse("http://127.0.0.1:8080/product/7")?;
     let opts = ExtractOptions {
         default_currency: Some("USD".into()),

@@ -3,7 +3,9 @@
 //! Synchronous and pure: `extract` takes the decoded page and returns owned data,
 //! so the engine can run it on any thread. Each source lives in its own file:
 //! `jsonld` (reads the raw text, no DOM), `dom` (one walk over the parsed page that
-//! feeds `items` for microdata and RDFa, `meta`, and `heuristic` for visible text).
+//! feeds `items` for microdata and RDFa, `meta`, and `heuristic` for visible text)
+//! over `tree`, built from html5ever's tokenizer by `tree_build` (or copied
+//! from `scraper`'s tree where that gives up, and for `--selector`).
 //!
 //! # Which candidate wins
 //! 1. `--selector` (`selector`): the first match with an amount. The user asked.
@@ -297,25 +299,15 @@ fn structured_amount(raw: &str, currency: Option<&str>) -> (Option<Decimal>, Opt
 
 /// Extracts the product price and title from a decoded HTML page.
 pub fn extract(html: &str, url: &Url, opts: &ExtractOptions) -> Extraction {
-    extract_with(html, url, opts, Dom::Auto)
+    extract_with(html, url, opts, Dom::Stream)
 }
 
-/// [`extract`] with script and style bodies always emptied before parsing,
-/// whatever their share of the page: what the differential tests hold to
-/// [`extract_full_dom`].
+/// `scraper`'s full tree of the page with script and style bodies always
+/// emptied, whatever their share of the page: what the differential tests
+/// hold to [`extract_full_dom`].
 #[doc(hidden)]
 pub fn extract_lean_dom(html: &str, url: &Url, opts: &ExtractOptions) -> Extraction {
     extract_with(html, url, opts, Dom::Lean)
-}
-
-/// [`extract`] with the page's tree built from html5ever's tokenizer and an
-/// element stack ([`tree_build::stream`]) instead of html5ever's tree builder
-/// and `scraper`, falling back to the full parse where the page needs a rule
-/// the stack does not model. Same answers (the differential tests); not the
-/// default because it is not cheaper yet: README, "Issue 10".
-#[doc(hidden)]
-pub fn extract_stream(html: &str, url: &Url, opts: &ExtractOptions) -> Extraction {
-    extract_with(html, url, opts, Dom::Stream)
 }
 
 /// [`extract`] with the whole page in the DOM, `<script>` / `<style>` bodies
@@ -328,12 +320,11 @@ pub fn extract_full_dom(html: &str, url: &Url, opts: &ExtractOptions) -> Extract
 /// What goes into the tree when the page needs one.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Dom {
-    /// The default: `Lean` where script and style bodies are a large share
-    /// of the page ([`prescan::worth_emptying`]), else `Full`.
-    Auto,
-    /// The streaming tree ([`tree_build::stream`]: html5ever's tokenizer and
-    /// an element stack, no tree builder, no `scraper` tree) over the page as
-    /// `Auto` would empty it; the full algorithm where it gives up.
+    /// The default: the streaming tree ([`tree_build::stream`]: html5ever's
+    /// tokenizer and an element stack, no tree builder, no `scraper` tree)
+    /// over the page with script and style bodies emptied where they are a
+    /// large share of it ([`prescan::worth_emptying`]); `scraper`'s tree of
+    /// that text where the stream gives up (README, "Issue 10").
     Stream,
     /// `scraper`'s full tree of the page with script and style bodies
     /// emptied first ([`prescan`]).
@@ -397,12 +388,12 @@ fn extract_with(html: &str, url: &Url, opts: &ExtractOptions, dom: Dom) -> Extra
         }
     }
 
-    let lean = dom == Dom::Lean || (dom == Dom::Auto && prescan::worth_emptying(html));
+    let lean = dom == Dom::Lean;
     let doc = match (&opts.selector, dom) {
         // `--selector` may select anything, so `scraper` parses every byte.
         (Some(sel), _) => {
             let full = scraper::Html::parse_document(html);
-            let (doc, ids) = tree::Doc::from_scraper(&full);
+            let (doc, ids) = tree::Doc::from_scraper(&full, true);
             cands.extend(heuristic::selector_candidates(
                 &full,
                 &doc,
@@ -421,16 +412,15 @@ fn extract_with(html: &str, url: &Url, opts: &ExtractOptions, dom: Dom) -> Extra
             };
             // A page with a construct the stream does not model (misnested
             // formatting tags, `<select>` content) gets the full algorithm.
-            tree_build::stream(&page)
-                .unwrap_or_else(|| tree::Doc::from_scraper(&scraper::Html::parse_document(&page)).0)
+            tree_build::stream(&page).unwrap_or_else(|| {
+                tree::Doc::from_scraper(&scraper::Html::parse_document(&page), false).0
+            })
         }
         (None, _) if lean => {
-            tree::Doc::from_scraper(&scraper::Html::parse_document(&prescan::empty_raw_text(
-                html,
-            )))
-            .0
+            let page = prescan::empty_raw_text(html);
+            tree::Doc::from_scraper(&scraper::Html::parse_document(&page), false).0
         }
-        (None, _) => tree::Doc::from_scraper(&scraper::Html::parse_document(html)).0,
+        (None, _) => tree::Doc::from_scraper(&scraper::Html::parse_document(html), false).0,
     };
     let scan = dom::scan(&doc, opts.explain);
     cands.extend(scan.cands);
@@ -675,7 +665,7 @@ mod tests;
 #[cfg(test)]
 mod tests_visible;
 
-/// Whether [`extract_stream`] builds this page's tree from the tokenizer
+/// Whether [`extract`] builds this page's tree from the tokenizer
 /// alone ([`tree_build::stream`]) rather than falling back to the full
 /// algorithm: for tests and measurements.
 #[doc(hidden)]

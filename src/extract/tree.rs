@@ -177,7 +177,11 @@ impl Doc {
 
     /// Copies the tree `scraper` built (elements and text only), with where
     /// each of its elements went.
-    pub fn from_scraper(html: &scraper::Html) -> (Doc, HashMap<ego_tree::NodeId, NodeId>) {
+    /// `ids` only when asked for (`--selector`): the map costs a hash per element.
+    pub fn from_scraper(
+        html: &scraper::Html,
+        want_ids: bool,
+    ) -> (Doc, HashMap<ego_tree::NodeId, NodeId>) {
         use ego_tree::iter::Edge as E;
         let mut d = Doc::new();
         let mut ids = HashMap::new();
@@ -187,15 +191,19 @@ impl Doc {
             match edge {
                 E::Open(n) => match n.value() {
                     scraper::Node::Element(el) => {
+                        // Atoms and tendrils are shared, not copied.
                         let node = Node::Element(Element {
-                            name: LocalName::from(el.name()),
+                            name: el.name.local.clone(),
                             attrs: el
-                                .attrs()
-                                .map(|(k, v)| (LocalName::from(k), StrTendril::from_slice(v)))
+                                .attrs
+                                .iter()
+                                .map(|(k, v)| (k.local.clone(), v.clone()))
                                 .collect(),
                         });
                         let id = d.append(top, node);
-                        ids.insert(n.id(), id);
+                        if want_ids {
+                            ids.insert(n.id(), id);
+                        }
                         stack.push(id);
                     }
                     scraper::Node::Text(t) => {

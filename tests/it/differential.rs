@@ -15,9 +15,7 @@ use std::path::Path;
 use proptest::prelude::*;
 use reqwest::Url;
 use scrape::demo::{all_markups, sample_page, Markup};
-use scrape::extract::{
-    extract, extract_full_dom, extract_lean_dom, extract_stream, streams, ExtractOptions,
-};
+use scrape::extract::{extract, extract_full_dom, extract_lean_dom, streams, ExtractOptions};
 
 fn options(explain: bool) -> ExtractOptions {
     ExtractOptions {
@@ -43,11 +41,6 @@ fn assert_same(name: &str, html: &str, url: &Url) {
             extract(html, url, &opts),
             full,
             "{name} (explain: {explain})"
-        );
-        assert_eq!(
-            extract_stream(html, url, &opts),
-            full,
-            "{name} (explain: {explain}, streaming tree)"
         );
     }
 }
@@ -238,7 +231,7 @@ proptest! {
         let html = format!("{start}{}", pieces.concat());
         for explain in [false, true] {
             let opts = options(explain);
-            prop_assert_eq!(extract_stream(&html, &url, &opts), extract_full_dom(&html, &url, &opts), "{}", html);
+            prop_assert_eq!(extract(&html, &url, &opts), extract_full_dom(&html, &url, &opts), "{}", html);
         }
     }
 }
@@ -254,7 +247,6 @@ proptest! {
             let full = extract_full_dom(&html, &url, &opts);
             prop_assert_eq!(&extract_lean_dom(&html, &url, &opts), &full, "{}", html);
             prop_assert_eq!(&extract(&html, &url, &opts), &full, "{}", html);
-            prop_assert_eq!(&extract_stream(&html, &url, &opts), &full, "{}", html);
         }
     }
 }
