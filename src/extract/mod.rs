@@ -102,6 +102,7 @@ mod prescan;
 mod state;
 mod tree;
 mod tree_build;
+mod tree_tags;
 mod visible_text;
 
 use crate::price::{parse_price_hinted, CurrencyContext, CurrencyMark, CurrencyRule};
