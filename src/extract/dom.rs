@@ -6,14 +6,12 @@
 //! share: text collection, the title, and the short CSS-like path used for
 //! `--explain` locations.
 
+use super::tree::{Doc, Edge, Node, NodeId, NodeRef};
 use super::{heuristic, items::Items, meta::Meta, Cand};
 use crate::price::iso_code;
-use ego_tree::iter::Edge;
-use ego_tree::{NodeId, NodeRef};
-use scraper::{Html, Node};
 use std::collections::HashMap;
 
-pub(super) type DomNode<'a> = NodeRef<'a, Node>;
+pub(super) type DomNode<'a> = NodeRef<'a>;
 
 pub(super) use super::classes::{classify_text, flag};
 use flag::*;
@@ -43,7 +41,7 @@ pub(super) struct Attrs<'a> {
 }
 
 impl<'a> Attrs<'a> {
-    fn read(el: &'a scraper::node::Element) -> Self {
+    fn read(el: &'a super::tree::Element) -> Self {
         let mut a = Attrs::default();
         for (k, v) in el.attrs() {
             match k {
@@ -93,7 +91,7 @@ struct Frame {
 }
 
 /// Walks the document once and gathers every DOM-based candidate.
-pub(super) fn scan(doc: &Html, explain: bool) -> Scan {
+pub(super) fn scan(doc: &Doc, explain: bool) -> Scan {
     let mut frames: Vec<Frame> = Vec::with_capacity(64);
     let mut buf = String::new();
     let mut items = Items::default();
@@ -105,7 +103,7 @@ pub(super) fn scan(doc: &Html, explain: bool) -> Scan {
     let mut class_cache: HashMap<&str, u32> = HashMap::new();
     let mut no_price = false;
 
-    for edge in doc.tree.root().traverse() {
+    for edge in doc.root().traverse() {
         match edge {
             Edge::Open(node) => match node.value() {
                 Node::Element(el) => {
@@ -427,8 +425,8 @@ pub(super) fn collapse(s: &str) -> String {
 }
 
 /// A short CSS-like path to `id`: up to five levels, stopping at an element id.
-pub(super) fn css_path(doc: &Html, id: NodeId) -> String {
-    let Some(node) = doc.tree.get(id) else {
+pub(super) fn css_path(doc: &Doc, id: NodeId) -> String {
+    let Some(node) = doc.get(id) else {
         return String::new();
     };
     let mut parts = Vec::new();

@@ -8,7 +8,7 @@ use crate::price::CurrencyRule;
 /// `confirmed` whether the buy box confirmed it (`buybox` rule 1) on a page
 /// whose buy box marks a sale.
 pub(super) fn candidates(
-    doc: &scraper::Html,
+    doc: &super::tree::Doc,
     cands: &[Cand],
     rules: &[Option<CurrencyRule>],
     chosen: Option<usize>,

@@ -274,16 +274,19 @@ pub(super) fn candidates(raws: &[Raw<'_>], no_price_page: bool, explain: bool) -
 
 /// Candidates from the user's `--selector`, in document order.
 pub(super) fn selector_candidates(
-    doc: &scraper::Html,
+    full: &scraper::Html,
+    doc: &super::tree::Doc,
+    ids: &std::collections::HashMap<ego_tree::NodeId, super::tree::NodeId>,
     sel: &scraper::Selector,
     explain: bool,
 ) -> Vec<Cand> {
-    doc.select(sel)
+    full.select(sel)
+        .filter_map(|el| doc.get(*ids.get(&el.id())?))
         .enumerate()
         .map(|(i, el)| {
-            let text = match el.value().attr("content") {
+            let text = match el.value().as_element().and_then(|e| e.attr("content")) {
                 Some(c) => c.trim().to_owned(),
-                None => price_text(*el),
+                None => price_text(el),
             };
             let parsed = parse_price(&text);
             Cand {

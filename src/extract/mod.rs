@@ -3,7 +3,9 @@
 //! Synchronous and pure: `extract` takes the decoded page and returns owned data,
 //! so the engine can run it on any thread. Each source lives in its own file:
 //! `jsonld` (reads the raw text, no DOM), `dom` (one walk over the parsed page that
-//! feeds `items` for microdata and RDFa, `meta`, and `heuristic` for visible text).
+//! feeds `items` for microdata and RDFa, `meta`, and `heuristic` for visible text)
+//! over `tree`, built from html5ever's tokenizer by `tree_build` (or copied
+//! from `scraper`'s tree where that gives up, and for `--selector`).
 //!
 //! # Which candidate wins
 //! 1. `--selector` (`selector`): the first match with an amount. The user asked.
@@ -104,16 +106,19 @@ mod meta;
 mod phrases;
 mod prescan;
 mod state;
+mod tree;
+mod tree_build;
+mod tree_tags;
 mod visible_text;
 
 use crate::price::{parse_price_hinted, CurrencyContext, CurrencyMark, CurrencyRule};
 pub use crate::record::{FoundPrice, PriceSource};
-use ego_tree::NodeId;
 use reqwest::Url;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
+use tree::NodeId;
 
 /// schema.org types that describe a product (JSON-LD, microdata and RDFa alike).
 const PRODUCT_TYPES: &[&str] = &[
@@ -301,12 +306,12 @@ fn structured_amount(raw: &str, currency: Option<&str>) -> (Option<Decimal>, Opt
 
 /// Extracts the product price and title from a decoded HTML page.
 pub fn extract(html: &str, url: &Url, opts: &ExtractOptions) -> Extraction {
-    extract_with(html, url, opts, Dom::Auto)
+    extract_with(html, url, opts, Dom::Stream)
 }
 
-/// [`extract`] with script and style bodies always emptied before parsing,
-/// whatever their share of the page: what the differential tests hold to
-/// [`extract_full_dom`].
+/// `scraper`'s full tree of the page with script and style bodies always
+/// emptied, whatever their share of the page: what the differential tests
+/// hold to [`extract_full_dom`].
 #[doc(hidden)]
 pub fn extract_lean_dom(html: &str, url: &Url, opts: &ExtractOptions) -> Extraction {
     extract_with(html, url, opts, Dom::Lean)
@@ -322,12 +327,17 @@ pub fn extract_full_dom(html: &str, url: &Url, opts: &ExtractOptions) -> Extract
 /// What goes into the tree when the page needs one.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Dom {
-    /// `Lean` where script and style bodies are a large share of the page
-    /// ([`prescan::worth_emptying`]), else `Full`; the default.
-    Auto,
-    /// Script and style bodies emptied first ([`prescan`]).
+    /// The default: the streaming tree ([`tree_build::stream`]: html5ever's
+    /// tokenizer and an element stack, no tree builder, no `scraper` tree)
+    /// over the page with script and style bodies emptied where they are a
+    /// large share of it ([`prescan::worth_emptying`]); `scraper`'s tree of
+    /// that text where the stream gives up (README, "Issue 10").
+    Stream,
+    /// `scraper`'s full tree of the page with script and style bodies
+    /// emptied first ([`prescan`]).
     Lean,
-    /// Every byte; also always with `--selector`, which may select anything.
+    /// `scraper`'s full tree of every byte: the oracle; also always with
+    /// `--selector`, which may select anything.
     Full,
 }
 
@@ -386,19 +396,40 @@ fn extract_with(html: &str, url: &Url, opts: &ExtractOptions, dom: Dom) -> Extra
         }
     }
 
-    let lean = match dom {
-        Dom::Auto => prescan::worth_emptying(html),
-        Dom::Lean => true,
-        Dom::Full => false,
+    let lean = dom == Dom::Lean;
+    let doc = match (&opts.selector, dom) {
+        // `--selector` may select anything, so `scraper` parses every byte.
+        (Some(sel), _) => {
+            let full = scraper::Html::parse_document(html);
+            let (doc, ids) = tree::Doc::from_scraper(&full, true);
+            cands.extend(heuristic::selector_candidates(
+                &full,
+                &doc,
+                &ids,
+                sel,
+                opts.explain,
+            ));
+            doc
+        }
+        (None, Dom::Stream) => {
+            let lean = prescan::worth_emptying(html);
+            let page = if lean {
+                prescan::empty_raw_text(html)
+            } else {
+                std::borrow::Cow::Borrowed(html)
+            };
+            // A page with a construct the stream does not model (misnested
+            // formatting tags, `<select>` content) gets the full algorithm.
+            tree_build::stream(&page).unwrap_or_else(|| {
+                tree::Doc::from_scraper(&scraper::Html::parse_document(&page), false).0
+            })
+        }
+        (None, _) if lean => {
+            let page = prescan::empty_raw_text(html);
+            tree::Doc::from_scraper(&scraper::Html::parse_document(&page), false).0
+        }
+        (None, _) => tree::Doc::from_scraper(&scraper::Html::parse_document(html), false).0,
     };
-    let doc = if lean && opts.selector.is_none() {
-        scraper::Html::parse_document(&prescan::empty_raw_text(html))
-    } else {
-        scraper::Html::parse_document(html)
-    };
-    if let Some(sel) = &opts.selector {
-        cands.extend(heuristic::selector_candidates(&doc, sel, opts.explain));
-    }
     let scan = dom::scan(&doc, opts.explain);
     cands.extend(scan.cands);
     // Inline state ranks below every structured source: when one already
@@ -585,3 +616,11 @@ mod scan_tests;
 mod tests;
 #[cfg(test)]
 mod tests_visible;
+
+/// Whether [`extract`] builds this page's tree from the tokenizer
+/// alone ([`tree_build::stream`]) rather than falling back to the full
+/// algorithm: for tests and measurements.
+#[doc(hidden)]
+pub fn streams(html: &str) -> bool {
+    tree_build::stream(html).is_some()
+}

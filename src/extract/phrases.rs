@@ -6,8 +6,8 @@
 //! around it; the scoring that uses them lives in `heuristic`.
 
 use super::dom::{collapse, flag, DomNode};
+use super::tree::Node;
 use super::Reason;
-use scraper::Node;
 
 const INSTALMENT: &[&str] = &[
     "payments of",

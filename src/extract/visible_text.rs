@@ -4,10 +4,9 @@
 //! the machine-readable amount a theme renders from. Used by `heuristic`.
 
 use super::dom::{classify_text, collapse_owned, flag, DomNode};
+use super::tree::{Edge, Node, NodeId};
 use crate::price::parse_price;
-use ego_tree::iter::Edge;
 use rust_decimal::Decimal;
-use scraper::Node;
 
 /// Longest text (in bytes) a single price element plausibly holds.
 pub(super) const MAX_PRICE_TEXT: usize = 64;
@@ -91,8 +90,8 @@ pub(super) fn price_text(node: DomNode<'_>) -> String {
 fn gather(node: DomNode<'_>, skip_sr: bool) -> (String, String) {
     let mut out = String::new();
     let mut sr = String::new();
-    let mut skip: Option<ego_tree::NodeId> = None;
-    let mut in_sr: Option<ego_tree::NodeId> = None;
+    let mut skip: Option<NodeId> = None;
+    let mut in_sr: Option<NodeId> = None;
     let mut pending_sep = false;
     let mut buf = String::new();
     for edge in node.traverse() {

@@ -1,0 +1,657 @@
+//! [`stream`]: a [`Doc`] from html5ever's tokenizer and an element stack,
+//! without html5ever's tree builder (issue 10: the builder and `scraper`'s
+//! tree cost about a third of parsing a page).
+//!
+//! The stack follows the HTML tree-construction rules that decide the shape
+//! of product pages: implied `<html>` / `<head>` / `<body>` (head-only tags
+//! before the body go into the head), void elements, raw-text elements (the
+//! tokenizer is switched as the spec's tree builder would), implied ends of
+//! `p`, `li`, `dd`/`dt`, `option`, headings, table cells and rows, implied
+//! `<tbody>` / `<tr>` / `<colgroup>`, table tags outside a table ignored,
+//! `</br>` and a stray `</p>` read as elements, end tags matched within their
+//! scope, foreign (`svg`, `math`) content with self-closing tags and HTML
+//! breakout, the form element pointer. What it does not model it detects
+//! and gives up on ([`stream`] returns `None`, and `extract` parses that page
+//! with the full algorithm): formatting elements closed implicitly (the spec
+//! reopens them) or misnested around blocks (the adoption agency), foster
+//! parenting out of tables, tags inside `<select>`. The differential tests
+//! (tests/it/differential.rs) hold the result to `scraper`'s tree.
+
+use super::tree::{Doc, Element, Node, NodeId, NONE};
+use super::tree_tags::{
+    BLOCK_END, BREAKOUT, CLOSES_P, FORMATTING, HEAD_ONLY, SCOPE, SPECIAL, TABLE_OWN, VOID,
+};
+use html5ever::tokenizer::states::RawKind;
+use html5ever::tokenizer::{
+    BufferQueue, Tag, TagKind, Token, TokenSink, TokenSinkResult, Tokenizer, TokenizerOpts,
+};
+use html5ever::LocalName;
+use std::cell::RefCell;
+
+/// Parses `html` into a [`Doc`]; `None` where the page needs a rule this
+/// builder does not model (the caller then parses with the full algorithm).
+pub(super) fn stream(html: &str) -> Option<Doc> {
+    let tok = Tokenizer::new(
+        Sink(RefCell::new(Builder::default())),
+        TokenizerOpts::default(),
+    );
+    let q = BufferQueue::default();
+    q.push_back(html.into());
+    // The sink pauses the tokenizer (as for a script) only when it gives up,
+    // so one feed reads the whole input or stops at the first construct the
+    // builder does not model: the page is then parsed again in full, and the
+    // rest need not be tokenized twice.
+    let _ = tok.feed(&q);
+    if tok.sink.0.borrow().unsure {
+        return None;
+    }
+    tok.end();
+    let b = tok.sink.0.into_inner();
+    (!b.unsure).then_some(b.doc)
+}
+
+const HEADINGS: &[&str] = &["h1", "h2", "h3", "h4", "h5", "h6"];
+
+#[derive(Default, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    #[default]
+    Initial,
+    InHead,
+    AfterHead,
+    InBody,
+}
+
+#[derive(Default)]
+struct Builder {
+    doc: Doc,
+    /// Open elements, innermost last (the `Doc` root is not on it).
+    stack: Vec<NodeId>,
+    mode: Mode,
+    html: Option<NodeId>,
+    head: Option<NodeId>,
+    body: Option<NodeId>,
+    /// Whether each open element is foreign (`svg`, `math` and below).
+    ns: Vec<bool>,
+    /// A `<!DOCTYPE>` was seen (without one, tables do not close `<p>`).
+    doctype: bool,
+    /// The open `<form>` (the spec's form element pointer): a nested
+    /// `<form>` is ignored and `</form>` closes this one wherever it is.
+    form: Option<NodeId>,
+    /// A construct this builder does not model was met: adoption-agency
+    /// restructuring, reopened formatting elements, `<select>` filtering.
+    unsure: bool,
+    /// Drop one newline at the start of the next text (`pre`, `textarea`, `listing`).
+    skip_lf: bool,
+}
+
+impl Default for Doc {
+    fn default() -> Self {
+        Doc::new()
+    }
+}
+
+struct Sink(RefCell<Builder>);
+
+impl TokenSink for Sink {
+    type Handle = ();
+
+    fn process_token(&self, token: Token, _line: u64) -> TokenSinkResult<()> {
+        let mut b = self.0.borrow_mut();
+        let next = match token {
+            Token::TagToken(tag) => match tag.kind {
+                TagKind::StartTag => b.start(tag),
+                TagKind::EndTag => {
+                    b.end(&tag.name);
+                    TokenSinkResult::Continue
+                }
+            },
+            Token::CharacterTokens(t) => {
+                b.text(&t);
+                TokenSinkResult::Continue
+            }
+            Token::DoctypeToken(_) => {
+                b.doctype = true;
+                TokenSinkResult::Continue
+            }
+            _ => TokenSinkResult::Continue,
+        };
+        if b.unsure {
+            // Stop here: `stream` gives the page to the full algorithm.
+            return TokenSinkResult::Script(());
+        }
+        next
+    }
+
+    fn adjusted_current_node_present_but_not_in_html_namespace(&self) -> bool {
+        self.0.borrow().ns.last().copied().unwrap_or(false)
+    }
+}
+
+impl Builder {
+    fn name(&self, id: NodeId) -> &str {
+        self.doc.element(id).map_or("", Element::name)
+    }
+
+    fn top(&self) -> NodeId {
+        self.stack.last().copied().unwrap_or(0)
+    }
+
+    fn top_is(&self, names: &[&str]) -> bool {
+        self.stack
+            .last()
+            .is_some_and(|&t| names.contains(&self.name(t)))
+    }
+
+    fn pop(&mut self) {
+        if self.stack.len() <= 1 {
+            return; // `<html>` stays
+        }
+        self.stack.pop();
+        self.ns.pop();
+    }
+
+    fn push_html(&mut self, id: NodeId) {
+        self.push(id, false);
+    }
+
+    fn push(&mut self, id: NodeId, foreign: bool) {
+        self.stack.push(id);
+        self.ns.push(foreign);
+    }
+
+    /// The current node is foreign and not an HTML integration point (where
+    /// HTML tags are HTML again).
+    fn in_foreign(&self) -> bool {
+        self.ns.last().copied().unwrap_or(false)
+            && !matches!(
+                self.name(self.top()),
+                "mi" | "mo"
+                    | "mn"
+                    | "ms"
+                    | "mtext"
+                    | "annotation-xml"
+                    | "foreignobject"
+                    | "desc"
+                    | "title"
+            )
+    }
+
+    /// The table that content placed at the current node would be moved out
+    /// of (the spec's foster parenting), if any.
+    fn foster(&self) -> Option<NodeId> {
+        if !self.top_is(&["table", "tbody", "thead", "tfoot", "tr"]) || self.in_foreign() {
+            return None;
+        }
+        self.stack
+            .iter()
+            .rev()
+            .copied()
+            .find(|&id| self.name(id) == "table")
+    }
+
+    /// Pops up to and including the element at stack index `i`.
+    fn pop_to(&mut self, i: usize) {
+        // A formatting element closed by something else is reopened by the
+        // full algorithm at the next content: not modelled here.
+        let i = i.max(1);
+        if self.stack.len() > i + 1
+            && self.stack[i + 1..]
+                .iter()
+                .any(|&id| FORMATTING.contains(&self.name(id)))
+        {
+            self.unsure = true;
+        }
+        while self.stack.len() > i {
+            self.pop();
+        }
+    }
+
+    /// Stack index of the innermost open `table` within table scope.
+    fn table_in_scope(&self, name: &str) -> Option<usize> {
+        for (i, &id) in self.stack.iter().enumerate().rev() {
+            let n = self.name(id);
+            if n == name {
+                return Some(i);
+            }
+            if matches!(n, "html" | "table" | "template") {
+                return None;
+            }
+        }
+        None
+    }
+
+    /// Stack index of the innermost open `names` element within a scope
+    /// bounded by `SCOPE` plus `extra`.
+    fn in_scope(&self, names: &[&str], extra: &[&str]) -> Option<usize> {
+        for (i, &id) in self.stack.iter().enumerate().rev() {
+            let n = self.name(id);
+            if names.contains(&n) {
+                return Some(i);
+            }
+            if SCOPE.contains(&n) || extra.contains(&n) {
+                return None;
+            }
+        }
+        None
+    }
+
+    fn close_p(&mut self) {
+        if let Some(i) = self.in_scope(&["p"], &["button"]) {
+            self.pop_to(i);
+        }
+    }
+
+    fn ensure_html(&mut self) -> NodeId {
+        if let Some(h) = self.html {
+            return h;
+        }
+        let h = self
+            .doc
+            .append(0, element(LocalName::from("html"), Vec::new()));
+        self.html = Some(h);
+        self.push_html(h);
+        h
+    }
+
+    fn ensure_head(&mut self) -> NodeId {
+        let html = self.ensure_html();
+        if let Some(h) = self.head {
+            return h;
+        }
+        let h = self
+            .doc
+            .append(html, element(LocalName::from("head"), Vec::new()));
+        self.head = Some(h);
+        self.push_html(h);
+        self.mode = Mode::InHead;
+        h
+    }
+
+    /// Leaves the head and opens `<body>` (implied unless `tag` is given).
+    fn start_body(&mut self, tag: Option<Tag>) {
+        self.ensure_head();
+        self.pop_to(1);
+        let html = self.ensure_html();
+        let (name, attrs) = match tag {
+            Some(t) => (t.name, attrs_of(t.attrs)),
+            None => (LocalName::from("body"), Vec::new()),
+        };
+        let b = self.doc.append(html, element(name, attrs));
+        self.body = Some(b);
+        self.push_html(b);
+        self.mode = Mode::InBody;
+    }
+
+    fn insert(&mut self, parent: NodeId, tag: Tag) -> TokenSinkResult<()> {
+        let self_closing = tag.self_closing;
+        let name = tag.name.clone();
+        let foreign = self.in_foreign() || matches!(&*name, "svg" | "math");
+        let node = element(tag.name, attrs_of(tag.attrs));
+        if self.foster().is_some() && !TABLE_OWN.contains(&&*name) {
+            // Foster parenting: the full algorithm moves this before the
+            // table and stays in table mode; not modelled here.
+            self.unsure = true;
+        }
+        let id = self.doc.append(parent, node);
+        if VOID.contains(&&*name) || (foreign && self_closing) {
+            return TokenSinkResult::Continue;
+        }
+        self.push(id, foreign);
+        if foreign {
+            return TokenSinkResult::Continue;
+        }
+        match &*name {
+            "script" => TokenSinkResult::RawData(RawKind::ScriptData),
+            "style" | "xmp" | "iframe" | "noembed" | "noframes" | "noscript" => {
+                TokenSinkResult::RawData(RawKind::Rawtext)
+            }
+            "title" => TokenSinkResult::RawData(RawKind::Rcdata),
+            "textarea" => {
+                self.skip_lf = true;
+                TokenSinkResult::RawData(RawKind::Rcdata)
+            }
+            "pre" | "listing" => {
+                self.skip_lf = true;
+                TokenSinkResult::Continue
+            }
+            "plaintext" => TokenSinkResult::Plaintext,
+            _ => TokenSinkResult::Continue,
+        }
+    }
+
+    fn start(&mut self, tag: Tag) -> TokenSinkResult<()> {
+        self.skip_lf = false;
+        let name: &str = &tag.name;
+        if name == "html" {
+            let html = self.ensure_html();
+            self.doc.merge_attrs(html, attrs_of(tag.attrs));
+            return TokenSinkResult::Continue;
+        }
+        if self.mode != Mode::InBody {
+            match name {
+                "head" if self.head.is_none() => {
+                    let html = self.ensure_html();
+                    let h = self
+                        .doc
+                        .append(html, element(tag.name, attrs_of(tag.attrs)));
+                    self.head = Some(h);
+                    self.push_html(h);
+                    self.mode = Mode::InHead;
+                    return TokenSinkResult::Continue;
+                }
+                "head" => return TokenSinkResult::Continue,
+                n if HEAD_ONLY.contains(&n) => {
+                    let head = self.ensure_head();
+                    // Inside a head element (`<noscript>` in the head) or the head itself.
+                    let parent = if self.mode == Mode::InHead {
+                        self.top()
+                    } else {
+                        head
+                    };
+                    return self.insert(parent, tag);
+                }
+                "body" => {
+                    self.start_body(Some(tag));
+                    return TokenSinkResult::Continue;
+                }
+                _ => self.start_body(None),
+            }
+        }
+        self.start_in_body(tag)
+    }
+
+    fn start_in_body(&mut self, tag: Tag) -> TokenSinkResult<()> {
+        let name: &str = &tag.name;
+        if name == "body" {
+            if let Some(b) = self.body {
+                self.doc.merge_attrs(b, attrs_of(tag.attrs));
+            }
+            return TokenSinkResult::Continue;
+        }
+        if matches!(name, "head" | "frameset") {
+            return TokenSinkResult::Continue;
+        }
+        if self.in_foreign() {
+            let breakout = BREAKOUT.contains(&name)
+                || (name == "font"
+                    && tag
+                        .attrs
+                        .iter()
+                        .any(|a| matches!(&*a.name.local, "color" | "face" | "size")));
+            if !breakout {
+                let top = self.top();
+                return self.insert(top, tag);
+            }
+            while self.in_foreign() && self.stack.len() > 1 {
+                self.pop();
+            }
+        }
+        if !matches!(name, "option" | "optgroup")
+            && self.stack.iter().any(|&id| self.name(id) == "select")
+        {
+            // `<select>` drops most tags inside it.
+            self.unsure = true;
+        }
+        match name {
+            "li" | "dd" | "dt" => {
+                let same: &[&str] = if name == "li" { &["li"] } else { &["dd", "dt"] };
+                for i in (0..self.stack.len()).rev() {
+                    let n = self.name(self.stack[i]);
+                    if same.contains(&n) {
+                        self.pop_to(i);
+                        break;
+                    }
+                    if SPECIAL.contains(&n) && !matches!(n, "address" | "div" | "p") {
+                        break;
+                    }
+                }
+                self.close_p();
+            }
+            "form" => {
+                if self.form.is_some() {
+                    return TokenSinkResult::Continue;
+                }
+                let in_table = self.top_is(&["table", "tbody", "thead", "tfoot", "tr"]);
+                if !in_table {
+                    self.close_p();
+                }
+                let top = self.top();
+                let id = self.doc.append(top, element(tag.name, attrs_of(tag.attrs)));
+                self.form = Some(id);
+                if in_table {
+                    // A form straight in a table is an empty marker.
+                    return TokenSinkResult::Continue;
+                }
+                self.push_html(id);
+                return TokenSinkResult::Continue;
+            }
+            "table" => {
+                if self.top_is(&["table", "tbody", "thead", "tfoot", "tr"]) {
+                    // A table straight in a table ends the outer one.
+                    if let Some(i) = self.stack.iter().rposition(|&id| self.name(id) == "table") {
+                        self.pop_to(i);
+                    }
+                } else if self.doctype {
+                    self.close_p();
+                }
+            }
+            n if CLOSES_P.contains(&n) => {
+                self.close_p();
+                if HEADINGS.contains(&n) && self.top_is(HEADINGS) {
+                    self.pop();
+                }
+            }
+            "a" => {
+                if let Some(i) = self.in_scope(&["a"], &[]) {
+                    // The full algorithm runs the adoption agency here.
+                    self.unsure = true;
+                    self.pop_to(i);
+                }
+            }
+            "button" => {
+                if let Some(i) = self.in_scope(&["button"], &[]) {
+                    self.pop_to(i);
+                }
+            }
+            "option" if self.top_is(&["option"]) => self.pop(),
+            "optgroup" => {
+                if self.top_is(&["option"]) {
+                    self.pop();
+                }
+                if self.top_is(&["optgroup"]) {
+                    self.pop();
+                }
+            }
+            "tr" | "td" | "th" | "tbody" | "thead" | "tfoot" | "caption" | "colgroup" | "col" => {
+                // Outside a table these tags are ignored (their text stays).
+                if self.table_in_scope("table").is_none() {
+                    return TokenSinkResult::Continue;
+                }
+                let keep: &[&str] = match name {
+                    "td" | "th" => &["tr", "table", "tbody", "thead", "tfoot"],
+                    "tr" => &["table", "tbody", "thead", "tfoot"],
+                    _ => &["table"],
+                };
+                while !self.top_is(keep) && self.stack.len() > 1 {
+                    self.pop();
+                }
+                let top = self.top();
+                if matches!(name, "tr" | "td" | "th") && self.top_is(&["table"]) {
+                    let id = self
+                        .doc
+                        .append(top, element(LocalName::from("tbody"), Vec::new()));
+                    self.push_html(id);
+                }
+                if matches!(name, "td" | "th") && self.top_is(&["tbody", "thead", "tfoot"]) {
+                    let top = self.top();
+                    let id = self
+                        .doc
+                        .append(top, element(LocalName::from("tr"), Vec::new()));
+                    self.push_html(id);
+                }
+                if name == "col" {
+                    let top = self.top();
+                    let id = self
+                        .doc
+                        .append(top, element(LocalName::from("colgroup"), Vec::new()));
+                    self.push_html(id);
+                }
+            }
+            _ => {}
+        }
+        let top = self.top();
+        self.insert(top, tag)
+    }
+
+    fn end(&mut self, name: &LocalName) {
+        self.skip_lf = false;
+        let name: &str = name;
+        match name {
+            "head" if self.mode == Mode::InHead => {
+                if let Some(i) = self.stack.iter().rposition(|&id| Some(id) == self.head) {
+                    self.pop_to(i);
+                }
+                self.mode = Mode::AfterHead;
+                return;
+            }
+            "body" | "html" => {
+                if self.mode != Mode::InBody {
+                    self.start_body(None);
+                }
+                return;
+            }
+            _ => {}
+        }
+        if self.mode != Mode::InBody {
+            // Closing a head element (`</title>`, `</script>`), else stray.
+            if let Some(i) = self.stack.iter().rposition(|&id| self.name(id) == name) {
+                if i >= 1 {
+                    self.pop_to(i);
+                }
+            }
+            return;
+        }
+        match name {
+            "form" => {
+                let Some(form) = self.form.take() else { return };
+                let open = self.in_scope(&["form"], &[]);
+                if let Some(i) = open.filter(|&i| self.stack[i] == form) {
+                    // Only the form leaves the stack; what it holds stays open.
+                    self.stack.remove(i);
+                    self.ns.remove(i);
+                }
+            }
+            "br" => {
+                let top = self.top();
+                self.doc
+                    .append(top, element(LocalName::from("br"), Vec::new()));
+            }
+            "p" => match self.in_scope(&["p"], &["button"]) {
+                Some(i) => self.pop_to(i),
+                None => {
+                    let top = self.top();
+                    self.doc
+                        .append(top, element(LocalName::from("p"), Vec::new()));
+                }
+            },
+            n if HEADINGS.contains(&n) => {
+                if let Some(i) = self.in_scope(HEADINGS, &[]) {
+                    self.pop_to(i);
+                }
+            }
+            "li" => {
+                if let Some(i) = self.in_scope(&["li"], &["ol", "ul"]) {
+                    self.pop_to(i);
+                }
+            }
+            "tr" | "td" | "th" | "tbody" | "thead" | "tfoot" | "table" | "caption" | "colgroup" => {
+                if let Some(i) = self.table_in_scope(name) {
+                    self.pop_to(i);
+                } else if name == "table" {
+                    if let Some(i) = self.stack.iter().rposition(|&id| self.name(id) == "table") {
+                        self.pop_to(i);
+                    }
+                }
+            }
+            n if BLOCK_END.contains(&n) => {
+                if let Some(i) = self.in_scope(&[n], &[]) {
+                    self.pop_to(i);
+                }
+            }
+            n if FORMATTING.contains(&n) => {
+                let Some(i) = self.stack.iter().rposition(|&id| self.name(id) == n) else {
+                    return;
+                };
+                if self.stack[i + 1..]
+                    .iter()
+                    .any(|&id| SPECIAL.contains(&self.name(id)))
+                {
+                    // Misnested around a block: the adoption agency.
+                    self.unsure = true;
+                }
+                self.pop_to(i);
+            }
+            _ => {
+                for i in (1..self.stack.len()).rev() {
+                    let n = self.name(self.stack[i]);
+                    if n == name {
+                        self.pop_to(i);
+                        return;
+                    }
+                    if SPECIAL.contains(&n) && !self.ns[i] {
+                        return;
+                    }
+                }
+            }
+        }
+    }
+
+    fn text(&mut self, t: &str) {
+        let mut t = t;
+        if std::mem::take(&mut self.skip_lf) {
+            t = t.strip_prefix('\n').unwrap_or(t);
+        }
+        if t.is_empty() {
+            return;
+        }
+        if self.mode != Mode::InBody {
+            let top = self.top();
+            let in_head_element = top != self.html.unwrap_or(NONE)
+                && top != self.head.unwrap_or(NONE)
+                && self.stack.len() > 1;
+            if in_head_element {
+                self.doc.append_text(top, t);
+                return;
+            }
+            let ws = t.len() - t.trim_start_matches(is_ws).len();
+            let (lead, rest) = t.split_at(ws);
+            if !lead.is_empty() && self.mode != Mode::Initial {
+                let top = self.top();
+                self.doc.append_text(top, lead);
+            }
+            if rest.is_empty() {
+                return;
+            }
+            self.start_body(None);
+            t = rest;
+        }
+        if self.foster().is_some() && !t.chars().all(is_ws) {
+            // Text straight in a table is fostered out of it (see `insert`).
+            self.unsure = true;
+        }
+        let top = self.top();
+        self.doc.append_text(top, t);
+    }
+}
+
+fn is_ws(c: char) -> bool {
+    matches!(c, ' ' | '\t' | '\n' | '\x0c' | '\r')
+}
+
+fn element(name: LocalName, attrs: Vec<(LocalName, html5ever::tendril::StrTendril)>) -> Node {
+    Node::Element(Element { name, attrs })
+}
+
+fn attrs_of(attrs: Vec<html5ever::Attribute>) -> Vec<(LocalName, html5ever::tendril::StrTendril)> {
+    attrs.into_iter().map(|a| (a.name.local, a.value)).collect()
+}
