@@ -6,6 +6,8 @@
 //! `decide URL FILE...` prints every decision (price, title, and the
 //! `--explain` candidates) for each file as read from disk, one block per
 //! file, so two builds can be diffed to show a change decides nothing new.
+//! `streams FILE...` prints, per file, whether extraction builds its tree
+//! from the fast tokenizer or why it falls back to the full parse.
 
 use std::error::Error;
 use std::path::PathBuf;
@@ -25,7 +27,11 @@ fn main() -> Result<(), Box<dyn Error>> {
         ["dump", dir] => dump(dir),
         ["run", dir, n, prefix] => run(dir, n.parse()?, prefix),
         ["decide", url, files @ ..] => decide(url, files),
-        _ => Err("usage: extract_pages dump DIR | run DIR N PREFIX | decide URL FILE...".into()),
+        ["streams", files @ ..] => streams(files),
+        _ => Err(
+            "usage: extract_pages dump DIR | run DIR N PREFIX | decide URL FILE... | streams FILE..."
+                .into(),
+        ),
     }
 }
 
@@ -103,6 +109,17 @@ fn decide(url: &str, files: &[&str]) -> Result<(), Box<dyn Error>> {
             for c in e.candidates {
                 println!("  {c:?}");
             }
+        }
+    }
+    Ok(())
+}
+
+fn streams(files: &[&str]) -> Result<(), Box<dyn Error>> {
+    for file in files {
+        let (html, _, _) = scrape::fetch::decode_html(&std::fs::read(file)?, None);
+        match scrape::extract::stream_gives_up(&html) {
+            None => println!("streams\t{file}"),
+            Some(why) => println!("full parse: {why}\t{file}"),
         }
     }
     Ok(())

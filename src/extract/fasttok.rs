@@ -1,11 +1,12 @@
-//! A hand-written HTML tokenizer for issue 10's measured prototype: the same
+//! A hand-written HTML tokenizer for extraction's streaming tree: the same
 //! token stream as html5ever's tokenizer driven by html5ever's tree builder
 //! (scripting on, as `scraper` parses), for the HTML real pages use, at a
 //! fraction of the cost. It gives up ([`Unsupported`]) on anything it does not
 //! reproduce exactly, so a caller can fall back to the full parse.
 //!
-//! Not wired into extraction yet: the differential test `tests/it/fasttok.rs`
-//! is its referee and `examples/parse_cost.rs` measures it. What it leaves to
+//! `tree_build` places its tokens into extraction's tree; the differential
+//! test `tests/it/fasttok.rs` is its referee against html5ever's tokenizer
+//! and `examples/parse_cost.rs` measures it. What it leaves to
 //! the tree builder's rules it mirrors only as far as the tokenizer sees them:
 //! which start tags switch to raw text (never inside `<svg>`/`<math>`, not for
 //! most tags inside `<select>`); anything around those rules it cannot follow
@@ -71,7 +72,23 @@ enum Raw {
 /// Tokenizes `html`, calling `emit` for each token in document order. On
 /// `Err`, the tokens already emitted are a prefix of html5ever's stream and
 /// the rest is unknown: discard them and use the full parser.
-pub fn tokenize<'a>(html: &'a str, emit: impl FnMut(Token<'a>)) -> Result<(), Unsupported> {
+pub fn tokenize<'a>(html: &'a str, mut emit: impl FnMut(Token<'a>)) -> Result<(), Unsupported> {
+    tokenize_while(html, |t| {
+        emit(t);
+        true
+    })
+}
+
+/// Why [`tokenize_while`] stopped when `emit` asked it to.
+pub const STOPPED: &str = "stopped by the caller";
+
+/// [`tokenize`], stopping as soon as `emit` returns `false` (with
+/// [`STOPPED`] as the reason): a tree builder that meets a construct it does
+/// not model need not read the rest of the page.
+pub fn tokenize_while<'a>(
+    html: &'a str,
+    emit: impl FnMut(Token<'a>) -> bool,
+) -> Result<(), Unsupported> {
     let mut t = Tokenizer {
         s: html,
         b: html.as_bytes(),
@@ -105,7 +122,16 @@ const fn is_space(c: u8) -> bool {
     matches!(c, b'\t' | b'\n' | b'\x0c' | b'\r' | b' ')
 }
 
-impl<'a, F: FnMut(Token<'a>)> Tokenizer<'a, F> {
+impl<'a, F: FnMut(Token<'a>) -> bool> Tokenizer<'a, F> {
+    /// Hands `t` to the caller; `Err` when it asks to stop.
+    fn out(&mut self, t: Token<'a>) -> Result<(), Unsupported> {
+        if (self.emit)(t) {
+            Ok(())
+        } else {
+            give_up(self.pos, STOPPED)
+        }
+    }
+
     fn run(&mut self) -> Result<(), Unsupported> {
         let mut text_start = self.pos;
         let mut from = self.pos;
@@ -151,7 +177,7 @@ impl<'a, F: FnMut(Token<'a>)> Tokenizer<'a, F> {
     fn text(&mut self, start: usize, end: usize) -> Result<(), Unsupported> {
         if start < end {
             let t = decode(&self.s[start..end], start, Refs::Data)?;
-            (self.emit)(Token::Text(t));
+            self.out(Token::Text(t))?;
         }
         Ok(())
     }
@@ -162,7 +188,7 @@ impl<'a, F: FnMut(Token<'a>)> Tokenizer<'a, F> {
             return give_up(start, "EOF in bogus comment");
         };
         let c = decode(&self.s[start..start + k], start, Refs::None)?;
-        (self.emit)(Token::Comment(c));
+        self.out(Token::Comment(c))?;
         self.pos = start + k + 1;
         Ok(())
     }
@@ -178,7 +204,7 @@ impl<'a, F: FnMut(Token<'a>)> Tokenizer<'a, F> {
             // `<!-->` and `<!--->` are empty comments closed abruptly.
             for abrupt in [&b">"[..], b"->"] {
                 if tail.starts_with(abrupt) {
-                    (self.emit)(Token::Comment(Cow::Borrowed("")));
+                    self.out(Token::Comment(Cow::Borrowed("")))?;
                     self.pos = body + abrupt.len();
                     return Ok(());
                 }
@@ -191,7 +217,7 @@ impl<'a, F: FnMut(Token<'a>)> Tokenizer<'a, F> {
                 return give_up(lt, "--! in comment");
             }
             let c = decode(&self.s[body..body + k], body, Refs::None)?;
-            (self.emit)(Token::Comment(c));
+            self.out(Token::Comment(c))?;
             self.pos = body + k + 3;
             Ok(())
         } else if rest.len() >= 7 && rest[..7].eq_ignore_ascii_case(b"doctype") {
@@ -235,11 +261,11 @@ impl<'a, F: FnMut(Token<'a>)> Tokenizer<'a, F> {
         if self.b.get(i) != Some(&b'>') {
             return give_up(lt, "doctype tail");
         }
-        (self.emit)(Token::Doctype {
+        self.out(Token::Doctype {
             name,
             public_id,
             system_id,
-        });
+        })?;
         self.pos = i + 1;
         Ok(())
     }
@@ -322,7 +348,7 @@ impl<'a, F: FnMut(Token<'a>)> Tokenizer<'a, F> {
         } else if name == "select" {
             self.in_select = false;
         }
-        (self.emit)(Token::EndTag { name });
+        self.out(Token::EndTag { name })?;
         self.pos = i + 1;
         Ok(())
     }
@@ -333,11 +359,11 @@ impl<'a, F: FnMut(Token<'a>)> Tokenizer<'a, F> {
         let (attrs, self_closing, i) = self.attributes(lt, i)?;
         self.pos = i + 1;
         let raw = self.after_start_tag(&name, &attrs, self_closing, lt)?;
-        (self.emit)(Token::StartTag {
+        self.out(Token::StartTag {
             name: name.clone(),
             attrs,
             self_closing,
-        });
+        })?;
         if let Some(kind) = raw {
             self.raw_text(&name, kind)?;
         }
@@ -484,7 +510,7 @@ impl<'a, F: FnMut(Token<'a>)> Tokenizer<'a, F> {
                 Refs::None
             };
             let t = decode(content, start, refs)?;
-            (self.emit)(Token::Text(t));
+            self.out(Token::Text(t))?;
         }
         self.pos = end;
         self.end_tag()

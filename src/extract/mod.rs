@@ -116,6 +116,7 @@ pub use crate::record::{FoundPrice, PriceSource};
 use reqwest::Url;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
+use std::borrow::Cow;
 use std::fmt;
 use std::str::FromStr;
 use tree::NodeId;
@@ -396,39 +397,40 @@ fn extract_with(html: &str, url: &Url, opts: &ExtractOptions, dom: Dom) -> Extra
         }
     }
 
-    let lean = dom == Dom::Lean;
-    let doc = match (&opts.selector, dom) {
-        // `--selector` may select anything, so `scraper` parses every byte.
-        (Some(sel), _) => {
-            let full = scraper::Html::parse_document(html);
-            let (doc, ids) = tree::Doc::from_scraper(&full, true);
-            cands.extend(heuristic::selector_candidates(
-                &full,
-                &doc,
-                &ids,
-                sel,
-                opts.explain,
-            ));
+    // The text the tree is built from: script and style bodies emptied
+    // where they are a large share of the page (`--selector` may select
+    // anything, so it gets every byte).
+    let page = match (&opts.selector, dom) {
+        (Some(_), _) | (None, Dom::Full) => Cow::Borrowed(html),
+        (None, Dom::Lean) => prescan::empty_raw_text(html),
+        (None, Dom::Stream) if prescan::worth_emptying(html) => prescan::empty_raw_text(html),
+        (None, Dom::Stream) => Cow::Borrowed(html),
+    };
+    let streamed = if opts.selector.is_none() && dom == Dom::Stream {
+        tree_build::stream(&page).ok()
+    } else {
+        None
+    };
+    // `scraper`'s tree, which the copy borrows from: for the oracle paths,
+    // `--selector`, and a page with a construct the stream does not model
+    // (misnested formatting tags, `<select>` content).
+    let full;
+    let doc = match streamed {
+        Some(doc) => doc,
+        None => {
+            full = scraper::Html::parse_document(&page);
+            let (doc, ids) = tree::Doc::from_scraper(&full, opts.selector.is_some());
+            if let Some(sel) = &opts.selector {
+                cands.extend(heuristic::selector_candidates(
+                    &full,
+                    &doc,
+                    &ids,
+                    sel,
+                    opts.explain,
+                ));
+            }
             doc
         }
-        (None, Dom::Stream) => {
-            let lean = prescan::worth_emptying(html);
-            let page = if lean {
-                prescan::empty_raw_text(html)
-            } else {
-                std::borrow::Cow::Borrowed(html)
-            };
-            // A page with a construct the stream does not model (misnested
-            // formatting tags, `<select>` content) gets the full algorithm.
-            tree_build::stream(&page).unwrap_or_else(|| {
-                tree::Doc::from_scraper(&scraper::Html::parse_document(&page), false).0
-            })
-        }
-        (None, _) if lean => {
-            let page = prescan::empty_raw_text(html);
-            tree::Doc::from_scraper(&scraper::Html::parse_document(&page), false).0
-        }
-        (None, _) => tree::Doc::from_scraper(&scraper::Html::parse_document(html), false).0,
     };
     let scan = dom::scan(&doc, opts.explain);
     cands.extend(scan.cands);
@@ -617,10 +619,17 @@ mod tests;
 #[cfg(test)]
 mod tests_visible;
 
-/// Whether [`extract`] builds this page's tree from the tokenizer
-/// alone ([`tree_build::stream`]) rather than falling back to the full
+/// Whether [`extract`] builds this page's tree from `fasttok`'s tokens
+/// ([`tree_build::stream`]) rather than falling back to the full
 /// algorithm: for tests and measurements.
 #[doc(hidden)]
 pub fn streams(html: &str) -> bool {
-    tree_build::stream(html).is_some()
+    tree_build::stream(html).is_ok()
+}
+
+/// Why [`extract`] would parse this page with the full algorithm (`None`
+/// when it streams): for `examples/extract_pages.rs streams`.
+#[doc(hidden)]
+pub fn stream_gives_up(html: &str) -> Option<&'static str> {
+    tree_build::stream(html).err()
 }

@@ -1,18 +1,19 @@
 //! The page as the rules read it: a flat arena of elements and text, with the
 //! few navigation calls the rules make (parent, siblings, subtree walk).
 //!
-//! Built two ways. [`Doc::stream`] drives html5ever's *tokenizer* alone and
-//! places each token with an element stack and the HTML closing rules that
+//! Built two ways. `tree_build::stream` reads `fasttok`'s tokens and
+//! places each one with an element stack and the HTML closing rules that
 //! shape real product pages (implied `<html>`/`<head>`/`<body>`, void
 //! elements, raw-text elements, implied ends of `p`/`li`/`dd`/`option`/table
 //! cells, implied `<tbody>`/`<tr>`): the default path, which skips the tree
 //! builder's per-token bookkeeping and `scraper`'s node allocation
-//! (issue 10). [`Doc::from_scraper`] copies a tree `scraper` built with the
+//! (issue 10); names, attributes and text borrow from the page wherever
+//! nothing needed decoding. [`Doc::from_scraper`] copies a tree `scraper` built with the
 //! full HTML algorithm: the oracle the differential tests hold `stream` to,
 //! and the path for `--selector`, which needs `scraper` anyway.
 
-use html5ever::tendril::StrTendril;
-use html5ever::LocalName;
+use super::fasttok::Attr;
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 /// Index of a node in its [`Doc`].
@@ -20,25 +21,22 @@ pub(super) type NodeId = u32;
 pub(super) const NONE: NodeId = u32::MAX;
 
 /// An element: its tag name (lower case) and attributes as written.
-pub(super) struct Element {
-    pub(super) name: LocalName,
-    pub(super) attrs: Vec<(LocalName, StrTendril)>,
+pub(super) struct Element<'a> {
+    pub(super) name: Cow<'a, str>,
+    pub(super) attrs: Vec<Attr<'a>>,
 }
 
-impl Element {
+impl Element<'_> {
     pub fn name(&self) -> &str {
         &self.name
     }
 
     pub fn attrs(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.attrs.iter().map(|(k, v)| (&**k, &**v))
+        self.attrs.iter().map(|a| (&*a.name, &*a.value))
     }
 
     pub fn attr(&self, key: &str) -> Option<&str> {
-        self.attrs
-            .iter()
-            .find(|(k, _)| &**k == key)
-            .map(|(_, v)| &**v)
+        self.attrs.iter().find(|a| a.name == key).map(|a| &*a.value)
     }
 
     pub fn id(&self) -> Option<&str> {
@@ -51,14 +49,14 @@ impl Element {
 }
 
 /// What a node holds. Comments and doctypes are not kept: no rule reads them.
-pub(super) enum Node {
+pub(super) enum Node<'a> {
     Document,
-    Element(Element),
-    Text(StrTendril),
+    Element(Element<'a>),
+    Text(Cow<'a, str>),
 }
 
-impl Node {
-    pub fn as_element(&self) -> Option<&Element> {
+impl<'a> Node<'a> {
+    pub fn as_element(&self) -> Option<&Element<'a>> {
         match self {
             Node::Element(e) => Some(e),
             _ => None,
@@ -70,8 +68,8 @@ impl Node {
     }
 }
 
-pub(super) struct Slot {
-    node: Node,
+pub(super) struct Slot<'a> {
+    node: Node<'a>,
     parent: NodeId,
     first_child: NodeId,
     last_child: NodeId,
@@ -80,14 +78,14 @@ pub(super) struct Slot {
 }
 
 /// A parsed page.
-pub(super) struct Doc {
-    slots: Vec<Slot>,
+pub(super) struct Doc<'a> {
+    slots: Vec<Slot<'a>>,
 }
 
 /// One node of a [`Doc`], cheap to copy.
 #[derive(Clone, Copy)]
 pub(super) struct NodeRef<'a> {
-    doc: &'a Doc,
+    doc: &'a Doc<'a>,
     id: NodeId,
 }
 
@@ -97,9 +95,9 @@ pub(super) enum Edge<'a> {
     Close(NodeRef<'a>),
 }
 
-impl Doc {
+impl<'a> Doc<'a> {
     /// The element with this id, for the builder's stack.
-    pub(super) fn element(&self, id: NodeId) -> Option<&Element> {
+    pub(super) fn element(&self, id: NodeId) -> Option<&Element<'a>> {
         self.slots.get(id as usize)?.node.as_element()
     }
 
@@ -119,30 +117,30 @@ impl Doc {
     }
 
     /// Adds the attributes `el` lacks (a second `<html>` / `<body>` tag).
-    pub(super) fn merge_attrs(&mut self, id: NodeId, attrs: Vec<(LocalName, StrTendril)>) {
+    pub(super) fn merge_attrs(&mut self, id: NodeId, attrs: Vec<Attr<'a>>) {
         if let Some(Slot {
             node: Node::Element(el),
             ..
         }) = self.slots.get_mut(id as usize)
         {
-            for (k, v) in attrs {
-                if !el.attrs.iter().any(|(have, _)| *have == k) {
-                    el.attrs.push((k, v));
+            for a in attrs {
+                if !el.attrs.iter().any(|have| have.name == a.name) {
+                    el.attrs.push(a);
                 }
             }
         }
     }
 
-    pub fn root(&self) -> NodeRef<'_> {
+    pub fn root(&'a self) -> NodeRef<'a> {
         NodeRef { doc: self, id: 0 }
     }
 
-    pub fn get(&self, id: NodeId) -> Option<NodeRef<'_>> {
+    pub fn get(&'a self, id: NodeId) -> Option<NodeRef<'a>> {
         ((id as usize) < self.slots.len()).then_some(NodeRef { doc: self, id })
     }
 
     /// Appends `node` as the last child of `parent`; returns its id.
-    pub(super) fn append(&mut self, parent: NodeId, node: Node) -> NodeId {
+    pub(super) fn append(&mut self, parent: NodeId, node: Node<'a>) -> NodeId {
         let id = self.slots.len() as NodeId;
         let prev = self.slots[parent as usize].last_child;
         self.slots.push(Slot {
@@ -164,24 +162,24 @@ impl Doc {
 
     /// Appends text to `parent`, merged into its last child when that is text
     /// (the tokenizer hands text over in pieces; the tree holds one node).
-    pub(super) fn append_text(&mut self, parent: NodeId, t: &str) {
+    pub(super) fn append_text(&mut self, parent: NodeId, t: Cow<'a, str>) {
         let last = self.slots[parent as usize].last_child;
         if last != NONE {
             if let Node::Text(s) = &mut self.slots[last as usize].node {
-                s.push_slice(t);
+                s.to_mut().push_str(&t);
                 return;
             }
         }
-        self.append(parent, Node::Text(StrTendril::from_slice(t)));
+        self.append(parent, Node::Text(t));
     }
 
     /// Copies the tree `scraper` built (elements and text only), with where
     /// each of its elements went.
     /// `ids` only when asked for (`--selector`): the map costs a hash per element.
     pub fn from_scraper(
-        html: &scraper::Html,
+        html: &'a scraper::Html,
         want_ids: bool,
-    ) -> (Doc, HashMap<ego_tree::NodeId, NodeId>) {
+    ) -> (Doc<'a>, HashMap<ego_tree::NodeId, NodeId>) {
         use ego_tree::iter::Edge as E;
         let mut d = Doc::new();
         let mut ids = HashMap::new();
@@ -191,13 +189,16 @@ impl Doc {
             match edge {
                 E::Open(n) => match n.value() {
                     scraper::Node::Element(el) => {
-                        // Atoms and tendrils are shared, not copied.
+                        // Borrowed from `scraper`'s tree, not copied.
                         let node = Node::Element(Element {
-                            name: el.name.local.clone(),
+                            name: Cow::Borrowed(&el.name.local),
                             attrs: el
                                 .attrs
                                 .iter()
-                                .map(|(k, v)| (k.local.clone(), v.clone()))
+                                .map(|(k, v)| Attr {
+                                    name: Cow::Borrowed(&k.local),
+                                    value: Cow::Borrowed(v),
+                                })
                                 .collect(),
                         });
                         let id = d.append(top, node);
@@ -207,7 +208,7 @@ impl Doc {
                         stack.push(id);
                     }
                     scraper::Node::Text(t) => {
-                        d.append(top, Node::Text(t.text.clone()));
+                        d.append(top, Node::Text(Cow::Borrowed(&t.text)));
                     }
                     _ => {}
                 },
@@ -223,7 +224,7 @@ impl Doc {
 }
 
 impl<'a> NodeRef<'a> {
-    fn slot(&self) -> &'a Slot {
+    fn slot(&self) -> &'a Slot<'a> {
         &self.doc.slots[self.id as usize]
     }
 
@@ -235,7 +236,7 @@ impl<'a> NodeRef<'a> {
         self.id
     }
 
-    pub fn value(&self) -> &'a Node {
+    pub fn value(&self) -> &'a Node<'a> {
         &self.slot().node
     }
 

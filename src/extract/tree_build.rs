@@ -1,6 +1,6 @@
-//! [`stream`]: a [`Doc`] from html5ever's tokenizer and an element stack,
-//! without html5ever's tree builder (issue 10: the builder and `scraper`'s
-//! tree cost about a third of parsing a page).
+//! [`stream`]: a [`Doc`] from `fasttok`'s tokens and an element stack,
+//! without html5ever (issue 10: its tokenizer, tree builder and `scraper`'s
+//! tree cost four fifths of extracting a page that needs a DOM).
 //!
 //! The stack follows the HTML tree-construction rules that decide the shape
 //! of product pages: implied `<html>` / `<head>` / `<body>` (head-only tags
@@ -9,45 +9,61 @@
 //! `p`, `li`, `dd`/`dt`, `option`, headings, table cells and rows, implied
 //! `<tbody>` / `<tr>` / `<colgroup>`, table tags outside a table ignored,
 //! `</br>` and a stray `</p>` read as elements, end tags matched within their
-//! scope, foreign (`svg`, `math`) content with self-closing tags and HTML
-//! breakout, the form element pointer. What it does not model it detects
-//! and gives up on ([`stream`] returns `None`, and `extract` parses that page
-//! with the full algorithm): formatting elements closed implicitly (the spec
-//! reopens them) or misnested around blocks (the adoption agency), foster
-//! parenting out of tables, tags inside `<select>`. The differential tests
-//! (tests/it/differential.rs) hold the result to `scraper`'s tree.
+//! scope, foreign (`svg`, `math`) content with self-closing tags, the form
+//! element pointer (which raw-text state follows a start tag is `fasttok`'s
+//! part). What it does not model it detects and gives up on ([`stream`]
+//! returns `None`, and `extract` parses that page with the full algorithm):
+//! formatting elements closed implicitly (the spec reopens them) or misnested
+//! around blocks (the adoption agency), foster parenting out of tables, tags
+//! inside `<select>`, and whatever `fasttok` gives up on. The differential
+//! tests (tests/it/differential.rs) hold the result to `scraper`'s tree.
 
+use super::fasttok::{self, Attr, Token};
 use super::tree::{Doc, Element, Node, NodeId, NONE};
 use super::tree_tags::{
     BLOCK_END, BREAKOUT, CLOSES_P, FORMATTING, HEAD_ONLY, SCOPE, SPECIAL, TABLE_OWN, VOID,
 };
-use html5ever::tokenizer::states::RawKind;
-use html5ever::tokenizer::{
-    BufferQueue, Tag, TagKind, Token, TokenSink, TokenSinkResult, Tokenizer, TokenizerOpts,
-};
-use html5ever::LocalName;
-use std::cell::RefCell;
+use std::borrow::Cow;
 
-/// Parses `html` into a [`Doc`]; `None` where the page needs a rule this
-/// builder does not model (the caller then parses with the full algorithm).
-pub(super) fn stream(html: &str) -> Option<Doc> {
-    let tok = Tokenizer::new(
-        Sink(RefCell::new(Builder::default())),
-        TokenizerOpts::default(),
-    );
-    let q = BufferQueue::default();
-    q.push_back(html.into());
-    // The sink pauses the tokenizer (as for a script) only when it gives up,
-    // so one feed reads the whole input or stops at the first construct the
-    // builder does not model: the page is then parsed again in full, and the
-    // rest need not be tokenized twice.
-    let _ = tok.feed(&q);
-    if tok.sink.0.borrow().unsure {
-        return None;
+/// Parses `html` into a [`Doc`]; `Err` with the reason where the page needs
+/// a rule this builder or `fasttok` does not model (the caller then parses
+/// with the full algorithm).
+pub(super) fn stream(html: &str) -> Result<Doc<'_>, &'static str> {
+    let mut b = Builder::default();
+    // Tokenizing stops at the first construct the builder does not model:
+    // the page is then parsed again in full, and the rest need not be read.
+    fasttok::tokenize_while(html, |token| {
+        match token {
+            Token::StartTag {
+                name,
+                attrs,
+                self_closing,
+            } => b.start(Tag {
+                name,
+                attrs,
+                self_closing,
+            }),
+            Token::EndTag { name } => b.end(&name),
+            Token::Text(t) => b.text(t),
+            Token::Doctype { .. } => b.doctype = true,
+            Token::Comment(_) => {}
+        }
+        b.unsure.is_none()
+    })
+    .map_err(|e| b.unsure.unwrap_or(e.reason))?;
+    // html5ever's end of input: an empty page still gets `<html>`, `<head>`
+    // and `<body>`.
+    if b.mode != Mode::InBody {
+        b.start_body(None);
     }
-    tok.end();
-    let b = tok.sink.0.into_inner();
-    (!b.unsure).then_some(b.doc)
+    Ok(b.doc)
+}
+
+/// A start tag as the builder places it.
+struct Tag<'a> {
+    name: Cow<'a, str>,
+    attrs: Vec<Attr<'a>>,
+    self_closing: bool,
 }
 
 const HEADINGS: &[&str] = &["h1", "h2", "h3", "h4", "h5", "h6"];
@@ -62,8 +78,8 @@ enum Mode {
 }
 
 #[derive(Default)]
-struct Builder {
-    doc: Doc,
+struct Builder<'a> {
+    doc: Doc<'a>,
     /// Open elements, innermost last (the `Doc` root is not on it).
     stack: Vec<NodeId>,
     mode: Mode,
@@ -79,55 +95,18 @@ struct Builder {
     form: Option<NodeId>,
     /// A construct this builder does not model was met: adoption-agency
     /// restructuring, reopened formatting elements, `<select>` filtering.
-    unsure: bool,
+    unsure: Option<&'static str>,
     /// Drop one newline at the start of the next text (`pre`, `textarea`, `listing`).
     skip_lf: bool,
 }
 
-impl Default for Doc {
+impl Default for Doc<'_> {
     fn default() -> Self {
         Doc::new()
     }
 }
 
-struct Sink(RefCell<Builder>);
-
-impl TokenSink for Sink {
-    type Handle = ();
-
-    fn process_token(&self, token: Token, _line: u64) -> TokenSinkResult<()> {
-        let mut b = self.0.borrow_mut();
-        let next = match token {
-            Token::TagToken(tag) => match tag.kind {
-                TagKind::StartTag => b.start(tag),
-                TagKind::EndTag => {
-                    b.end(&tag.name);
-                    TokenSinkResult::Continue
-                }
-            },
-            Token::CharacterTokens(t) => {
-                b.text(&t);
-                TokenSinkResult::Continue
-            }
-            Token::DoctypeToken(_) => {
-                b.doctype = true;
-                TokenSinkResult::Continue
-            }
-            _ => TokenSinkResult::Continue,
-        };
-        if b.unsure {
-            // Stop here: `stream` gives the page to the full algorithm.
-            return TokenSinkResult::Script(());
-        }
-        next
-    }
-
-    fn adjusted_current_node_present_but_not_in_html_namespace(&self) -> bool {
-        self.0.borrow().ns.last().copied().unwrap_or(false)
-    }
-}
-
-impl Builder {
+impl<'a> Builder<'a> {
     fn name(&self, id: NodeId) -> &str {
         self.doc.element(id).map_or("", Element::name)
     }
@@ -199,7 +178,7 @@ impl Builder {
                 .iter()
                 .any(|&id| FORMATTING.contains(&self.name(id)))
         {
-            self.unsure = true;
+            self.unsure = Some("formatting element closed implicitly");
         }
         while self.stack.len() > i {
             self.pop();
@@ -247,7 +226,7 @@ impl Builder {
         }
         let h = self
             .doc
-            .append(0, element(LocalName::from("html"), Vec::new()));
+            .append(0, element(Cow::Borrowed("html"), Vec::new()));
         self.html = Some(h);
         self.push_html(h);
         h
@@ -260,7 +239,7 @@ impl Builder {
         }
         let h = self
             .doc
-            .append(html, element(LocalName::from("head"), Vec::new()));
+            .append(html, element(Cow::Borrowed("head"), Vec::new()));
         self.head = Some(h);
         self.push_html(h);
         self.mode = Mode::InHead;
@@ -268,13 +247,13 @@ impl Builder {
     }
 
     /// Leaves the head and opens `<body>` (implied unless `tag` is given).
-    fn start_body(&mut self, tag: Option<Tag>) {
+    fn start_body(&mut self, tag: Option<Tag<'a>>) {
         self.ensure_head();
         self.pop_to(1);
         let html = self.ensure_html();
         let (name, attrs) = match tag {
-            Some(t) => (t.name, attrs_of(t.attrs)),
-            None => (LocalName::from("body"), Vec::new()),
+            Some(t) => (t.name, t.attrs),
+            None => (Cow::Borrowed("body"), Vec::new()),
         };
         let b = self.doc.append(html, element(name, attrs));
         self.body = Some(b);
@@ -282,64 +261,44 @@ impl Builder {
         self.mode = Mode::InBody;
     }
 
-    fn insert(&mut self, parent: NodeId, tag: Tag) -> TokenSinkResult<()> {
-        let self_closing = tag.self_closing;
-        let name = tag.name.clone();
-        let foreign = self.in_foreign() || matches!(&*name, "svg" | "math");
-        let node = element(tag.name, attrs_of(tag.attrs));
-        if self.foster().is_some() && !TABLE_OWN.contains(&&*name) {
+    fn insert(&mut self, parent: NodeId, tag: Tag<'a>) {
+        let name: &str = &tag.name;
+        let foreign = self.in_foreign() || matches!(name, "svg" | "math");
+        if self.foster().is_some() && !TABLE_OWN.contains(&name) {
             // Foster parenting: the full algorithm moves this before the
             // table and stays in table mode; not modelled here.
-            self.unsure = true;
+            self.unsure = Some("foster parenting");
         }
-        let id = self.doc.append(parent, node);
-        if VOID.contains(&&*name) || (foreign && self_closing) {
-            return TokenSinkResult::Continue;
-        }
-        self.push(id, foreign);
-        if foreign {
-            return TokenSinkResult::Continue;
-        }
-        match &*name {
-            "script" => TokenSinkResult::RawData(RawKind::ScriptData),
-            "style" | "xmp" | "iframe" | "noembed" | "noframes" | "noscript" => {
-                TokenSinkResult::RawData(RawKind::Rawtext)
-            }
-            "title" => TokenSinkResult::RawData(RawKind::Rcdata),
-            "textarea" => {
-                self.skip_lf = true;
-                TokenSinkResult::RawData(RawKind::Rcdata)
-            }
-            "pre" | "listing" => {
-                self.skip_lf = true;
-                TokenSinkResult::Continue
-            }
-            "plaintext" => TokenSinkResult::Plaintext,
-            _ => TokenSinkResult::Continue,
+        let stays_open = !(VOID.contains(&name) || (foreign && tag.self_closing));
+        // `fasttok` reads the text after `<textarea>` as raw text already;
+        // the tree builder drops a newline right after these three.
+        let skip_lf = !foreign && matches!(name, "textarea" | "pre" | "listing");
+        let id = self.doc.append(parent, element(tag.name, tag.attrs));
+        if stays_open {
+            self.push(id, foreign);
+            self.skip_lf = skip_lf;
         }
     }
 
-    fn start(&mut self, tag: Tag) -> TokenSinkResult<()> {
+    fn start(&mut self, tag: Tag<'a>) {
         self.skip_lf = false;
         let name: &str = &tag.name;
         if name == "html" {
             let html = self.ensure_html();
-            self.doc.merge_attrs(html, attrs_of(tag.attrs));
-            return TokenSinkResult::Continue;
+            self.doc.merge_attrs(html, tag.attrs);
+            return;
         }
         if self.mode != Mode::InBody {
             match name {
                 "head" if self.head.is_none() => {
                     let html = self.ensure_html();
-                    let h = self
-                        .doc
-                        .append(html, element(tag.name, attrs_of(tag.attrs)));
+                    let h = self.doc.append(html, element(tag.name, tag.attrs));
                     self.head = Some(h);
                     self.push_html(h);
                     self.mode = Mode::InHead;
-                    return TokenSinkResult::Continue;
+                    return;
                 }
-                "head" => return TokenSinkResult::Continue,
+                "head" => return,
                 n if HEAD_ONLY.contains(&n) => {
                     let head = self.ensure_head();
                     // Inside a head element (`<noscript>` in the head) or the head itself.
@@ -352,7 +311,7 @@ impl Builder {
                 }
                 "body" => {
                     self.start_body(Some(tag));
-                    return TokenSinkResult::Continue;
+                    return;
                 }
                 _ => self.start_body(None),
             }
@@ -360,16 +319,16 @@ impl Builder {
         self.start_in_body(tag)
     }
 
-    fn start_in_body(&mut self, tag: Tag) -> TokenSinkResult<()> {
+    fn start_in_body(&mut self, tag: Tag<'a>) {
         let name: &str = &tag.name;
         if name == "body" {
             if let Some(b) = self.body {
-                self.doc.merge_attrs(b, attrs_of(tag.attrs));
+                self.doc.merge_attrs(b, tag.attrs);
             }
-            return TokenSinkResult::Continue;
+            return;
         }
         if matches!(name, "head" | "frameset") {
-            return TokenSinkResult::Continue;
+            return;
         }
         if self.in_foreign() {
             let breakout = BREAKOUT.contains(&name)
@@ -377,7 +336,7 @@ impl Builder {
                     && tag
                         .attrs
                         .iter()
-                        .any(|a| matches!(&*a.name.local, "color" | "face" | "size")));
+                        .any(|a| matches!(&*a.name, "color" | "face" | "size")));
             if !breakout {
                 let top = self.top();
                 return self.insert(top, tag);
@@ -390,7 +349,7 @@ impl Builder {
             && self.stack.iter().any(|&id| self.name(id) == "select")
         {
             // `<select>` drops most tags inside it.
-            self.unsure = true;
+            self.unsure = Some("tag inside select");
         }
         match name {
             "li" | "dd" | "dt" => {
@@ -409,21 +368,21 @@ impl Builder {
             }
             "form" => {
                 if self.form.is_some() {
-                    return TokenSinkResult::Continue;
+                    return;
                 }
                 let in_table = self.top_is(&["table", "tbody", "thead", "tfoot", "tr"]);
                 if !in_table {
                     self.close_p();
                 }
                 let top = self.top();
-                let id = self.doc.append(top, element(tag.name, attrs_of(tag.attrs)));
+                let id = self.doc.append(top, element(tag.name, tag.attrs));
                 self.form = Some(id);
                 if in_table {
                     // A form straight in a table is an empty marker.
-                    return TokenSinkResult::Continue;
+                    return;
                 }
                 self.push_html(id);
-                return TokenSinkResult::Continue;
+                return;
             }
             "table" => {
                 if self.top_is(&["table", "tbody", "thead", "tfoot", "tr"]) {
@@ -444,7 +403,7 @@ impl Builder {
             "a" => {
                 if let Some(i) = self.in_scope(&["a"], &[]) {
                     // The full algorithm runs the adoption agency here.
-                    self.unsure = true;
+                    self.unsure = Some("nested <a> (adoption agency)");
                     self.pop_to(i);
                 }
             }
@@ -465,7 +424,7 @@ impl Builder {
             "tr" | "td" | "th" | "tbody" | "thead" | "tfoot" | "caption" | "colgroup" | "col" => {
                 // Outside a table these tags are ignored (their text stays).
                 if self.table_in_scope("table").is_none() {
-                    return TokenSinkResult::Continue;
+                    return;
                 }
                 let keep: &[&str] = match name {
                     "td" | "th" => &["tr", "table", "tbody", "thead", "tfoot"],
@@ -479,21 +438,21 @@ impl Builder {
                 if matches!(name, "tr" | "td" | "th") && self.top_is(&["table"]) {
                     let id = self
                         .doc
-                        .append(top, element(LocalName::from("tbody"), Vec::new()));
+                        .append(top, element(Cow::Borrowed("tbody"), Vec::new()));
                     self.push_html(id);
                 }
                 if matches!(name, "td" | "th") && self.top_is(&["tbody", "thead", "tfoot"]) {
                     let top = self.top();
                     let id = self
                         .doc
-                        .append(top, element(LocalName::from("tr"), Vec::new()));
+                        .append(top, element(Cow::Borrowed("tr"), Vec::new()));
                     self.push_html(id);
                 }
                 if name == "col" {
                     let top = self.top();
                     let id = self
                         .doc
-                        .append(top, element(LocalName::from("colgroup"), Vec::new()));
+                        .append(top, element(Cow::Borrowed("colgroup"), Vec::new()));
                     self.push_html(id);
                 }
             }
@@ -503,9 +462,8 @@ impl Builder {
         self.insert(top, tag)
     }
 
-    fn end(&mut self, name: &LocalName) {
+    fn end(&mut self, name: &str) {
         self.skip_lf = false;
-        let name: &str = name;
         match name {
             "head" if self.mode == Mode::InHead => {
                 if let Some(i) = self.stack.iter().rposition(|&id| Some(id) == self.head) {
@@ -544,14 +502,14 @@ impl Builder {
             "br" => {
                 let top = self.top();
                 self.doc
-                    .append(top, element(LocalName::from("br"), Vec::new()));
+                    .append(top, element(Cow::Borrowed("br"), Vec::new()));
             }
             "p" => match self.in_scope(&["p"], &["button"]) {
                 Some(i) => self.pop_to(i),
                 None => {
                     let top = self.top();
                     self.doc
-                        .append(top, element(LocalName::from("p"), Vec::new()));
+                        .append(top, element(Cow::Borrowed("p"), Vec::new()));
                 }
             },
             n if HEADINGS.contains(&n) => {
@@ -587,7 +545,7 @@ impl Builder {
                     .any(|&id| SPECIAL.contains(&self.name(id)))
                 {
                     // Misnested around a block: the adoption agency.
-                    self.unsure = true;
+                    self.unsure = Some("formatting end tag around a block (adoption agency)");
                 }
                 self.pop_to(i);
             }
@@ -606,10 +564,10 @@ impl Builder {
         }
     }
 
-    fn text(&mut self, t: &str) {
+    fn text(&mut self, t: Cow<'a, str>) {
         let mut t = t;
-        if std::mem::take(&mut self.skip_lf) {
-            t = t.strip_prefix('\n').unwrap_or(t);
+        if std::mem::take(&mut self.skip_lf) && t.starts_with('\n') {
+            t = cut(t, 1);
         }
         if t.is_empty() {
             return;
@@ -624,23 +582,30 @@ impl Builder {
                 return;
             }
             let ws = t.len() - t.trim_start_matches(is_ws).len();
-            let (lead, rest) = t.split_at(ws);
-            if !lead.is_empty() && self.mode != Mode::Initial {
+            if ws > 0 && self.mode != Mode::Initial {
                 let top = self.top();
-                self.doc.append_text(top, lead);
+                self.doc.append_text(top, Cow::Owned(t[..ws].to_owned()));
             }
-            if rest.is_empty() {
+            if ws == t.len() {
                 return;
             }
             self.start_body(None);
-            t = rest;
+            t = cut(t, ws);
         }
         if self.foster().is_some() && !t.chars().all(is_ws) {
             // Text straight in a table is fostered out of it (see `insert`).
-            self.unsure = true;
+            self.unsure = Some("text fostered out of a table");
         }
         let top = self.top();
         self.doc.append_text(top, t);
+    }
+}
+
+/// `t` from byte `from` on, still borrowed from the page if it was.
+fn cut(t: Cow<'_, str>, from: usize) -> Cow<'_, str> {
+    match t {
+        Cow::Borrowed(s) => Cow::Borrowed(&s[from..]),
+        Cow::Owned(s) => Cow::Owned(s[from..].to_owned()),
     }
 }
 
@@ -648,10 +613,6 @@ fn is_ws(c: char) -> bool {
     matches!(c, ' ' | '\t' | '\n' | '\x0c' | '\r')
 }
 
-fn element(name: LocalName, attrs: Vec<(LocalName, html5ever::tendril::StrTendril)>) -> Node {
+fn element<'a>(name: Cow<'a, str>, attrs: Vec<Attr<'a>>) -> Node<'a> {
     Node::Element(Element { name, attrs })
-}
-
-fn attrs_of(attrs: Vec<html5ever::Attribute>) -> Vec<(LocalName, html5ever::tendril::StrTendril)> {
-    attrs.into_iter().map(|a| (a.name.local, a.value)).collect()
 }
