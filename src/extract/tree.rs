@@ -24,6 +24,8 @@ pub(super) const NONE: NodeId = u32::MAX;
 pub(super) struct Element<'a> {
     pub(super) name: Cow<'a, str>,
     pub(super) attrs: Vec<Attr<'a>>,
+    /// The name's `tree_tags::is` bits, for the builder.
+    pub(super) kind: u16,
 }
 
 impl Element<'_> {
@@ -191,6 +193,7 @@ impl<'a> Doc<'a> {
                     scraper::Node::Element(el) => {
                         // Borrowed from `scraper`'s tree, not copied.
                         let node = Node::Element(Element {
+                            kind: super::tree_tags::kind(&el.name.local),
                             name: Cow::Borrowed(&el.name.local),
                             attrs: el
                                 .attrs

@@ -20,9 +20,7 @@
 
 use super::fasttok::{self, Attr, Token};
 use super::tree::{Doc, Element, Node, NodeId, NONE};
-use super::tree_tags::{
-    BLOCK_END, BREAKOUT, CLOSES_P, FORMATTING, HEAD_ONLY, SCOPE, SPECIAL, TABLE_OWN, VOID,
-};
+use super::tree_tags::{is, kind};
 use std::borrow::Cow;
 
 /// Parses `html` into a [`Doc`]; `Err` with the reason where the page needs
@@ -39,11 +37,12 @@ pub(super) fn stream(html: &str) -> Result<Doc<'_>, &'static str> {
                 attrs,
                 self_closing,
             } => b.start(Tag {
+                kind: kind(&name),
                 name,
                 attrs,
                 self_closing,
             }),
-            Token::EndTag { name } => b.end(&name),
+            Token::EndTag { name } => b.end(&name, kind(&name)),
             Token::Text(t) => b.text(t),
             Token::Doctype { .. } => b.doctype = true,
             Token::Comment(_) => {}
@@ -62,11 +61,11 @@ pub(super) fn stream(html: &str) -> Result<Doc<'_>, &'static str> {
 /// A start tag as the builder places it.
 struct Tag<'a> {
     name: Cow<'a, str>,
+    /// The name's [`is`] bits.
+    kind: u16,
     attrs: Vec<Attr<'a>>,
     self_closing: bool,
 }
-
-const HEADINGS: &[&str] = &["h1", "h2", "h3", "h4", "h5", "h6"];
 
 #[derive(Default, Clone, Copy, PartialEq, Eq)]
 enum Mode {
@@ -88,6 +87,12 @@ struct Builder<'a> {
     body: Option<NodeId>,
     /// Whether each open element is foreign (`svg`, `math` and below).
     ns: Vec<bool>,
+    /// Each open element's [`is`] bits.
+    kinds: Vec<u16>,
+    /// Open `<p>` and `<select>` elements: most tags ask whether one is
+    /// open, and most pages have none.
+    open_p: u32,
+    open_select: u32,
     /// A `<!DOCTYPE>` was seen (without one, tables do not close `<p>`).
     doctype: bool,
     /// The open `<form>` (the spec's form element pointer): a nested
@@ -121,12 +126,24 @@ impl<'a> Builder<'a> {
             .is_some_and(|&t| names.contains(&self.name(t)))
     }
 
+    /// The current node has one of `bits`.
+    fn top_has(&self, bits: u16) -> bool {
+        self.kinds.last().is_some_and(|k| k & bits != 0)
+    }
+
     fn pop(&mut self) {
         if self.stack.len() <= 1 {
             return; // `<html>` stays
         }
-        self.stack.pop();
-        self.ns.pop();
+        self.remove(self.stack.len() - 1);
+    }
+
+    /// Takes the open element at stack index `i` off the stack.
+    fn remove(&mut self, i: usize) {
+        self.stack.remove(i);
+        self.ns.remove(i);
+        let kind = self.kinds.remove(i);
+        self.count(kind, false);
     }
 
     fn push_html(&mut self, id: NodeId) {
@@ -134,31 +151,36 @@ impl<'a> Builder<'a> {
     }
 
     fn push(&mut self, id: NodeId, foreign: bool) {
+        // Names are matched whatever their namespace, as the lists are.
+        let kind = self.doc.element(id).map_or(0, |e| e.kind);
         self.stack.push(id);
         self.ns.push(foreign);
+        self.kinds.push(kind);
+        self.count(kind, true);
+    }
+
+    /// Keeps `open_p` and `open_select` as elements are opened and closed.
+    fn count(&mut self, kind: u16, opened: bool) {
+        for (bit, n) in [
+            (is::P, &mut self.open_p),
+            (is::SELECT, &mut self.open_select),
+        ] {
+            if kind & bit != 0 {
+                *n = if opened { *n + 1 } else { n.saturating_sub(1) };
+            }
+        }
     }
 
     /// The current node is foreign and not an HTML integration point (where
     /// HTML tags are HTML again).
     fn in_foreign(&self) -> bool {
-        self.ns.last().copied().unwrap_or(false)
-            && !matches!(
-                self.name(self.top()),
-                "mi" | "mo"
-                    | "mn"
-                    | "ms"
-                    | "mtext"
-                    | "annotation-xml"
-                    | "foreignobject"
-                    | "desc"
-                    | "title"
-            )
+        self.ns.last().copied().unwrap_or(false) && !self.top_has(is::INTEGRATION)
     }
 
     /// The table that content placed at the current node would be moved out
     /// of (the spec's foster parenting), if any.
     fn foster(&self) -> Option<NodeId> {
-        if !self.top_is(&["table", "tbody", "thead", "tfoot", "tr"]) || self.in_foreign() {
+        if !self.top_has(is::TABLE_CONTEXT) || self.in_foreign() {
             return None;
         }
         self.stack
@@ -173,11 +195,7 @@ impl<'a> Builder<'a> {
         // A formatting element closed by something else is reopened by the
         // full algorithm at the next content: not modelled here.
         let i = i.max(1);
-        if self.stack.len() > i + 1
-            && self.stack[i + 1..]
-                .iter()
-                .any(|&id| FORMATTING.contains(&self.name(id)))
-        {
+        if self.kinds.len() > i + 1 && self.kinds[i + 1..].iter().any(|k| k & is::FORMATTING != 0) {
             self.unsure = Some("formatting element closed implicitly");
         }
         while self.stack.len() > i {
@@ -188,11 +206,10 @@ impl<'a> Builder<'a> {
     /// Stack index of the innermost open `table` within table scope.
     fn table_in_scope(&self, name: &str) -> Option<usize> {
         for (i, &id) in self.stack.iter().enumerate().rev() {
-            let n = self.name(id);
-            if n == name {
+            if self.name(id) == name {
                 return Some(i);
             }
-            if matches!(n, "html" | "table" | "template") {
+            if self.kinds[i] & is::TABLE_BOUNDARY != 0 {
                 return None;
             }
         }
@@ -207,7 +224,7 @@ impl<'a> Builder<'a> {
             if names.contains(&n) {
                 return Some(i);
             }
-            if SCOPE.contains(&n) || extra.contains(&n) {
+            if self.kinds[i] & is::SCOPE != 0 || extra.contains(&n) {
                 return None;
             }
         }
@@ -215,6 +232,9 @@ impl<'a> Builder<'a> {
     }
 
     fn close_p(&mut self) {
+        if self.open_p == 0 {
+            return;
+        }
         if let Some(i) = self.in_scope(&["p"], &["button"]) {
             self.pop_to(i);
         }
@@ -224,9 +244,7 @@ impl<'a> Builder<'a> {
         if let Some(h) = self.html {
             return h;
         }
-        let h = self
-            .doc
-            .append(0, element(Cow::Borrowed("html"), Vec::new()));
+        let h = self.doc.append(0, implied("html"));
         self.html = Some(h);
         self.push_html(h);
         h
@@ -237,9 +255,7 @@ impl<'a> Builder<'a> {
         if let Some(h) = self.head {
             return h;
         }
-        let h = self
-            .doc
-            .append(html, element(Cow::Borrowed("head"), Vec::new()));
+        let h = self.doc.append(html, implied("head"));
         self.head = Some(h);
         self.push_html(h);
         self.mode = Mode::InHead;
@@ -251,11 +267,11 @@ impl<'a> Builder<'a> {
         self.ensure_head();
         self.pop_to(1);
         let html = self.ensure_html();
-        let (name, attrs) = match tag {
-            Some(t) => (t.name, t.attrs),
-            None => (Cow::Borrowed("body"), Vec::new()),
+        let node = match tag {
+            Some(t) => element(t),
+            None => implied("body"),
         };
-        let b = self.doc.append(html, element(name, attrs));
+        let b = self.doc.append(html, node);
         self.body = Some(b);
         self.push_html(b);
         self.mode = Mode::InBody;
@@ -264,16 +280,16 @@ impl<'a> Builder<'a> {
     fn insert(&mut self, parent: NodeId, tag: Tag<'a>) {
         let name: &str = &tag.name;
         let foreign = self.in_foreign() || matches!(name, "svg" | "math");
-        if self.foster().is_some() && !TABLE_OWN.contains(&name) {
+        if tag.kind & is::TABLE_OWN == 0 && self.foster().is_some() {
             // Foster parenting: the full algorithm moves this before the
             // table and stays in table mode; not modelled here.
             self.unsure = Some("foster parenting");
         }
-        let stays_open = !(VOID.contains(&name) || (foreign && tag.self_closing));
+        let stays_open = !(tag.kind & is::VOID != 0 || (foreign && tag.self_closing));
         // `fasttok` reads the text after `<textarea>` as raw text already;
         // the tree builder drops a newline right after these three.
         let skip_lf = !foreign && matches!(name, "textarea" | "pre" | "listing");
-        let id = self.doc.append(parent, element(tag.name, tag.attrs));
+        let id = self.doc.append(parent, element(tag));
         if stays_open {
             self.push(id, foreign);
             self.skip_lf = skip_lf;
@@ -292,14 +308,14 @@ impl<'a> Builder<'a> {
             match name {
                 "head" if self.head.is_none() => {
                     let html = self.ensure_html();
-                    let h = self.doc.append(html, element(tag.name, tag.attrs));
+                    let h = self.doc.append(html, element(tag));
                     self.head = Some(h);
                     self.push_html(h);
                     self.mode = Mode::InHead;
                     return;
                 }
                 "head" => return,
-                n if HEAD_ONLY.contains(&n) => {
+                _ if tag.kind & is::HEAD_ONLY != 0 => {
                     let head = self.ensure_head();
                     // Inside a head element (`<noscript>` in the head) or the head itself.
                     let parent = if self.mode == Mode::InHead {
@@ -331,7 +347,7 @@ impl<'a> Builder<'a> {
             return;
         }
         if self.in_foreign() {
-            let breakout = BREAKOUT.contains(&name)
+            let breakout = tag.kind & is::BREAKOUT != 0
                 || (name == "font"
                     && tag
                         .attrs
@@ -345,9 +361,7 @@ impl<'a> Builder<'a> {
                 self.pop();
             }
         }
-        if !matches!(name, "option" | "optgroup")
-            && self.stack.iter().any(|&id| self.name(id) == "select")
-        {
+        if self.open_select > 0 && !matches!(name, "option" | "optgroup") {
             // `<select>` drops most tags inside it.
             self.unsure = Some("tag inside select");
         }
@@ -360,7 +374,7 @@ impl<'a> Builder<'a> {
                         self.pop_to(i);
                         break;
                     }
-                    if SPECIAL.contains(&n) && !matches!(n, "address" | "div" | "p") {
+                    if self.kinds[i] & is::SPECIAL != 0 && !matches!(n, "address" | "div" | "p") {
                         break;
                     }
                 }
@@ -370,12 +384,12 @@ impl<'a> Builder<'a> {
                 if self.form.is_some() {
                     return;
                 }
-                let in_table = self.top_is(&["table", "tbody", "thead", "tfoot", "tr"]);
+                let in_table = self.top_has(is::TABLE_CONTEXT);
                 if !in_table {
                     self.close_p();
                 }
                 let top = self.top();
-                let id = self.doc.append(top, element(tag.name, tag.attrs));
+                let id = self.doc.append(top, element(tag));
                 self.form = Some(id);
                 if in_table {
                     // A form straight in a table is an empty marker.
@@ -385,7 +399,7 @@ impl<'a> Builder<'a> {
                 return;
             }
             "table" => {
-                if self.top_is(&["table", "tbody", "thead", "tfoot", "tr"]) {
+                if self.top_has(is::TABLE_CONTEXT) {
                     // A table straight in a table ends the outer one.
                     if let Some(i) = self.stack.iter().rposition(|&id| self.name(id) == "table") {
                         self.pop_to(i);
@@ -394,9 +408,9 @@ impl<'a> Builder<'a> {
                     self.close_p();
                 }
             }
-            n if CLOSES_P.contains(&n) => {
+            _ if tag.kind & is::CLOSES_P != 0 => {
                 self.close_p();
-                if HEADINGS.contains(&n) && self.top_is(HEADINGS) {
+                if tag.kind & is::HEADING != 0 && self.top_has(is::HEADING) {
                     self.pop();
                 }
             }
@@ -436,23 +450,17 @@ impl<'a> Builder<'a> {
                 }
                 let top = self.top();
                 if matches!(name, "tr" | "td" | "th") && self.top_is(&["table"]) {
-                    let id = self
-                        .doc
-                        .append(top, element(Cow::Borrowed("tbody"), Vec::new()));
+                    let id = self.doc.append(top, implied("tbody"));
                     self.push_html(id);
                 }
                 if matches!(name, "td" | "th") && self.top_is(&["tbody", "thead", "tfoot"]) {
                     let top = self.top();
-                    let id = self
-                        .doc
-                        .append(top, element(Cow::Borrowed("tr"), Vec::new()));
+                    let id = self.doc.append(top, implied("tr"));
                     self.push_html(id);
                 }
                 if name == "col" {
                     let top = self.top();
-                    let id = self
-                        .doc
-                        .append(top, element(Cow::Borrowed("colgroup"), Vec::new()));
+                    let id = self.doc.append(top, implied("colgroup"));
                     self.push_html(id);
                 }
             }
@@ -462,7 +470,7 @@ impl<'a> Builder<'a> {
         self.insert(top, tag)
     }
 
-    fn end(&mut self, name: &str) {
+    fn end(&mut self, name: &str, kind: u16) {
         self.skip_lf = false;
         match name {
             "head" if self.mode == Mode::InHead => {
@@ -495,25 +503,29 @@ impl<'a> Builder<'a> {
                 let open = self.in_scope(&["form"], &[]);
                 if let Some(i) = open.filter(|&i| self.stack[i] == form) {
                     // Only the form leaves the stack; what it holds stays open.
-                    self.stack.remove(i);
-                    self.ns.remove(i);
+                    self.remove(i);
                 }
             }
             "br" => {
                 let top = self.top();
-                self.doc
-                    .append(top, element(Cow::Borrowed("br"), Vec::new()));
+                self.doc.append(top, implied("br"));
             }
-            "p" => match self.in_scope(&["p"], &["button"]) {
+            "p" => match (self.open_p > 0)
+                .then(|| self.in_scope(&["p"], &["button"]))
+                .flatten()
+            {
                 Some(i) => self.pop_to(i),
                 None => {
                     let top = self.top();
-                    self.doc
-                        .append(top, element(Cow::Borrowed("p"), Vec::new()));
+                    self.doc.append(top, implied("p"));
                 }
             },
-            n if HEADINGS.contains(&n) => {
-                if let Some(i) = self.in_scope(HEADINGS, &[]) {
+            _ if kind & is::HEADING != 0 => {
+                // The innermost open heading, unless a scope boundary comes first.
+                let open = (0..self.stack.len())
+                    .rev()
+                    .find(|&i| self.kinds[i] & (is::HEADING | is::SCOPE) != 0);
+                if let Some(i) = open.filter(|&i| self.kinds[i] & is::HEADING != 0) {
                     self.pop_to(i);
                 }
             }
@@ -531,19 +543,16 @@ impl<'a> Builder<'a> {
                     }
                 }
             }
-            n if BLOCK_END.contains(&n) => {
+            n if kind & is::BLOCK_END != 0 => {
                 if let Some(i) = self.in_scope(&[n], &[]) {
                     self.pop_to(i);
                 }
             }
-            n if FORMATTING.contains(&n) => {
+            n if kind & is::FORMATTING != 0 => {
                 let Some(i) = self.stack.iter().rposition(|&id| self.name(id) == n) else {
                     return;
                 };
-                if self.stack[i + 1..]
-                    .iter()
-                    .any(|&id| SPECIAL.contains(&self.name(id)))
-                {
+                if self.kinds[i + 1..].iter().any(|k| k & is::SPECIAL != 0) {
                     // Misnested around a block: the adoption agency.
                     self.unsure = Some("formatting end tag around a block (adoption agency)");
                 }
@@ -556,7 +565,7 @@ impl<'a> Builder<'a> {
                         self.pop_to(i);
                         return;
                     }
-                    if SPECIAL.contains(&n) && !self.ns[i] {
+                    if self.kinds[i] & is::SPECIAL != 0 && !self.ns[i] {
                         return;
                     }
                 }
@@ -613,6 +622,19 @@ fn is_ws(c: char) -> bool {
     matches!(c, ' ' | '\t' | '\n' | '\x0c' | '\r')
 }
 
-fn element<'a>(name: Cow<'a, str>, attrs: Vec<Attr<'a>>) -> Node<'a> {
-    Node::Element(Element { name, attrs })
+fn element(tag: Tag<'_>) -> Node<'_> {
+    Node::Element(Element {
+        name: tag.name,
+        attrs: tag.attrs,
+        kind: tag.kind,
+    })
+}
+
+/// An element the rules imply (`<tbody>`, `<body>`, ...): no attributes.
+fn implied(name: &'static str) -> Node<'static> {
+    Node::Element(Element {
+        name: Cow::Borrowed(name),
+        attrs: Vec::new(),
+        kind: kind(name),
+    })
 }

@@ -4,24 +4,24 @@
 
 /// Formatting elements: the full algorithm reopens them after an implied
 /// close and restructures them when misnested (the adoption agency).
-pub(super) const FORMATTING: &[&str] = &[
+const FORMATTING: &[&str] = &[
     "a", "b", "big", "code", "em", "font", "i", "nobr", "s", "small", "strike", "strong", "tt", "u",
 ];
 
-pub(super) const VOID: &[&str] = &[
+const VOID: &[&str] = &[
     "area", "base", "basefont", "bgsound", "br", "col", "embed", "frame", "hr", "img", "input",
     "keygen", "link", "meta", "param", "source", "track", "wbr",
 ];
 
 /// Tags the spec's "in head" mode keeps in the head.
-pub(super) const HEAD_ONLY: &[&str] = &[
+const HEAD_ONLY: &[&str] = &[
     "base", "basefont", "bgsound", "link", "meta", "noframes", "script", "style", "template",
     "title", "noscript",
 ];
 
 /// Start tags that close an open `<p>` (in button scope).
 #[rustfmt::skip]
-pub(super) const CLOSES_P: &[&str] = &[
+const CLOSES_P: &[&str] = &[
     "address", "article", "aside", "blockquote", "center", "details", "dialog", "dir", "div", "dl",
     "fieldset", "figcaption", "figure", "footer", "header", "hgroup", "main", "menu", "nav", "ol",
     "p", "search", "section", "summary", "ul", "h1", "h2", "h3", "h4", "h5", "h6", "pre",
@@ -30,7 +30,7 @@ pub(super) const CLOSES_P: &[&str] = &[
 
 /// End tags matched "in scope" (they close whatever is open inside them).
 #[rustfmt::skip]
-pub(super) const BLOCK_END: &[&str] = &[
+const BLOCK_END: &[&str] = &[
     "address", "article", "aside", "blockquote", "button", "center", "details", "dialog", "dir",
     "div", "dl", "fieldset", "figcaption", "figure", "footer", "header", "hgroup", "listing",
     "main", "menu", "nav", "ol", "pre", "search", "section", "summary", "ul", "form", "li", "dd",
@@ -40,7 +40,7 @@ pub(super) const BLOCK_END: &[&str] = &[
 
 /// Elements an "any other" end tag may not close past.
 #[rustfmt::skip]
-pub(super) const SPECIAL: &[&str] = &[
+const SPECIAL: &[&str] = &[
     "address", "applet", "area", "article", "aside", "base", "basefont", "bgsound", "blockquote",
     "body", "br", "button", "caption", "center", "col", "colgroup", "dd", "details", "dir", "div",
     "dl", "dt", "embed", "fieldset", "figcaption", "figure", "footer", "form", "frame", "frameset",
@@ -53,7 +53,7 @@ pub(super) const SPECIAL: &[&str] = &[
 
 /// HTML start tags that end foreign (`svg` / `math`) content.
 #[rustfmt::skip]
-pub(super) const BREAKOUT: &[&str] = &[
+const BREAKOUT: &[&str] = &[
     "b", "big", "blockquote", "body", "br", "center", "code", "dd", "div", "dl", "dt", "em",
     "embed", "h1", "h2", "h3", "h4", "h5", "h6", "head", "hr", "i", "img", "li", "listing", "menu",
     "meta", "nobr", "ol", "p", "pre", "ruby", "s", "small", "span", "strong", "strike", "sub",
@@ -61,14 +61,159 @@ pub(super) const BREAKOUT: &[&str] = &[
 ];
 
 /// What a table holds itself; anything else placed in it is moved before it.
-pub(super) const TABLE_OWN: &[&str] = &[
+const TABLE_OWN: &[&str] = &[
     "table", "tbody", "thead", "tfoot", "tr", "td", "th", "caption", "colgroup", "col", "script",
     "style", "template", "input", "form",
 ];
 
 /// Where scopes end: the spec's default scope boundaries.
 #[rustfmt::skip]
-pub(super) const SCOPE: &[&str] = &[
+const SCOPE: &[&str] = &[
     "applet", "caption", "html", "table", "td", "th", "marquee", "object", "template", "mi", "mo",
     "mn", "ms", "mtext", "annotation-xml", "foreignobject",
 ];
+
+/// `<h1>`–`<h6>`.
+const HEADINGS: &[&str] = &["h1", "h2", "h3", "h4", "h5", "h6"];
+
+/// Where content placed at the current node is fostered out of a table.
+const TABLE_CONTEXT: &[&str] = &["table", "tbody", "thead", "tfoot", "tr"];
+
+/// Where the spec's table scope ends.
+const TABLE_BOUNDARY: &[&str] = &["html", "table", "template"];
+
+/// Foreign elements whose children are HTML again (integration points).
+#[rustfmt::skip]
+const INTEGRATION: &[&str] = &[
+    "mi", "mo", "mn", "ms", "mtext", "annotation-xml", "foreignobject", "desc", "title",
+];
+
+/// Which of the lists above a tag name is on, one bit per list: the builder
+/// asks these questions for every token and every open element, so each
+/// name is looked up once ([`kind`]) instead of compared with each list.
+pub(super) mod is {
+    pub const P: u16 = 1 << 13;
+    pub const SELECT: u16 = 1 << 14;
+    pub const FORMATTING: u16 = 1;
+    pub const VOID: u16 = 1 << 1;
+    pub const HEAD_ONLY: u16 = 1 << 2;
+    pub const CLOSES_P: u16 = 1 << 3;
+    pub const BLOCK_END: u16 = 1 << 4;
+    pub const SPECIAL: u16 = 1 << 5;
+    pub const BREAKOUT: u16 = 1 << 6;
+    pub const TABLE_OWN: u16 = 1 << 7;
+    pub const SCOPE: u16 = 1 << 8;
+    pub const HEADING: u16 = 1 << 9;
+    pub const INTEGRATION: u16 = 1 << 10;
+    pub const TABLE_CONTEXT: u16 = 1 << 11;
+    pub const TABLE_BOUNDARY: u16 = 1 << 12;
+}
+
+const LISTS: &[(&[&str], u16)] = &[
+    (FORMATTING, is::FORMATTING),
+    (VOID, is::VOID),
+    (HEAD_ONLY, is::HEAD_ONLY),
+    (CLOSES_P, is::CLOSES_P),
+    (BLOCK_END, is::BLOCK_END),
+    (SPECIAL, is::SPECIAL),
+    (BREAKOUT, is::BREAKOUT),
+    (TABLE_OWN, is::TABLE_OWN),
+    (SCOPE, is::SCOPE),
+    (HEADINGS, is::HEADING),
+    (INTEGRATION, is::INTEGRATION),
+    (TABLE_CONTEXT, is::TABLE_CONTEXT),
+    (TABLE_BOUNDARY, is::TABLE_BOUNDARY),
+    (&["p"], is::P),
+    (&["select"], is::SELECT),
+];
+
+/// Names of up to eight bytes, packed into a `u64`, in an open-addressed
+/// table; longer names (a handful) in a list.
+struct Kinds {
+    keys: [u64; SLOTS],
+    kinds: [u16; SLOTS],
+    long: Vec<(&'static str, u16)>,
+}
+
+const SLOTS: usize = 512;
+
+static KINDS: std::sync::LazyLock<Kinds> = std::sync::LazyLock::new(|| {
+    let mut t = Kinds {
+        keys: [0; SLOTS],
+        kinds: [0; SLOTS],
+        long: Vec::new(),
+    };
+    for &(names, bit) in LISTS {
+        for &name in names {
+            if name.len() > 8 {
+                match t.long.iter_mut().find(|(n, _)| *n == name) {
+                    Some(e) => e.1 |= bit,
+                    None => t.long.push((name, bit)),
+                }
+                continue;
+            }
+            let key = pack(name.as_bytes());
+            let mut i = slot(key);
+            while t.keys[i] != 0 && t.keys[i] != key {
+                i = (i + 1) % SLOTS;
+            }
+            t.keys[i] = key;
+            t.kinds[i] |= bit;
+        }
+    }
+    t
+});
+
+fn pack(b: &[u8]) -> u64 {
+    let mut k = [0u8; 8];
+    k[..b.len()].copy_from_slice(b);
+    u64::from_le_bytes(k)
+}
+
+fn slot(key: u64) -> usize {
+    // Fibonacci hashing: the top 9 bits of the product.
+    (key.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 55) as usize
+}
+
+/// The [`is`] bits of a lower-case tag name (0 for a name on no list).
+pub(super) fn kind(name: &str) -> u16 {
+    let t = &*KINDS;
+    let b = name.as_bytes();
+    if b.len() > 8 {
+        return t.long.iter().find(|(n, _)| *n == name).map_or(0, |e| e.1);
+    }
+    let key = pack(b);
+    let mut i = slot(key);
+    loop {
+        match t.keys[i] {
+            k if k == key => return t.kinds[i],
+            0 => return 0,
+            _ => i = (i + 1) % SLOTS,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kind_is_the_lists_a_name_is_on() {
+        let mut names: Vec<&str> = LISTS.iter().flat_map(|(l, _)| l.iter().copied()).collect();
+        names.extend([
+            "span",
+            "x-widget",
+            "",
+            "abcdefgh",
+            "abcdefghi",
+            "annotation",
+        ]);
+        for name in names {
+            let want = LISTS
+                .iter()
+                .filter(|(l, _)| l.contains(&name))
+                .fold(0, |k, (_, bit)| k | bit);
+            assert_eq!(kind(name), want, "{name}");
+        }
+    }
+}
