@@ -96,6 +96,7 @@ pub fn tokenize_while<'a>(
         pos: if html.starts_with('\u{feff}') { 3 } else { 0 },
         foreign: Vec::new(),
         in_select: false,
+        special: 0,
         emit,
     };
     t.run()
@@ -110,6 +111,9 @@ struct Tokenizer<'a, F> {
     foreign: Vec<String>,
     /// A `<select>` is open: the tree builder ignores most raw-text tags there.
     in_select: bool,
+    /// Where the next `&`, `\r` or NUL at or after the last decoded
+    /// piece's start is (the input's length for none); see `decode`.
+    special: usize,
     emit: F,
 }
 
@@ -123,6 +127,26 @@ const fn is_space(c: u8) -> bool {
 }
 
 impl<'a, F: FnMut(Token<'a>) -> bool> Tokenizer<'a, F> {
+    /// `s[start..end]` with references and newlines decoded ([`decode`]),
+    /// borrowed without a search where the next `&`, `\r` or NUL of the
+    /// page lies beyond it: most texts and values hold none, and one search
+    /// ahead serves all of them up to the next such byte.
+    fn decode(
+        &mut self,
+        start: usize,
+        end: usize,
+        refs: Refs,
+    ) -> Result<Cow<'a, str>, Unsupported> {
+        if self.special < start {
+            self.special = memchr::memchr3(b'&', b'\r', b'\0', &self.b[start..])
+                .map_or(self.b.len(), |k| start + k);
+        }
+        if self.special >= end {
+            return Ok(Cow::Borrowed(&self.s[start..end]));
+        }
+        decode(&self.s[start..end], start, refs)
+    }
+
     /// Hands `t` to the caller; `Err` when it asks to stop.
     fn out(&mut self, t: Token<'a>) -> Result<(), Unsupported> {
         if (self.emit)(t) {
@@ -176,7 +200,7 @@ impl<'a, F: FnMut(Token<'a>) -> bool> Tokenizer<'a, F> {
     /// Emits `s[start..end]` as data (character references decoded), if any.
     fn text(&mut self, start: usize, end: usize) -> Result<(), Unsupported> {
         if start < end {
-            let t = decode(&self.s[start..end], start, Refs::Data)?;
+            let t = self.decode(start, end, Refs::Data)?;
             self.out(Token::Text(t))?;
         }
         Ok(())
@@ -187,7 +211,7 @@ impl<'a, F: FnMut(Token<'a>) -> bool> Tokenizer<'a, F> {
         let Some(k) = memchr(b'>', &self.b[start..]) else {
             return give_up(start, "EOF in bogus comment");
         };
-        let c = decode(&self.s[start..start + k], start, Refs::None)?;
+        let c = self.decode(start, start + k, Refs::None)?;
         self.out(Token::Comment(c))?;
         self.pos = start + k + 1;
         Ok(())
@@ -216,7 +240,7 @@ impl<'a, F: FnMut(Token<'a>) -> bool> Tokenizer<'a, F> {
             if memmem::find(&tail[..k], b"--!").is_some() {
                 return give_up(lt, "--! in comment");
             }
-            let c = decode(&self.s[body..body + k], body, Refs::None)?;
+            let c = self.decode(body, body + k, Refs::None)?;
             self.out(Token::Comment(c))?;
             self.pos = body + k + 3;
             Ok(())
@@ -373,7 +397,7 @@ impl<'a, F: FnMut(Token<'a>) -> bool> Tokenizer<'a, F> {
     /// A tag's attributes from `at` (after its name) to its `>`: the
     /// attributes, the self-closing flag, and the index of the `>`.
     fn attributes(
-        &self,
+        &mut self,
         lt: usize,
         mut i: usize,
     ) -> Result<(Vec<Attr<'a>>, bool, usize), Unsupported> {
@@ -401,7 +425,7 @@ impl<'a, F: FnMut(Token<'a>) -> bool> Tokenizer<'a, F> {
 
     /// One attribute at `at` (not whitespace, `/`, `>` or `=`); returns it
     /// and the index after it.
-    fn attribute(&self, at: usize) -> Result<(Attr<'a>, usize), Unsupported> {
+    fn attribute(&mut self, at: usize) -> Result<(Attr<'a>, usize), Unsupported> {
         let (name, i) = self.name(at, ATTR_END)?;
         let j = self.skip_space(i);
         if self.b.get(j) != Some(&b'=') {
@@ -417,7 +441,7 @@ impl<'a, F: FnMut(Token<'a>) -> bool> Tokenizer<'a, F> {
                 };
                 // No whitespace before the next attribute is only a parse error.
                 let end = v + 1 + k;
-                let value = decode(&self.s[v + 1..end], v + 1, Refs::Attribute)?;
+                let value = self.decode(v + 1, end, Refs::Attribute)?;
                 Ok((Attr { name, value }, end + 1))
             }
             // `a=>`: a parse error; the value is empty and `>` ends the tag.
@@ -434,7 +458,7 @@ impl<'a, F: FnMut(Token<'a>) -> bool> Tokenizer<'a, F> {
                 while e < self.b.len() && self.b[e] != b'>' && !is_space(self.b[e]) {
                     e += 1;
                 }
-                let value = decode(&self.s[v..e], v, Refs::Attribute)?;
+                let value = self.decode(v, e, Refs::Attribute)?;
                 Ok((Attr { name, value }, e))
             }
         }
@@ -509,7 +533,7 @@ impl<'a, F: FnMut(Token<'a>) -> bool> Tokenizer<'a, F> {
             } else {
                 Refs::None
             };
-            let t = decode(content, start, refs)?;
+            let t = self.decode(start, end, refs)?;
             self.out(Token::Text(t))?;
         }
         self.pos = end;
