@@ -9,7 +9,6 @@
 use super::tree::{Doc, Edge, Node, NodeId, NodeRef};
 use super::{heuristic, items::Items, meta::Meta, Cand};
 use crate::price::iso_code;
-use std::collections::HashMap;
 
 pub(super) type DomNode<'a> = NodeRef<'a>;
 
@@ -100,7 +99,7 @@ pub(super) fn scan(doc: &Doc, explain: bool) -> Scan {
     let mut title: Option<String> = None;
     let mut h1: Option<(DomNode<'_>, u32)> = None;
     let mut order: u32 = 0;
-    let mut class_cache: HashMap<&str, u32> = HashMap::new();
+    let mut class_cache: foldhash::HashMap<&str, u32> = foldhash::HashMap::default();
     let mut no_price = false;
 
     for edge in doc.root().traverse() {
