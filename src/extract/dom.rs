@@ -297,8 +297,8 @@ fn near_h1(frames: &[Frame]) -> u8 {
 }
 
 /// Does this text node hold digits next to a currency mark?
-fn looks_priced(t: &str) -> bool {
-    if !t.bytes().any(|b| b.is_ascii_digit()) || t.len() > 200 {
+pub(super) fn looks_priced(t: &str) -> bool {
+    if t.len() > 200 || !t.bytes().any(|b| b.is_ascii_digit()) {
         return false;
     }
     // Every mark the price parser reads alone (`price::currency`): a text
@@ -309,27 +309,21 @@ fn looks_priced(t: &str) -> bool {
         '€', '£', '¥', '₹', '₩', '₽', '₺', '₪', '฿', '₫', '₴', '₦', '₱', '¢', '円', '元', '원',
         '₸', '₼', '₾', '₭', '₮', '₲', '₡', '₵',
     ];
-    // (word, needs a space before or after it)
-    const WORDS: &[(&str, bool)] = &[
-        ("zł", false),
-        ("Kč", false),
-        ("kr", true),
-        ("Ft", true),
-        ("Rs.", false),
-        ("Rs", true),
-        ("Rp", true),
-        ("RM", true),
-        ("Fr.", false),
-        ("руб", false),
-        ("грн", false),
-        ("лв", false),
-    ];
+    // (word, needs a space before or after it), by first letter: zł, Kč,
+    // kr, Ft, Fr., Rs., Rs, Rp, RM, руб, грн, лв.
+    type Words = &'static [(&'static str, bool)];
+    const Z: Words = &[("zł", false)];
+    const K_UPPER: Words = &[("Kč", false)];
+    const K: Words = &[("kr", true)];
+    const F: Words = &[("Ft", true), ("Fr.", false)];
+    const R: Words = &[("Rs.", false), ("Rs", true), ("Rp", true), ("RM", true)];
+    const CYRILLIC: Words = &[("руб", false), ("грн", false), ("лв", false)];
     // Bytes, not chars: most text is ASCII, where only `$` and the first
     // letters of the word marks matter; a char is decoded only at the lead
     // byte of a non-ASCII one.
-    let word_at = |i: usize| {
+    let word_at = |i: usize, words: Words| {
         let rest = &t[i..];
-        WORDS.iter().any(|&(w, spaced)| {
+        words.iter().any(|&(w, spaced)| {
             rest.starts_with(w)
                 && (!spaced || t[..i].ends_with(' ') || rest[w.len()..].starts_with([' ', '.']))
         })
@@ -337,11 +331,15 @@ fn looks_priced(t: &str) -> bool {
     for (i, b) in t.bytes().enumerate() {
         let hit = match b {
             b'$' => true,
-            b'z' | b'K' | b'k' | b'F' | b'R' => word_at(i),
+            b'z' => word_at(i, Z),
+            b'K' => word_at(i, K_UPPER),
+            b'k' => word_at(i, K),
+            b'F' => word_at(i, F),
+            b'R' => word_at(i, R),
             // Other ASCII, and continuation bytes of a char already seen.
             0..=0xbf => false,
             _ => match t[i..].chars().next() {
-                Some('р' | 'г' | 'л') => word_at(i),
+                Some('р' | 'г' | 'л') => word_at(i, CYRILLIC),
                 Some(c) => SYMBOLS.contains(&c),
                 None => false,
             },

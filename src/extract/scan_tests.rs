@@ -300,3 +300,72 @@ proptest! {
         prop_assert_eq!(super::dom::collapse_owned(t.clone()), collapse_chars(&t));
     }
 }
+
+/// `dom::looks_priced` before its word marks were looked up by first letter.
+fn looks_priced_all_words(t: &str) -> bool {
+    if !t.bytes().any(|b| b.is_ascii_digit()) || t.len() > 200 {
+        return false;
+    }
+    const SYMBOLS: &[char] = &[
+        '€', '£', '¥', '₹', '₩', '₽', '₺', '₪', '฿', '₫', '₴', '₦', '₱', '¢', '円', '元', '원',
+        '₸', '₼', '₾', '₭', '₮', '₲', '₡', '₵',
+    ];
+    const WORDS: &[(&str, bool)] = &[
+        ("zł", false),
+        ("Kč", false),
+        ("kr", true),
+        ("Ft", true),
+        ("Rs.", false),
+        ("Rs", true),
+        ("Rp", true),
+        ("RM", true),
+        ("Fr.", false),
+        ("руб", false),
+        ("грн", false),
+        ("лв", false),
+    ];
+    let word_at = |i: usize| {
+        let rest = &t[i..];
+        WORDS.iter().any(|&(w, spaced)| {
+            rest.starts_with(w)
+                && (!spaced || t[..i].ends_with(' ') || rest[w.len()..].starts_with([' ', '.']))
+        })
+    };
+    for (i, b) in t.bytes().enumerate() {
+        let hit = match b {
+            b'$' => true,
+            b'z' | b'K' | b'k' | b'F' | b'R' => word_at(i),
+            0..=0xbf => false,
+            _ => match t[i..].chars().next() {
+                Some('р' | 'г' | 'л') => word_at(i),
+                Some(c) => SYMBOLS.contains(&c),
+                None => false,
+            },
+        };
+        if hit {
+            return true;
+        }
+    }
+    t.as_bytes()
+        .split(|b| !b.is_ascii_alphabetic())
+        .filter(|w| w.len() == 3 && w.iter().all(u8::is_ascii_uppercase))
+        .any(|w| std::str::from_utf8(w).is_ok_and(|w| crate::price::iso_code(w).is_some()))
+}
+
+/// Texts of digits, spaces, dots and the word marks' letters in both cases.
+fn mark_text() -> impl Strategy<Value = String> {
+    let pieces = vec![
+        "1", "9", " ", ".", "zł", "z", "Kč", "K", "kr", "k", "Ft", "F", "Fr.", "Fr", "Rs.", "Rs",
+        "Rp", "RM", "R", "руб", "р", "грн", "г", "лв", "л", "USD", "EUR", "$", "€", "x", "Mrs",
+    ];
+    proptest::collection::vec(proptest::sample::select(pieces), 0..12).prop_map(|p| p.concat())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(3000))]
+
+    #[test]
+    fn looks_priced_matches_every_word_tried_at_every_letter(t in mark_text()) {
+        prop_assert_eq!(super::dom::looks_priced(&t), looks_priced_all_words(&t), "{:?}", t);
+    }
+}
