@@ -21,11 +21,13 @@
 //! query pairs for WooCommerce), else the first. Every scan is a substring
 //! search for a marker; pages without one pay only that.
 
+use aho_corasick::packed;
 use memchr::memmem;
 use reqwest::Url;
 use rust_decimal::Decimal;
 use serde_json::{Map, Value};
 use std::str::FromStr;
+use std::sync::LazyLock;
 
 use super::dom::char_ref;
 use super::{Cand, Loc, PriceSource, Reason, Tier};
@@ -99,8 +101,32 @@ struct Found {
     location: &'static str,
 }
 
+/// Every platform's marker, as each reader below searches for it.
+const MARKERS: [&str; 6] = [
+    "var meta = {\"product\"",
+    "data-product-json",
+    "id=\"ProductJson-",
+    "data-product_variations=\"",
+    "\"priceConfig\"",
+    "id=\"__NEXT_DATA__\"",
+];
+
+/// One pass for all markers: most pages carry none, and six separate
+/// searches of the whole page cost several times one (issue 10's profile).
+/// The SIMD (Teddy) searcher itself: the automaton's own prefilter picked
+/// rare bytes that HTML is full of and cost more than the six searches.
+/// `None` where the CPU lacks the instructions; every reader then searches.
+static ANY_MARKER: LazyLock<Option<packed::Searcher>> =
+    LazyLock::new(|| packed::Searcher::new(MARKERS));
+
 /// Every inline-state candidate on the page, best platform first.
 pub(super) fn candidates(html: &str, url: &Url, explain: bool) -> Vec<Cand> {
+    if ANY_MARKER
+        .as_ref()
+        .is_some_and(|s| s.find(html.as_bytes()).is_none())
+    {
+        return Vec::new();
+    }
     let found = [shopify_meta(html, url), shopify_product_json(html, url)]
         .into_iter()
         .flatten()
@@ -178,7 +204,7 @@ fn shopify_money(v: &Value) -> Option<Decimal> {
 }
 
 fn shopify_meta(html: &str, url: &Url) -> Option<Found> {
-    let at = find(html, "var meta = {\"product\"")?;
+    let at = find(html, MARKERS[0])?;
     let meta = json_at(&html[at + 11..])?;
     if meta
         .pointer("/page/pageType")
@@ -201,7 +227,7 @@ fn shopify_meta(html: &str, url: &Url) -> Option<Found> {
 
 fn shopify_product_json(html: &str, url: &Url) -> Option<Found> {
     // Themes write these attributes in this exact case.
-    let at = find(html, "data-product-json").or_else(|| find(html, "id=\"ProductJson-"))?;
+    let at = find(html, MARKERS[1]).or_else(|| find(html, MARKERS[2]))?;
     let open = at + html[at..].find('>')? + 1;
     let body = html[open..].trim_start();
     let product = json_at(body)?;
@@ -266,7 +292,7 @@ fn strip_tags(s: &str) -> String {
 }
 
 fn woocommerce(html: &str, url: &Url) -> Option<Found> {
-    let key = "data-product_variations=\"";
+    let key = MARKERS[3];
     let at = find(html, key)? + key.len();
     let end = at + html[at..].find('"')?;
     let list = json_at(&unescape_attr(&html[at..end]))?;
@@ -312,7 +338,7 @@ fn json_decimal(raw: &Value) -> Option<Decimal> {
 }
 
 fn magento(html: &str) -> Option<Found> {
-    let at = find(html, "\"priceConfig\"")?;
+    let at = find(html, MARKERS[4])?;
     let open = at + html[at..].find('{')?;
     let config = json_at(&html[open..])?;
     let raw = config.pointer("/prices/finalPrice/amount")?;
@@ -331,7 +357,7 @@ fn magento(html: &str) -> Option<Found> {
 }
 
 fn next_data(html: &str) -> Option<Found> {
-    let at = find(html, "id=\"__NEXT_DATA__\"")?;
+    let at = find(html, MARKERS[5])?;
     let open = at + html[at..].find('>')? + 1;
     let data = json_at(html[open..].trim_start())?;
     let mut budget = MAX_NEXT_NODES;
