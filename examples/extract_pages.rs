@@ -118,7 +118,10 @@ fn streams(files: &[&str]) -> Result<(), Box<dyn Error>> {
     for file in files {
         let (html, _, _) = scrape::fetch::decode_html(&std::fs::read(file)?, None);
         match scrape::extract::stream_gives_up(&html) {
-            None => println!("streams\t{file}"),
+            None => match scrape::extract::stream_tree_differs(&html) {
+                None => println!("streams\t{file}"),
+                Some(diff) => println!("streams, TREE DIFFERS: {diff}\t{file}"),
+            },
             Some(why) => println!("full parse: {why}\t{file}"),
         }
     }
