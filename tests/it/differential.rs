@@ -1,21 +1,21 @@
-//! The lean extraction path against the full-DOM oracle.
+//! The default extraction path against the full-DOM oracle.
 //!
-//! `extract_lean_dom` parses a page with its `<script>` / `<style>` bodies
-//! emptied first (src/extract/prescan.rs; `extract`, the default, does so
-//! when they are a large share of the page); `extract_full_dom` parses every
-//! byte, as `scraper` always did. Both must give the same answer (price amount,
-//! currency, source and text, title) and, with `--explain`, the same
-//! candidates with the same reasons and locations: on every extraction
-//! fixture, every real-corpus page, demo pages of every markup, and
-//! generated pages built from the constructs the pre-pass and the streaming
-//! tree (src/extract/tree_build.rs) must get right.
+//! `extract` builds its tree from the hand-written tokenizer and element
+//! stack (src/extract/fasttok.rs, src/extract/tree_build.rs), falling back
+//! to `scraper` where they give up; `extract_full_dom` always parses with
+//! `scraper` (html5ever's full algorithm). Both must give the same answer
+//! (price amount, currency, source and text, title) and, with `--explain`,
+//! the same candidates with the same reasons and locations: on every
+//! extraction fixture, every real-corpus page, demo pages of every markup,
+//! and generated pages built from the constructs the streaming tree must
+//! get right.
 
 use std::path::Path;
 
 use proptest::prelude::*;
 use reqwest::Url;
 use scrape::demo::{all_markups, sample_page, Markup};
-use scrape::extract::{extract, extract_full_dom, extract_lean_dom, streams, ExtractOptions};
+use scrape::extract::{extract, extract_full_dom, streams, ExtractOptions};
 
 fn options(explain: bool) -> ExtractOptions {
     ExtractOptions {
@@ -32,11 +32,6 @@ fn assert_same(name: &str, html: &str, url: &Url) {
     for explain in [false, true] {
         let opts = options(explain);
         let full = extract_full_dom(html, url, &opts);
-        assert_eq!(
-            extract_lean_dom(html, url, &opts),
-            full,
-            "{name} (explain: {explain})"
-        );
         assert_eq!(
             extract(html, url, &opts),
             full,
@@ -266,7 +261,6 @@ proptest! {
         for explain in [false, true] {
             let opts = options(explain);
             let full = extract_full_dom(&html, &url, &opts);
-            prop_assert_eq!(&extract_lean_dom(&html, &url, &opts), &full, "{}", html);
             prop_assert_eq!(&extract(&html, &url, &opts), &full, "{}", html);
         }
         let fast = extract(&html, &url, &options(false));
