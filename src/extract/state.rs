@@ -49,6 +49,21 @@ fn find(hay: &str, needle: &str) -> Option<usize> {
 /// = 'JPY'`, then a `"currencyCode"` or `"currency"` key with an ISO value in
 /// any inline JSON.
 pub(super) fn state_currency(html: &str) -> Option<&'static str> {
+    // The four markers below, in one pass first (see `ANY_MARKER`).
+    static ANY_CURRENCY: LazyLock<Option<packed::Searcher>> = LazyLock::new(|| {
+        packed::Searcher::new([
+            "Shopify.currency",
+            "ShopifyAnalytics.meta.currency",
+            "\"currencyCode\"",
+            "\"currency\"",
+        ])
+    });
+    if ANY_CURRENCY
+        .as_ref()
+        .is_some_and(|s| s.find(html.as_bytes()).is_none())
+    {
+        return None;
+    }
     if let Some(at) = find(html, "Shopify.currency") {
         let tail = window(html, at, 200);
         if let Some(code) = tail
