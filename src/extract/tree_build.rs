@@ -23,6 +23,8 @@ use super::tree::{Doc, Element, Node, NodeId, NONE};
 use super::tree_tags::{is, kind};
 use std::borrow::Cow;
 
+mod format;
+
 /// Parses `html` into a [`Doc`]; `Err` with the reason where the page needs
 /// a rule this builder or `fasttok` does not model (the caller then parses
 /// with the full algorithm).
@@ -62,7 +64,7 @@ pub(super) fn stream(html: &str) -> Result<Doc<'_>, &'static str> {
 struct Tag<'a> {
     name: Cow<'a, str>,
     /// The name's [`is`] bits.
-    kind: u16,
+    kind: u32,
     attrs: Vec<Attr<'a>>,
     self_closing: bool,
 }
@@ -88,7 +90,7 @@ struct Builder<'a> {
     /// Whether each open element is foreign (`svg`, `math` and below).
     ns: Vec<bool>,
     /// Each open element's [`is`] bits.
-    kinds: Vec<u16>,
+    kinds: Vec<u32>,
     /// Open `<p>` and `<select>` elements: most tags ask whether one is
     /// open, and most pages have none.
     open_p: u32,
@@ -98,8 +100,11 @@ struct Builder<'a> {
     /// The open `<form>` (the spec's form element pointer): a nested
     /// `<form>` is ignored and `</form>` closes this one wherever it is.
     form: Option<NodeId>,
-    /// A construct this builder does not model was met: adoption-agency
-    /// restructuring, reopened formatting elements, `<select>` filtering.
+    /// The list of active formatting elements (`format::MARKER` for a
+    /// marker), oldest first.
+    fmt: Vec<NodeId>,
+    /// A construct this builder does not model was met: foster parenting,
+    /// `<select>` filtering.
     unsure: Option<&'static str>,
     /// Drop one newline at the start of the next text (`pre`, `textarea`, `listing`).
     skip_lf: bool,
@@ -127,7 +132,7 @@ impl<'a> Builder<'a> {
     }
 
     /// The current node has one of `bits`.
-    fn top_has(&self, bits: u16) -> bool {
+    fn top_has(&self, bits: u32) -> bool {
         self.kinds.last().is_some_and(|k| k & bits != 0)
     }
 
@@ -151,16 +156,24 @@ impl<'a> Builder<'a> {
     }
 
     fn push(&mut self, id: NodeId, foreign: bool) {
+        self.insert_open(self.stack.len(), id);
+        if let Some(f) = self.ns.last_mut() {
+            *f = foreign;
+        }
+    }
+
+    /// Puts the HTML element `id` on the stack at index `i`.
+    fn insert_open(&mut self, i: usize, id: NodeId) {
         // Names are matched whatever their namespace, as the lists are.
         let kind = self.doc.element(id).map_or(0, |e| e.kind);
-        self.stack.push(id);
-        self.ns.push(foreign);
-        self.kinds.push(kind);
+        self.stack.insert(i, id);
+        self.ns.insert(i, false);
+        self.kinds.insert(i, kind);
         self.count(kind, true);
     }
 
     /// Keeps `open_p` and `open_select` as elements are opened and closed.
-    fn count(&mut self, kind: u16, opened: bool) {
+    fn count(&mut self, kind: u32, opened: bool) {
         for (bit, n) in [
             (is::P, &mut self.open_p),
             (is::SELECT, &mut self.open_select),
@@ -192,14 +205,16 @@ impl<'a> Builder<'a> {
 
     /// Pops up to and including the element at stack index `i`.
     fn pop_to(&mut self, i: usize) {
-        // A formatting element closed by something else is reopened by the
-        // full algorithm at the next content: not modelled here.
         let i = i.max(1);
-        if self.kinds.len() > i + 1 && self.kinds[i + 1..].iter().any(|k| k & is::FORMATTING != 0) {
-            self.unsure = Some("formatting element closed implicitly");
-        }
+        // Closing a cell, caption, `applet` / `marquee` / `object` or template
+        // clears the formatting list to the last marker, once (what it holds
+        // is closed with it, however many markers that holds).
+        let marker = (i..self.stack.len()).any(|j| self.kinds[j] & is::MARKER != 0 && !self.ns[j]);
         while self.stack.len() > i {
             self.pop();
+        }
+        if marker {
+            self.clear_to_marker();
         }
     }
 
@@ -280,7 +295,14 @@ impl<'a> Builder<'a> {
     fn insert(&mut self, parent: NodeId, tag: Tag<'a>) {
         let name: &str = &tag.name;
         let foreign = self.in_foreign() || matches!(name, "svg" | "math");
-        if tag.kind & is::TABLE_OWN == 0 && self.foster().is_some() {
+        // A table holds an `<input>` only if it is hidden.
+        let table_own = tag.kind & is::TABLE_OWN != 0
+            && (name != "input"
+                || tag
+                    .attrs
+                    .iter()
+                    .any(|a| a.name == "type" && a.value.eq_ignore_ascii_case("hidden")));
+        if !table_own && self.foster().is_some() {
             // Foster parenting: the full algorithm moves this before the
             // table and stays in table mode; not modelled here.
             self.unsure = Some("foster parenting");
@@ -289,10 +311,16 @@ impl<'a> Builder<'a> {
         // `fasttok` reads the text after `<textarea>` as raw text already;
         // the tree builder drops a newline right after these three.
         let skip_lf = !foreign && matches!(name, "textarea" | "pre" | "listing");
+        let kind = tag.kind;
         let id = self.doc.append(parent, element(tag));
         if stays_open {
             self.push(id, foreign);
             self.skip_lf = skip_lf;
+        }
+        if !foreign && kind & is::FORMATTING != 0 {
+            self.push_formatting(id);
+        } else if !foreign && kind & is::MARKER != 0 {
+            self.fmt.push(format::MARKER);
         }
     }
 
@@ -414,12 +442,10 @@ impl<'a> Builder<'a> {
                     self.pop();
                 }
             }
-            "a" => {
-                if let Some(i) = self.in_scope(&["a"], &[]) {
-                    // The full algorithm runs the adoption agency here.
-                    self.unsure = Some("nested <a> (adoption agency)");
-                    self.pop_to(i);
-                }
+            "a" => self.close_open_a(),
+            "nobr" => {
+                self.reconstruct();
+                self.close_open_nobr();
             }
             "button" => {
                 if let Some(i) = self.in_scope(&["button"], &[]) {
@@ -445,9 +471,8 @@ impl<'a> Builder<'a> {
                     "tr" => &["table", "tbody", "thead", "tfoot"],
                     _ => &["table"],
                 };
-                while !self.top_is(keep) && self.stack.len() > 1 {
-                    self.pop();
-                }
+                let kept = self.stack.iter().rposition(|&id| keep.contains(&self.name(id)));
+                self.pop_to(kept.map_or(1, |k| k + 1));
                 let top = self.top();
                 if matches!(name, "tr" | "td" | "th") && self.top_is(&["table"]) {
                     let id = self.doc.append(top, implied("tbody"));
@@ -466,11 +491,14 @@ impl<'a> Builder<'a> {
             }
             _ => {}
         }
+        if tag.kind & is::NO_RECONSTRUCT == 0 {
+            self.reconstruct();
+        }
         let top = self.top();
         self.insert(top, tag)
     }
 
-    fn end(&mut self, name: &str, kind: u16) {
+    fn end(&mut self, name: &str, kind: u32) {
         self.skip_lf = false;
         match name {
             "head" if self.mode == Mode::InHead => {
@@ -496,6 +524,24 @@ impl<'a> Builder<'a> {
                 }
             }
             return;
+        }
+        if self.ns.last().copied().unwrap_or(false) {
+            // End tags in foreign content close foreign elements by name.
+            if matches!(name, "br" | "p") {
+                while self.in_foreign() && self.stack.len() > 1 {
+                    self.pop();
+                }
+            } else {
+                for i in (1..self.stack.len()).rev() {
+                    if !self.ns[i] {
+                        break; // the HTML rules below handle it
+                    }
+                    if self.name(self.stack[i]).eq_ignore_ascii_case(name) {
+                        self.pop_to(i);
+                        return;
+                    }
+                }
+            }
         }
         match name {
             "form" => {
@@ -548,27 +594,22 @@ impl<'a> Builder<'a> {
                     self.pop_to(i);
                 }
             }
-            n if kind & is::FORMATTING != 0 => {
-                let Some(i) = self.stack.iter().rposition(|&id| self.name(id) == n) else {
-                    return;
-                };
-                if self.kinds[i + 1..].iter().any(|k| k & is::SPECIAL != 0) {
-                    // Misnested around a block: the adoption agency.
-                    self.unsure = Some("formatting end tag around a block (adoption agency)");
-                }
+            n if kind & is::FORMATTING != 0 => self.adoption_agency(n),
+            _ => self.end_other(name),
+        }
+    }
+
+    /// The "any other end tag" rule: closes the innermost open `name` unless
+    /// a special element comes first.
+    fn end_other(&mut self, name: &str) {
+        for i in (1..self.stack.len()).rev() {
+            let n = self.name(self.stack[i]);
+            if n == name {
                 self.pop_to(i);
+                return;
             }
-            _ => {
-                for i in (1..self.stack.len()).rev() {
-                    let n = self.name(self.stack[i]);
-                    if n == name {
-                        self.pop_to(i);
-                        return;
-                    }
-                    if self.kinds[i] & is::SPECIAL != 0 && !self.ns[i] {
-                        return;
-                    }
-                }
+            if self.kinds[i] & is::SPECIAL != 0 && !self.ns[i] {
+                return;
             }
         }
     }
@@ -601,9 +642,14 @@ impl<'a> Builder<'a> {
             self.start_body(None);
             t = cut(t, ws);
         }
-        if self.foster().is_some() && !t.chars().all(is_ws) {
-            // Text straight in a table is fostered out of it (see `insert`).
-            self.unsure = Some("text fostered out of a table");
+        if self.foster().is_some() {
+            if !t.chars().all(is_ws) {
+                // Text straight in a table is fostered out of it (see `insert`).
+                self.unsure = Some("text fostered out of a table");
+            }
+        } else if !self.in_foreign() && !self.top_has(is::RAW_TEXT) {
+            // Body text (not a raw-text element's): what was closed implicitly reopens.
+            self.reconstruct();
         }
         let top = self.top();
         self.doc.append_text(top, t);
