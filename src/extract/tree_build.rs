@@ -343,7 +343,10 @@ impl<'a> Builder<'a> {
                     return;
                 }
                 "head" => return,
-                _ if tag.kind & is::HEAD_ONLY != 0 => {
+                // After `</head>`, `<noscript>` starts the body.
+                _ if tag.kind & is::HEAD_ONLY != 0
+                    && !(self.mode == Mode::AfterHead && name == "noscript") =>
+                {
                     let head = self.ensure_head();
                     // Inside a head element (`<noscript>` in the head) or the head itself.
                     let parent = if self.mode == Mode::InHead {
@@ -365,6 +368,9 @@ impl<'a> Builder<'a> {
 
     fn start_in_body(&mut self, tag: Tag<'a>) {
         let name: &str = &tag.name;
+        if name != "col" && name != "template" {
+            self.leave_colgroup();
+        }
         if name == "body" {
             if let Some(b) = self.body {
                 self.doc.merge_attrs(b, tag.attrs);
@@ -469,9 +475,14 @@ impl<'a> Builder<'a> {
                 let keep: &[&str] = match name {
                     "td" | "th" => &["tr", "table", "tbody", "thead", "tfoot"],
                     "tr" => &["table", "tbody", "thead", "tfoot"],
+                    // Columns go on in an open column group.
+                    "col" => &["table", "colgroup"],
                     _ => &["table"],
                 };
-                let kept = self.stack.iter().rposition(|&id| keep.contains(&self.name(id)));
+                let kept = self
+                    .stack
+                    .iter()
+                    .rposition(|&id| keep.contains(&self.name(id)));
                 self.pop_to(kept.map_or(1, |k| k + 1));
                 let top = self.top();
                 if matches!(name, "tr" | "td" | "th") && self.top_is(&["table"]) {
@@ -483,7 +494,7 @@ impl<'a> Builder<'a> {
                     let id = self.doc.append(top, implied("tr"));
                     self.push_html(id);
                 }
-                if name == "col" {
+                if name == "col" && self.top_is(&["table"]) {
                     let top = self.top();
                     let id = self.doc.append(top, implied("colgroup"));
                     self.push_html(id);
@@ -501,18 +512,22 @@ impl<'a> Builder<'a> {
     fn end(&mut self, name: &str, kind: u32) {
         self.skip_lf = false;
         match name {
-            "head" if self.mode == Mode::InHead => {
+            "head" if matches!(self.mode, Mode::Initial | Mode::InHead) => {
+                // Before any `<head>`, `</head>` implies one.
+                self.ensure_head();
                 if let Some(i) = self.stack.iter().rposition(|&id| Some(id) == self.head) {
                     self.pop_to(i);
                 }
                 self.mode = Mode::AfterHead;
                 return;
             }
-            "body" | "html" => {
+            "body" | "html" | "br" => {
                 if self.mode != Mode::InBody {
                     self.start_body(None);
                 }
-                return;
+                if name != "br" {
+                    return;
+                }
             }
             _ => {}
         }
@@ -524,6 +539,13 @@ impl<'a> Builder<'a> {
                 }
             }
             return;
+        }
+        if self.top_has(is::COLGROUP) && !self.ns.last().copied().unwrap_or(false) {
+            match name {
+                "col" => return,
+                "colgroup" | "template" => {}
+                _ => self.leave_colgroup(),
+            }
         }
         if self.ns.last().copied().unwrap_or(false) {
             // End tags in foreign content close foreign elements by name.
@@ -548,20 +570,45 @@ impl<'a> Builder<'a> {
                 let Some(form) = self.form.take() else { return };
                 let open = self.in_scope(&["form"], &[]);
                 if let Some(i) = open.filter(|&i| self.stack[i] == form) {
-                    // Only the form leaves the stack; what it holds stays open.
+                    // Implied end tags close first (`<p>`, `<li>`, ...); then
+                    // only the form leaves the stack, what it holds stays open.
+                    while self.stack.len() > i + 1
+                        && !self.ns.last().copied().unwrap_or(true)
+                        && matches!(
+                            self.name(self.top()),
+                            "p" | "li"
+                                | "dd"
+                                | "dt"
+                                | "option"
+                                | "optgroup"
+                                | "rb"
+                                | "rp"
+                                | "rt"
+                                | "rtc"
+                        )
+                    {
+                        self.pop();
+                    }
                     self.remove(i);
                 }
             }
-            "br" => {
-                let top = self.top();
-                self.doc.append(top, implied("br"));
-            }
+            // Read as `<br>`, which reopens formatting elements first.
+            "br" => self.start_in_body(Tag {
+                name: Cow::Borrowed("br"),
+                kind,
+                attrs: Vec::new(),
+                self_closing: false,
+            }),
             "p" => match (self.open_p > 0)
                 .then(|| self.in_scope(&["p"], &["button"]))
                 .flatten()
             {
                 Some(i) => self.pop_to(i),
                 None => {
+                    if self.foster().is_some() {
+                        // The empty `<p>` would be fostered out of the table.
+                        self.unsure = Some("foster parenting");
+                    }
                     let top = self.top();
                     self.doc.append(top, implied("p"));
                 }
@@ -614,6 +661,14 @@ impl<'a> Builder<'a> {
         }
     }
 
+    /// The spec's "in column group" mode holds only columns and whitespace:
+    /// anything else closes the column group first.
+    fn leave_colgroup(&mut self) {
+        if self.top_has(is::COLGROUP) && !self.ns.last().copied().unwrap_or(false) {
+            self.pop();
+        }
+    }
+
     fn text(&mut self, t: Cow<'a, str>) {
         let mut t = t;
         if std::mem::take(&mut self.skip_lf) && t.starts_with('\n') {
@@ -641,6 +696,9 @@ impl<'a> Builder<'a> {
             }
             self.start_body(None);
             t = cut(t, ws);
+        }
+        if self.top_has(is::COLGROUP) && !t.chars().all(is_ws) {
+            self.leave_colgroup();
         }
         if self.foster().is_some() {
             if !t.chars().all(is_ws) {
@@ -684,3 +742,6 @@ fn implied(name: &'static str) -> Node<'static> {
         kind: kind(name),
     })
 }
+
+#[cfg(test)]
+mod tests;

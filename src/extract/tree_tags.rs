@@ -76,7 +76,9 @@ const SCOPE: &[&str] = &[
 
 /// Elements that put a marker on the list of active formatting elements:
 /// formatting elements opened before them are not reopened inside them.
-const MARKER: &[&str] = &["applet", "caption", "marquee", "object", "template", "td", "th"];
+const MARKER: &[&str] = &[
+    "applet", "caption", "marquee", "object", "template", "td", "th",
+];
 
 /// Start tags the "in body" rules insert without first reopening the
 /// formatting elements closed implicitly ("reconstruct the active formatting
@@ -123,6 +125,7 @@ pub(super) mod is {
     pub const MARKER: u32 = 1 << 15;
     pub const NO_RECONSTRUCT: u32 = 1 << 16;
     pub const RAW_TEXT: u32 = 1 << 17;
+    pub const COLGROUP: u32 = 1 << 18;
     pub const FORMATTING: u32 = 1;
     pub const VOID: u32 = 1 << 1;
     pub const HEAD_ONLY: u32 = 1 << 2;
@@ -157,6 +160,7 @@ const LISTS: &[(&[&str], u32)] = &[
     (MARKER, is::MARKER),
     (NO_RECONSTRUCT, is::NO_RECONSTRUCT),
     (RAW_TEXT, is::RAW_TEXT),
+    (&["colgroup"], is::COLGROUP),
 ];
 
 /// Names of up to eight bytes, packed into a `u64`, in an open-addressed

@@ -101,7 +101,11 @@ impl Builder<'_> {
 
     /// The last element named `name` on the list since the last marker.
     fn formatting_named(&self, name: &str) -> Option<usize> {
-        let since = self.fmt.iter().rposition(|&e| e == MARKER).map_or(0, |m| m + 1);
+        let since = self
+            .fmt
+            .iter()
+            .rposition(|&e| e == MARKER)
+            .map_or(0, |m| m + 1);
         (since..self.fmt.len())
             .rev()
             .find(|&i| self.name(self.fmt[i]) == name)
@@ -139,7 +143,9 @@ impl Builder<'_> {
                 return true;
             }
             // SVG's `desc` / `title` / `foreignObject` end scopes too.
-            if self.kinds[i] & is::SCOPE != 0 || (self.ns[i] && self.kinds[i] & is::INTEGRATION != 0) {
+            if self.kinds[i] & is::SCOPE != 0
+                || (self.ns[i] && self.kinds[i] & is::INTEGRATION != 0)
+            {
                 return false;
             }
         }
