@@ -307,7 +307,12 @@ impl<'a> Builder<'a> {
             // table and stays in table mode; not modelled here.
             self.unsure = Some("foster parenting");
         }
-        let stays_open = !(tag.kind & is::VOID != 0 || (foreign && tag.self_closing));
+        // Void elements are HTML's; foreign ones close only when self-closing.
+        let stays_open = if foreign {
+            !tag.self_closing
+        } else {
+            tag.kind & is::VOID == 0
+        };
         // `fasttok` reads the text after `<textarea>` as raw text already;
         // the tree builder drops a newline right after these three.
         let skip_lf = !foreign && matches!(name, "textarea" | "pre" | "listing");
