@@ -145,9 +145,15 @@ impl<'a> Builder<'a> {
 
     /// Takes the open element at stack index `i` off the stack.
     fn remove(&mut self, i: usize) {
-        self.stack.remove(i);
-        self.ns.remove(i);
-        let kind = self.kinds.remove(i);
+        let kind = if i + 1 == self.stack.len() {
+            self.stack.pop();
+            self.ns.pop();
+            self.kinds.pop().unwrap_or(0)
+        } else {
+            self.stack.remove(i);
+            self.ns.remove(i);
+            self.kinds.remove(i)
+        };
         self.count(kind, false);
     }
 
@@ -156,10 +162,12 @@ impl<'a> Builder<'a> {
     }
 
     fn push(&mut self, id: NodeId, foreign: bool) {
-        self.insert_open(self.stack.len(), id);
-        if let Some(f) = self.ns.last_mut() {
-            *f = foreign;
-        }
+        // Names are matched whatever their namespace, as the lists are.
+        let kind = self.doc.element(id).map_or(0, |e| e.kind);
+        self.stack.push(id);
+        self.ns.push(foreign);
+        self.kinds.push(kind);
+        self.count(kind, true);
     }
 
     /// Puts the HTML element `id` on the stack at index `i`.
@@ -209,7 +217,8 @@ impl<'a> Builder<'a> {
         // Closing a cell, caption, `applet` / `marquee` / `object` or template
         // clears the formatting list to the last marker, once (what it holds
         // is closed with it, however many markers that holds).
-        let marker = (i..self.stack.len()).any(|j| self.kinds[j] & is::MARKER != 0 && !self.ns[j]);
+        let marker = !self.fmt.is_empty()
+            && (i..self.stack.len()).any(|j| self.kinds[j] & is::MARKER != 0 && !self.ns[j]);
         while self.stack.len() > i {
             self.pop();
         }
@@ -296,13 +305,15 @@ impl<'a> Builder<'a> {
         let name: &str = &tag.name;
         let foreign = self.in_foreign() || matches!(name, "svg" | "math");
         // A table holds an `<input>` only if it is hidden.
-        let table_own = tag.kind & is::TABLE_OWN != 0
-            && (name != "input"
-                || tag
-                    .attrs
-                    .iter()
-                    .any(|a| a.name == "type" && a.value.eq_ignore_ascii_case("hidden")));
-        if !table_own && self.foster().is_some() {
+        let table_own = |tag: &Tag<'_>| {
+            tag.kind & is::TABLE_OWN != 0
+                && (tag.name != "input"
+                    || tag
+                        .attrs
+                        .iter()
+                        .any(|a| a.name == "type" && a.value.eq_ignore_ascii_case("hidden")))
+        };
+        if self.foster().is_some() && !table_own(&tag) {
             // Foster parenting: the full algorithm moves this before the
             // table and stays in table mode; not modelled here.
             self.unsure = Some("foster parenting");
@@ -373,7 +384,7 @@ impl<'a> Builder<'a> {
 
     fn start_in_body(&mut self, tag: Tag<'a>) {
         let name: &str = &tag.name;
-        if name != "col" && name != "template" {
+        if self.top_has(is::COLGROUP) && name != "col" && name != "template" {
             self.leave_colgroup();
         }
         if name == "body" {
@@ -674,6 +685,23 @@ impl<'a> Builder<'a> {
         }
     }
 
+    /// Column groups, tables, raw text and formatting elements to reopen:
+    /// where body text is not simply appended.
+    fn text_rules(&mut self, t: &str) {
+        if self.top_has(is::COLGROUP) && !t.chars().all(is_ws) {
+            self.leave_colgroup();
+        }
+        if self.foster().is_some() {
+            if !t.chars().all(is_ws) {
+                // Text straight in a table is fostered out of it (see `insert`).
+                self.unsure = Some("text fostered out of a table");
+            }
+        } else if !self.in_foreign() && !self.top_has(is::RAW_TEXT) {
+            // Body text (not a raw-text element's): what was closed implicitly reopens.
+            self.reconstruct();
+        }
+    }
+
     fn text(&mut self, t: Cow<'a, str>) {
         let mut t = t;
         if std::mem::take(&mut self.skip_lf) && t.starts_with('\n') {
@@ -702,17 +730,9 @@ impl<'a> Builder<'a> {
             self.start_body(None);
             t = cut(t, ws);
         }
-        if self.top_has(is::COLGROUP) && !t.chars().all(is_ws) {
-            self.leave_colgroup();
-        }
-        if self.foster().is_some() {
-            if !t.chars().all(is_ws) {
-                // Text straight in a table is fostered out of it (see `insert`).
-                self.unsure = Some("text fostered out of a table");
-            }
-        } else if !self.in_foreign() && !self.top_has(is::RAW_TEXT) {
-            // Body text (not a raw-text element's): what was closed implicitly reopens.
-            self.reconstruct();
+        // Most text lands in an ordinary open element with nothing to reopen.
+        if self.top_has(is::COLGROUP | is::TABLE_CONTEXT | is::RAW_TEXT) || !self.fmt.is_empty() {
+            self.text_rules(&t);
         }
         let top = self.top();
         self.doc.append_text(top, t);

@@ -102,7 +102,10 @@ fn real_corpus_agrees() {
     // which the streaming tree models; content fostered out of tables, which
     // takes the full parse). Nine in ten stream.
     println!("real corpus: {streamed} of {pages} pages streamed");
-    assert!(streamed * 10 >= pages * 9, "only {streamed} of {pages} streamed");
+    assert!(
+        streamed * 10 >= pages * 9,
+        "only {streamed} of {pages} streamed"
+    );
 }
 
 #[test]

@@ -156,6 +156,13 @@ impl Builder<'_> {
     /// element's name), as html5ever 0.40 runs it.
     pub(super) fn adoption_agency(&mut self, subject: &str) {
         let top = self.top();
+        if self.fmt.last() == Some(&top) && self.name(top) == subject {
+            // The common case, a well-nested end tag: the algorithm's first
+            // round finds the current node, with nothing above it, and closes it.
+            self.pop();
+            self.fmt.pop();
+            return;
+        }
         if self.name(top) == subject
             && !self.ns.last().copied().unwrap_or(false)
             && !self.fmt.contains(&top)
