@@ -192,6 +192,33 @@ impl<'a> Doc<'a> {
         self.slots[parent as usize].last_child = id;
     }
 
+    /// Adds `node` as the sibling right before `sibling` (content fostered
+    /// out of a table goes before the table); returns its id.
+    pub(super) fn insert_before(&mut self, sibling: NodeId, node: Node<'a>) -> NodeId {
+        let id = self.create(node);
+        let Slot { parent, prev, .. } = self.slots[sibling as usize];
+        let s = &mut self.slots[id as usize];
+        s.parent = parent;
+        s.prev = prev;
+        s.next = sibling;
+        self.slots[sibling as usize].prev = id;
+        if prev == NONE {
+            if parent != NONE {
+                self.slots[parent as usize].first_child = id;
+            }
+        } else {
+            self.slots[prev as usize].next = id;
+        }
+        id
+    }
+
+    /// Whether `id` has a parent.
+    pub(super) fn is_attached(&self, id: NodeId) -> bool {
+        self.slots
+            .get(id as usize)
+            .is_some_and(|s| s.parent != NONE)
+    }
+
     /// Takes `id` (with everything below it) out of its parent's children.
     pub(super) fn detach(&mut self, id: NodeId) {
         let Slot {

@@ -211,18 +211,47 @@ impl<'a> Builder<'a> {
             .find(|&id| self.name(id) == "table")
     }
 
-    /// Pops up to and including the element at stack index `i`.
+    /// The spec's insertion mode is a table mode ("in table", "in table
+    /// body", "in row"), also where an element fostered out of the table is
+    /// the current node: the innermost table part open is not a cell or a
+    /// caption.
+    fn table_mode(&self) -> bool {
+        for (i, &id) in self.stack.iter().enumerate().rev() {
+            if self.ns[i] {
+                continue;
+            }
+            if self.kinds[i] & is::TABLE_CONTEXT != 0 {
+                return true;
+            }
+            if matches!(self.name(id), "td" | "th" | "caption" | "template" | "html") {
+                return false;
+            }
+        }
+        false
+    }
+
+    /// Pops up to and including the element at stack index `i` (its end
+    /// tag, or one that closes it).
     fn pop_to(&mut self, i: usize) {
+        self.pop_down(i, true);
+    }
+
+    /// Pops the elements from stack index `i` up; `closes_i` when that is
+    /// closing the element at `i` by its own end tag (not clearing the
+    /// stack back to a table part, which pops what was fostered).
+    fn pop_down(&mut self, i: usize, closes_i: bool) {
         let i = i.max(1);
-        // Closing a cell, caption, `applet` / `marquee` / `object` or template
-        // clears the formatting list to the last marker, once (what it holds
-        // is closed with it, however many markers that holds).
-        let marker = !self.fmt.is_empty()
-            && (i..self.stack.len()).any(|j| self.kinds[j] & is::MARKER != 0 && !self.ns[j]);
+        // Closing a cell or caption, or an `applet` / `marquee` / `object` /
+        // template by its end tag, clears the formatting list to the last
+        // marker, once (however many markers what it holds put there).
+        let clear = !self.fmt.is_empty()
+            && i < self.stack.len()
+            && ((closes_i && self.kinds[i] & is::MARKER != 0 && !self.ns[i])
+                || (i..self.stack.len()).any(|j| self.kinds[j] & is::CELL != 0 && !self.ns[j]));
         while self.stack.len() > i {
             self.pop();
         }
-        if marker {
+        if clear {
             self.clear_to_marker();
         }
     }
@@ -305,18 +334,23 @@ impl<'a> Builder<'a> {
         let name: &str = &tag.name;
         let foreign = self.in_foreign() || matches!(name, "svg" | "math");
         // A table holds an `<input>` only if it is hidden.
-        let table_own = |tag: &Tag<'_>| {
-            tag.kind & is::TABLE_OWN != 0
-                && (tag.name != "input"
-                    || tag
-                        .attrs
-                        .iter()
-                        .any(|a| a.name == "type" && a.value.eq_ignore_ascii_case("hidden")))
-        };
-        if self.foster().is_some() && !table_own(&tag) {
-            // Foster parenting: the full algorithm moves this before the
-            // table and stays in table mode; not modelled here.
-            self.unsure = Some("foster parenting");
+        let table_own =
+            |tag: &Tag<'_>| tag.kind & is::TABLE_OWN != 0 && (tag.name != "input" || hidden(tag));
+        // Foster parenting: an element straight in a table goes before it
+        // (and stays open there: what follows goes into it, in table mode).
+        let mut before = None;
+        if let Some(table) = self.foster().filter(|_| !table_own(&tag)) {
+            let in_template = self
+                .stack
+                .iter()
+                .rev()
+                .take_while(|&&id| id != table)
+                .any(|&id| self.name(id) == "template");
+            if self.doc.is_attached(table) && !in_template {
+                before = Some(table);
+            } else {
+                self.unsure = Some("foster parenting");
+            }
         }
         // Void elements are HTML's; foreign ones close only when self-closing.
         let stays_open = if foreign {
@@ -328,7 +362,10 @@ impl<'a> Builder<'a> {
         // the tree builder drops a newline right after these three.
         let skip_lf = !foreign && matches!(name, "textarea" | "pre" | "listing");
         let kind = tag.kind;
-        let id = self.doc.append(parent, element(tag));
+        let id = match before {
+            Some(table) => self.doc.insert_before(table, element(tag)),
+            None => self.doc.append(parent, element(tag)),
+        };
         if stays_open {
             self.push(id, foreign);
             self.skip_lf = skip_lf;
@@ -434,7 +471,7 @@ impl<'a> Builder<'a> {
                 if self.form.is_some() {
                     return;
                 }
-                let in_table = self.top_has(is::TABLE_CONTEXT);
+                let in_table = self.table_mode();
                 if !in_table {
                     self.close_p();
                 }
@@ -449,7 +486,7 @@ impl<'a> Builder<'a> {
                 return;
             }
             "table" => {
-                if self.top_has(is::TABLE_CONTEXT) {
+                if self.table_mode() {
                     // A table straight in a table ends the outer one.
                     if let Some(i) = self.stack.iter().rposition(|&id| self.name(id) == "table") {
                         self.pop_to(i);
@@ -499,7 +536,7 @@ impl<'a> Builder<'a> {
                     .stack
                     .iter()
                     .rposition(|&id| keep.contains(&self.name(id)));
-                self.pop_to(kept.map_or(1, |k| k + 1));
+                self.pop_down(kept.map_or(1, |k| k + 1), false);
                 let top = self.top();
                 if matches!(name, "tr" | "td" | "th") && self.top_is(&["table"]) {
                     let id = self.doc.append(top, implied("tbody"));
@@ -518,7 +555,10 @@ impl<'a> Builder<'a> {
             }
             _ => {}
         }
-        if tag.kind & is::NO_RECONSTRUCT == 0 {
+        // In a table mode a hidden `<input>` is the table's own: inserted
+        // without the body's rules, so nothing reopens.
+        let table_input = name == "input" && hidden(&tag) && self.table_mode();
+        if tag.kind & is::NO_RECONSTRUCT == 0 && !table_input {
             self.reconstruct();
         }
         let top = self.top();
@@ -737,6 +777,13 @@ impl<'a> Builder<'a> {
         let top = self.top();
         self.doc.append_text(top, t);
     }
+}
+
+/// An `<input type=hidden>`.
+fn hidden(tag: &Tag<'_>) -> bool {
+    tag.attrs
+        .iter()
+        .any(|a| a.name == "type" && a.value.eq_ignore_ascii_case("hidden"))
 }
 
 /// `t` from byte `from` on, still borrowed from the page if it was.

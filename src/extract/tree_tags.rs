@@ -126,6 +126,7 @@ pub(super) mod is {
     pub const NO_RECONSTRUCT: u32 = 1 << 16;
     pub const RAW_TEXT: u32 = 1 << 17;
     pub const COLGROUP: u32 = 1 << 18;
+    pub const CELL: u32 = 1 << 19;
     pub const FORMATTING: u32 = 1;
     pub const VOID: u32 = 1 << 1;
     pub const HEAD_ONLY: u32 = 1 << 2;
@@ -161,6 +162,7 @@ const LISTS: &[(&[&str], u32)] = &[
     (NO_RECONSTRUCT, is::NO_RECONSTRUCT),
     (RAW_TEXT, is::RAW_TEXT),
     (&["colgroup"], is::COLGROUP),
+    (&["td", "th", "caption"], is::CELL),
 ];
 
 /// Names of up to eight bytes, packed into a `u64`, in an open-addressed

@@ -113,6 +113,8 @@ fn misnested_formatting_matches_the_full_parse() {
         "<b><object><i>1</object>2",
         "<b><marquee>1</b>2</marquee>3",
         "<!doctype html><table><tr><td><object><b>1</td><td>2</td></table>3",
+        "<p><b>x</p><table><tr><td><object></td></tr></table>y",
+        "<table><tr><td><thead><object><u></table>a",
         // Foreign content: end tags close foreign elements by name.
         "<a>1<svg><a>2</a>3</svg>4</a>5",
         // Raw text is not body text: nothing reopens inside it.
@@ -124,12 +126,29 @@ fn misnested_formatting_matches_the_full_parse() {
 }
 
 #[test]
-fn foster_parenting_still_gives_up() {
+fn fostered_elements_match_the_full_parse() {
     for html in [
         "<table><b>x</b></table>",
-        "<table>text<tr><td>1</table>",
         "<table><tr><input type=text></table>",
         "<table><tr><td>1</td></tr><a>2</a></table>",
+        "<p>a<table><div class=x>1<span>2</span></div><tr><td>3</table>",
+        "<!doctype html><table><tbody><span>1<table><tr><td>2</table>3",
+        "<table><div><form><input type=hidden><p>1</div></table>",
+        "<table><div>1<tr><td>2</td></tr></div></table>",
+        "<table><a>1</table>2",
+        "<table><tr><td><table><p>1</table>2</td></tr></table>",
+    ] {
+        check(html, true).unwrap_or_else(|e| panic!("{e}"));
+    }
+}
+
+#[test]
+fn fostered_text_still_gives_up() {
+    for html in [
+        "<table>text<tr><td>1</table>",
+        "<table> <tr>x</table>",
+        // The adoption agency would foster what it moves.
+        "<table><a>1<div>2</a>3</table>",
     ] {
         assert!(stream(html).is_err(), "{html}");
     }
