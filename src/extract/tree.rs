@@ -212,6 +212,19 @@ impl<'a> Doc<'a> {
         id
     }
 
+    /// Adds text right before `sibling`, merged into the text before it if
+    /// there is some (as `append_text` merges into the last child).
+    pub(super) fn insert_text_before(&mut self, sibling: NodeId, t: Cow<'a, str>) {
+        let prev = self.slots[sibling as usize].prev;
+        if prev != NONE {
+            if let Node::Text(s) = &mut self.slots[prev as usize].node {
+                s.to_mut().push_str(&t);
+                return;
+            }
+        }
+        self.insert_before(sibling, Node::Text(t));
+    }
+
     /// Whether `id` has a parent.
     pub(super) fn is_attached(&self, id: NodeId) -> bool {
         self.slots

@@ -24,6 +24,7 @@ use super::tree_tags::{is, kind};
 use std::borrow::Cow;
 
 mod format;
+mod table;
 
 /// Parses `html` into a [`Doc`]; `Err` with the reason where the page needs
 /// a rule this builder or `fasttok` does not model (the caller then parses
@@ -33,6 +34,9 @@ pub(super) fn stream(html: &str) -> Result<Doc<'_>, &'static str> {
     // Tokenizing stops at the first construct the builder does not model:
     // the page is then parsed again in full, and the rest need not be read.
     fasttok::tokenize_while(html, |token| {
+        if !matches!(token, Token::Text(_)) {
+            b.flush_table_text();
+        }
         match token {
             Token::StartTag {
                 name,
@@ -52,6 +56,10 @@ pub(super) fn stream(html: &str) -> Result<Doc<'_>, &'static str> {
         b.unsure.is_none()
     })
     .map_err(|e| b.unsure.unwrap_or(e.reason))?;
+    b.flush_table_text();
+    if let Some(why) = b.unsure {
+        return Err(why);
+    }
     // html5ever's end of input: an empty page still gets `<html>`, `<head>`
     // and `<body>`.
     if b.mode != Mode::InBody {
@@ -106,6 +114,10 @@ struct Builder<'a> {
     /// A construct this builder does not model was met: foster parenting,
     /// `<select>` filtering.
     unsure: Option<&'static str>,
+    /// Text straight in a table, held until the next other token (the spec's
+    /// "in table text"): whitespace only stays in the table, anything else
+    /// is all fostered out of it.
+    table_text: Vec<Cow<'a, str>>,
     /// Drop one newline at the start of the next text (`pre`, `textarea`, `listing`).
     skip_lf: bool,
 }
@@ -196,38 +208,6 @@ impl<'a> Builder<'a> {
     /// HTML tags are HTML again).
     fn in_foreign(&self) -> bool {
         self.ns.last().copied().unwrap_or(false) && !self.top_has(is::INTEGRATION)
-    }
-
-    /// The table that content placed at the current node would be moved out
-    /// of (the spec's foster parenting), if any.
-    fn foster(&self) -> Option<NodeId> {
-        if !self.top_has(is::TABLE_CONTEXT) || self.in_foreign() {
-            return None;
-        }
-        self.stack
-            .iter()
-            .rev()
-            .copied()
-            .find(|&id| self.name(id) == "table")
-    }
-
-    /// The spec's insertion mode is a table mode ("in table", "in table
-    /// body", "in row"), also where an element fostered out of the table is
-    /// the current node: the innermost table part open is not a cell or a
-    /// caption.
-    fn table_mode(&self) -> bool {
-        for (i, &id) in self.stack.iter().enumerate().rev() {
-            if self.ns[i] {
-                continue;
-            }
-            if self.kinds[i] & is::TABLE_CONTEXT != 0 {
-                return true;
-            }
-            if matches!(self.name(id), "td" | "th" | "caption" | "template" | "html") {
-                return false;
-            }
-        }
-        false
     }
 
     /// Pops up to and including the element at stack index `i` (its end
@@ -338,20 +318,11 @@ impl<'a> Builder<'a> {
             |tag: &Tag<'_>| tag.kind & is::TABLE_OWN != 0 && (tag.name != "input" || hidden(tag));
         // Foster parenting: an element straight in a table goes before it
         // (and stays open there: what follows goes into it, in table mode).
-        let mut before = None;
-        if let Some(table) = self.foster().filter(|_| !table_own(&tag)) {
-            let in_template = self
-                .stack
-                .iter()
-                .rev()
-                .take_while(|&&id| id != table)
-                .any(|&id| self.name(id) == "template");
-            if self.doc.is_attached(table) && !in_template {
-                before = Some(table);
-            } else {
-                self.unsure = Some("foster parenting");
-            }
-        }
+        let before = if table_own(&tag) {
+            None
+        } else {
+            self.foster_before()
+        };
         // Void elements are HTML's; foreign ones close only when self-closing.
         let stays_open = if foreign {
             !tag.self_closing
@@ -717,29 +688,26 @@ impl<'a> Builder<'a> {
         }
     }
 
-    /// The spec's "in column group" mode holds only columns and whitespace:
-    /// anything else closes the column group first.
-    fn leave_colgroup(&mut self) {
-        if self.top_has(is::COLGROUP) && !self.ns.last().copied().unwrap_or(false) {
-            self.pop();
-        }
-    }
-
-    /// Column groups, tables, raw text and formatting elements to reopen:
-    /// where body text is not simply appended.
-    fn text_rules(&mut self, t: &str) {
+    /// `true` when the text is held back as table text (see `table_text`).
+    fn text_rules(&mut self, t: &mut Cow<'a, str>) -> bool {
         if self.top_has(is::COLGROUP) && !t.chars().all(is_ws) {
+            // Leading whitespace stays in the column group; the rest closes it.
+            let ws = t.len() - t.trim_start_matches(is_ws).len();
+            if ws > 0 {
+                let top = self.top();
+                self.doc.append_text(top, Cow::Owned(t[..ws].to_owned()));
+                *t = cut(std::mem::take(t), ws);
+            }
             self.leave_colgroup();
         }
         if self.foster().is_some() {
-            if !t.chars().all(is_ws) {
-                // Text straight in a table is fostered out of it (see `insert`).
-                self.unsure = Some("text fostered out of a table");
-            }
-        } else if !self.in_foreign() && !self.top_has(is::RAW_TEXT) {
+            return true;
+        }
+        if !self.in_foreign() && !self.top_has(is::RAW_TEXT) {
             // Body text (not a raw-text element's): what was closed implicitly reopens.
             self.reconstruct();
         }
+        false
     }
 
     fn text(&mut self, t: Cow<'a, str>) {
@@ -771,8 +739,11 @@ impl<'a> Builder<'a> {
             t = cut(t, ws);
         }
         // Most text lands in an ordinary open element with nothing to reopen.
-        if self.top_has(is::COLGROUP | is::TABLE_CONTEXT | is::RAW_TEXT) || !self.fmt.is_empty() {
-            self.text_rules(&t);
+        if (self.top_has(is::COLGROUP | is::TABLE_CONTEXT | is::RAW_TEXT) || !self.fmt.is_empty())
+            && self.text_rules(&mut t)
+        {
+            self.table_text.push(t);
+            return;
         }
         let top = self.top();
         self.doc.append_text(top, t);
