@@ -34,7 +34,7 @@ pub(super) fn stream(html: &str) -> Result<Doc<'_>, &'static str> {
     // Tokenizing stops at the first construct the builder does not model:
     // the page is then parsed again in full, and the rest need not be read.
     fasttok::tokenize_while(html, |token| {
-        if !matches!(token, Token::Text(_)) {
+        if !b.table_text.is_empty() && !matches!(token, Token::Text(_)) {
             b.flush_table_text();
         }
         match token {

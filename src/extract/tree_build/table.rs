@@ -74,17 +74,19 @@ impl<'a> Builder<'a> {
         if self.table_text.is_empty() {
             return;
         }
-        let pending = std::mem::take(&mut self.table_text);
+        // Taken out and put back empty, so the buffer is allocated once a page.
+        let mut pending = std::mem::take(&mut self.table_text);
         let top = self.top();
         if pending.iter().all(|t| t.chars().all(is_ws)) {
-            for t in pending {
+            for t in pending.drain(..) {
                 self.doc.append_text(top, t);
             }
-            return;
+        } else {
+            for t in pending.drain(..) {
+                self.foster_text(t);
+            }
         }
-        for t in pending {
-            self.foster_text(t);
-        }
+        self.table_text = pending;
     }
 
     fn foster_text(&mut self, t: Cow<'a, str>) {
