@@ -2,10 +2,11 @@
 //! few navigation calls the rules make (parent, siblings, subtree walk).
 //!
 //! Built two ways. `tree_build::stream` reads `fasttok`'s tokens and
-//! places each one with an element stack and the HTML closing rules that
-//! shape real product pages (implied `<html>`/`<head>`/`<body>`, void
-//! elements, raw-text elements, implied ends of `p`/`li`/`dd`/`option`/table
-//! cells, implied `<tbody>`/`<tr>`): the default path, which skips the tree
+//! places each one with an element stack and the HTML tree-construction
+//! rules that shape real product pages (implied `<html>`/`<head>`/`<body>`,
+//! void and raw-text elements, implied ends and table parts, reopened and
+//! misnested formatting elements, which move nodes after the fact, and
+//! content fostered before a table): the default path, which skips the tree
 //! builder's per-token bookkeeping and `scraper`'s node allocation
 //! (issue 10); names, attributes and text borrow from the page wherever
 //! nothing needed decoding. [`Doc::from_scraper`] copies a tree `scraper` built with the

@@ -2,8 +2,9 @@
 //! without html5ever (issue 10: its tokenizer, tree builder and `scraper`'s
 //! tree cost four fifths of extracting a page that needs a DOM).
 //!
-//! The stack follows the HTML tree-construction rules that decide the shape
-//! of product pages: implied `<html>` / `<head>` / `<body>` (head-only tags
+//! The stack follows the HTML tree-construction rules (WHATWG "parsing HTML
+//! documents", html5ever 0.40 as the oracle) that decide the shape of
+//! product pages: implied `<html>` / `<head>` / `<body>` (head-only tags
 //! before the body go into the head), void elements, raw-text elements (the
 //! tokenizer is switched as the spec's tree builder would), implied ends of
 //! `p`, `li`, `dd`/`dt`, `option`, headings, table cells and rows, implied
@@ -11,19 +12,25 @@
 //! `</br>` and a stray `</p>` read as elements, end tags matched within their
 //! scope, foreign (`svg`, `math`) content with self-closing tags, the form
 //! element pointer (which raw-text state follows a start tag is `fasttok`'s
-//! part). What it does not model it detects and gives up on ([`stream`]
-//! returns `None`, and `extract` parses that page with the full algorithm):
-//! formatting elements closed implicitly (the spec reopens them) or misnested
-//! around blocks (the adoption agency), foster parenting out of tables, tags
-//! inside `<select>`, and whatever `fasttok` gives up on. The differential
-//! tests (tests/it/differential.rs) hold the result to `scraper`'s tree.
+//! part); the list of active formatting elements, which reopens formatting
+//! elements closed implicitly and runs the adoption agency for misnested
+//! ones (`format`); content fostered out of tables and the table modes
+//! (`table`). What it does not model it detects and gives up on ([`stream`]
+//! returns `Err` with the reason, and `extract` parses that page with the
+//! full algorithm): formatting elements that would be reopened or moved by
+//! the adoption agency into a table's foster parent, tags inside
+//! `<select>`, and whatever `fasttok` gives up on. The tests
+//! (`tree_build/tests.rs`: node for node; tests/it/differential.rs: what
+//! extraction decides) hold the result to `scraper`'s tree.
 
 use super::fasttok::{self, Attr, Token};
 use super::tree::{Doc, Element, Node, NodeId, NONE};
 use super::tree_tags::{is, kind};
 use std::borrow::Cow;
 
+mod end_tags;
 mod format;
+mod stack;
 mod table;
 
 /// Parses `html` into a [`Doc`]; `Err` with the reason where the page needs
@@ -111,8 +118,8 @@ struct Builder<'a> {
     /// The list of active formatting elements (`format::MARKER` for a
     /// marker), oldest first.
     fmt: Vec<NodeId>,
-    /// A construct this builder does not model was met: foster parenting,
-    /// `<select>` filtering.
+    /// A construct this builder does not model was met (formatting elements
+    /// fostered out of a table, `<select>` filtering): why.
     unsure: Option<&'static str>,
     /// Text straight in a table, held until the next other token (the spec's
     /// "in table text"): whitespace only stays in the table, anything else
@@ -129,150 +136,6 @@ impl Default for Doc<'_> {
 }
 
 impl<'a> Builder<'a> {
-    fn name(&self, id: NodeId) -> &str {
-        self.doc.element(id).map_or("", Element::name)
-    }
-
-    fn top(&self) -> NodeId {
-        self.stack.last().copied().unwrap_or(0)
-    }
-
-    fn top_is(&self, names: &[&str]) -> bool {
-        self.stack
-            .last()
-            .is_some_and(|&t| names.contains(&self.name(t)))
-    }
-
-    /// The current node has one of `bits`.
-    fn top_has(&self, bits: u32) -> bool {
-        self.kinds.last().is_some_and(|k| k & bits != 0)
-    }
-
-    fn pop(&mut self) {
-        if self.stack.len() <= 1 {
-            return; // `<html>` stays
-        }
-        self.remove(self.stack.len() - 1);
-    }
-
-    /// Takes the open element at stack index `i` off the stack.
-    fn remove(&mut self, i: usize) {
-        let kind = if i + 1 == self.stack.len() {
-            self.stack.pop();
-            self.ns.pop();
-            self.kinds.pop().unwrap_or(0)
-        } else {
-            self.stack.remove(i);
-            self.ns.remove(i);
-            self.kinds.remove(i)
-        };
-        self.count(kind, false);
-    }
-
-    fn push_html(&mut self, id: NodeId) {
-        self.push(id, false);
-    }
-
-    fn push(&mut self, id: NodeId, foreign: bool) {
-        // Names are matched whatever their namespace, as the lists are.
-        let kind = self.doc.element(id).map_or(0, |e| e.kind);
-        self.stack.push(id);
-        self.ns.push(foreign);
-        self.kinds.push(kind);
-        self.count(kind, true);
-    }
-
-    /// Puts the HTML element `id` on the stack at index `i`.
-    fn insert_open(&mut self, i: usize, id: NodeId) {
-        // Names are matched whatever their namespace, as the lists are.
-        let kind = self.doc.element(id).map_or(0, |e| e.kind);
-        self.stack.insert(i, id);
-        self.ns.insert(i, false);
-        self.kinds.insert(i, kind);
-        self.count(kind, true);
-    }
-
-    /// Keeps `open_p` and `open_select` as elements are opened and closed.
-    fn count(&mut self, kind: u32, opened: bool) {
-        for (bit, n) in [
-            (is::P, &mut self.open_p),
-            (is::SELECT, &mut self.open_select),
-        ] {
-            if kind & bit != 0 {
-                *n = if opened { *n + 1 } else { n.saturating_sub(1) };
-            }
-        }
-    }
-
-    /// The current node is foreign and not an HTML integration point (where
-    /// HTML tags are HTML again).
-    fn in_foreign(&self) -> bool {
-        self.ns.last().copied().unwrap_or(false) && !self.top_has(is::INTEGRATION)
-    }
-
-    /// Pops up to and including the element at stack index `i` (its end
-    /// tag, or one that closes it).
-    fn pop_to(&mut self, i: usize) {
-        self.pop_down(i, true);
-    }
-
-    /// Pops the elements from stack index `i` up; `closes_i` when that is
-    /// closing the element at `i` by its own end tag (not clearing the
-    /// stack back to a table part, which pops what was fostered).
-    fn pop_down(&mut self, i: usize, closes_i: bool) {
-        let i = i.max(1);
-        // Closing a cell or caption, or an `applet` / `marquee` / `object` /
-        // template by its end tag, clears the formatting list to the last
-        // marker, once (however many markers what it holds put there).
-        let clear = !self.fmt.is_empty()
-            && i < self.stack.len()
-            && ((closes_i && self.kinds[i] & is::MARKER != 0 && !self.ns[i])
-                || (i..self.stack.len()).any(|j| self.kinds[j] & is::CELL != 0 && !self.ns[j]));
-        while self.stack.len() > i {
-            self.pop();
-        }
-        if clear {
-            self.clear_to_marker();
-        }
-    }
-
-    /// Stack index of the innermost open `table` within table scope.
-    fn table_in_scope(&self, name: &str) -> Option<usize> {
-        for (i, &id) in self.stack.iter().enumerate().rev() {
-            if self.name(id) == name {
-                return Some(i);
-            }
-            if self.kinds[i] & is::TABLE_BOUNDARY != 0 {
-                return None;
-            }
-        }
-        None
-    }
-
-    /// Stack index of the innermost open `names` element within a scope
-    /// bounded by `SCOPE` plus `extra`.
-    fn in_scope(&self, names: &[&str], extra: &[&str]) -> Option<usize> {
-        for (i, &id) in self.stack.iter().enumerate().rev() {
-            let n = self.name(id);
-            if names.contains(&n) {
-                return Some(i);
-            }
-            if self.kinds[i] & is::SCOPE != 0 || extra.contains(&n) {
-                return None;
-            }
-        }
-        None
-    }
-
-    fn close_p(&mut self) {
-        if self.open_p == 0 {
-            return;
-        }
-        if let Some(i) = self.in_scope(&["p"], &["button"]) {
-            self.pop_to(i);
-        }
-    }
-
     fn ensure_html(&mut self) -> NodeId {
         if let Some(h) = self.html {
             return h;
@@ -534,158 +397,6 @@ impl<'a> Builder<'a> {
         }
         let top = self.top();
         self.insert(top, tag)
-    }
-
-    fn end(&mut self, name: &str, kind: u32) {
-        self.skip_lf = false;
-        match name {
-            "head" if matches!(self.mode, Mode::Initial | Mode::InHead) => {
-                // Before any `<head>`, `</head>` implies one.
-                self.ensure_head();
-                if let Some(i) = self.stack.iter().rposition(|&id| Some(id) == self.head) {
-                    self.pop_to(i);
-                }
-                self.mode = Mode::AfterHead;
-                return;
-            }
-            "body" | "html" | "br" => {
-                if self.mode != Mode::InBody {
-                    self.start_body(None);
-                }
-                if name != "br" {
-                    return;
-                }
-            }
-            _ => {}
-        }
-        if self.mode != Mode::InBody {
-            // Closing a head element (`</title>`, `</script>`), else stray.
-            if let Some(i) = self.stack.iter().rposition(|&id| self.name(id) == name) {
-                if i >= 1 {
-                    self.pop_to(i);
-                }
-            }
-            return;
-        }
-        if self.top_has(is::COLGROUP) && !self.ns.last().copied().unwrap_or(false) {
-            match name {
-                "col" => return,
-                "colgroup" | "template" => {}
-                _ => self.leave_colgroup(),
-            }
-        }
-        if self.ns.last().copied().unwrap_or(false) {
-            // End tags in foreign content close foreign elements by name.
-            if matches!(name, "br" | "p") {
-                while self.in_foreign() && self.stack.len() > 1 {
-                    self.pop();
-                }
-            } else {
-                for i in (1..self.stack.len()).rev() {
-                    if !self.ns[i] {
-                        break; // the HTML rules below handle it
-                    }
-                    if self.name(self.stack[i]).eq_ignore_ascii_case(name) {
-                        self.pop_to(i);
-                        return;
-                    }
-                }
-            }
-        }
-        match name {
-            "form" => {
-                let Some(form) = self.form.take() else { return };
-                let open = self.in_scope(&["form"], &[]);
-                if let Some(i) = open.filter(|&i| self.stack[i] == form) {
-                    // Implied end tags close first (`<p>`, `<li>`, ...); then
-                    // only the form leaves the stack, what it holds stays open.
-                    while self.stack.len() > i + 1
-                        && !self.ns.last().copied().unwrap_or(true)
-                        && matches!(
-                            self.name(self.top()),
-                            "p" | "li"
-                                | "dd"
-                                | "dt"
-                                | "option"
-                                | "optgroup"
-                                | "rb"
-                                | "rp"
-                                | "rt"
-                                | "rtc"
-                        )
-                    {
-                        self.pop();
-                    }
-                    self.remove(i);
-                }
-            }
-            // Read as `<br>`, which reopens formatting elements first.
-            "br" => self.start_in_body(Tag {
-                name: Cow::Borrowed("br"),
-                kind,
-                attrs: Vec::new(),
-                self_closing: false,
-            }),
-            "p" => match (self.open_p > 0)
-                .then(|| self.in_scope(&["p"], &["button"]))
-                .flatten()
-            {
-                Some(i) => self.pop_to(i),
-                None => {
-                    if self.foster().is_some() {
-                        // The empty `<p>` would be fostered out of the table.
-                        self.unsure = Some("foster parenting");
-                    }
-                    let top = self.top();
-                    self.doc.append(top, implied("p"));
-                }
-            },
-            _ if kind & is::HEADING != 0 => {
-                // The innermost open heading, unless a scope boundary comes first.
-                let open = (0..self.stack.len())
-                    .rev()
-                    .find(|&i| self.kinds[i] & (is::HEADING | is::SCOPE) != 0);
-                if let Some(i) = open.filter(|&i| self.kinds[i] & is::HEADING != 0) {
-                    self.pop_to(i);
-                }
-            }
-            "li" => {
-                if let Some(i) = self.in_scope(&["li"], &["ol", "ul"]) {
-                    self.pop_to(i);
-                }
-            }
-            "tr" | "td" | "th" | "tbody" | "thead" | "tfoot" | "table" | "caption" | "colgroup" => {
-                if let Some(i) = self.table_in_scope(name) {
-                    self.pop_to(i);
-                } else if name == "table" {
-                    if let Some(i) = self.stack.iter().rposition(|&id| self.name(id) == "table") {
-                        self.pop_to(i);
-                    }
-                }
-            }
-            n if kind & is::BLOCK_END != 0 => {
-                if let Some(i) = self.in_scope(&[n], &[]) {
-                    self.pop_to(i);
-                }
-            }
-            n if kind & is::FORMATTING != 0 => self.adoption_agency(n),
-            _ => self.end_other(name),
-        }
-    }
-
-    /// The "any other end tag" rule: closes the innermost open `name` unless
-    /// a special element comes first.
-    fn end_other(&mut self, name: &str) {
-        for i in (1..self.stack.len()).rev() {
-            let n = self.name(self.stack[i]);
-            if n == name {
-                self.pop_to(i);
-                return;
-            }
-            if self.kinds[i] & is::SPECIAL != 0 && !self.ns[i] {
-                return;
-            }
-        }
     }
 
     /// `true` when the text is held back as table text (see `table_text`).
