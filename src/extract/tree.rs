@@ -197,6 +197,12 @@ impl<'a> Doc<'a> {
     /// out of a table goes before the table); returns its id.
     pub(super) fn insert_before(&mut self, sibling: NodeId, node: Node<'a>) -> NodeId {
         let id = self.create(node);
+        self.link_before(sibling, id);
+        id
+    }
+
+    /// Makes the parentless node `id` the sibling right before `sibling`.
+    pub(super) fn link_before(&mut self, sibling: NodeId, id: NodeId) {
         let Slot { parent, prev, .. } = self.slots[sibling as usize];
         let s = &mut self.slots[id as usize];
         s.parent = parent;
@@ -210,7 +216,6 @@ impl<'a> Doc<'a> {
         } else {
             self.slots[prev as usize].next = id;
         }
-        id
     }
 
     /// Adds text right before `sibling`, merged into the text before it if

@@ -17,9 +17,8 @@
 //! ones (`format`); content fostered out of tables and the table modes
 //! (`table`). What it does not model it detects and gives up on ([`stream`]
 //! returns `Err` with the reason, and `extract` parses that page with the
-//! full algorithm): formatting elements that would be reopened or moved by
-//! the adoption agency into a table's foster parent, tags inside
-//! `<select>`, and whatever `fasttok` gives up on. The tests
+//! full algorithm): content to foster where a template holds the table,
+//! tags inside `<select>`, and whatever `fasttok` gives up on. The tests
 //! (`tree_build/tests.rs`: node for node; tests/it/differential.rs: what
 //! extraction decides) hold the result to `scraper`'s tree.
 
@@ -118,8 +117,8 @@ struct Builder<'a> {
     /// The list of active formatting elements (`format::MARKER` for a
     /// marker), oldest first.
     fmt: Vec<NodeId>,
-    /// A construct this builder does not model was met (formatting elements
-    /// fostered out of a table, `<select>` filtering): why.
+    /// A construct this builder does not model was met (fostering into a
+    /// template, `<select>` filtering): why.
     unsure: Option<&'static str>,
     /// Text straight in a table, held until the next other token (the spec's
     /// "in table text"): whitespace only stays in the table, anything else
@@ -401,7 +400,10 @@ impl<'a> Builder<'a> {
 
     /// `true` when the text is held back as table text (see `table_text`).
     fn text_rules(&mut self, t: &mut Cow<'a, str>) -> bool {
-        if self.top_has(is::COLGROUP) && !t.chars().all(is_ws) {
+        if self.top_has(is::COLGROUP) && !self.ns.last().copied().unwrap_or(false) {
+            if t.chars().all(is_ws) {
+                return false; // whitespace goes into the column group as is
+            }
             // Leading whitespace stays in the column group; the rest closes it.
             let ws = t.len() - t.trim_start_matches(is_ws).len();
             if ws > 0 {

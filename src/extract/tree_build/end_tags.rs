@@ -9,6 +9,14 @@ use super::{implied, is, Builder, Cow, Mode, Tag};
 impl<'a> Builder<'a> {
     pub(super) fn end(&mut self, name: &str, kind: u32) {
         self.skip_lf = false;
+        // A column group holds columns only: other end tags close it first.
+        if self.top_has(is::COLGROUP) && !self.ns.last().copied().unwrap_or(false) {
+            match name {
+                "col" => return,
+                "colgroup" | "template" => {}
+                _ => self.leave_colgroup(),
+            }
+        }
         match name {
             "head" if matches!(self.mode, Mode::Initial | Mode::InHead) => {
                 // Before any `<head>`, `</head>` implies one.
@@ -37,13 +45,6 @@ impl<'a> Builder<'a> {
                 }
             }
             return;
-        }
-        if self.top_has(is::COLGROUP) && !self.ns.last().copied().unwrap_or(false) {
-            match name {
-                "col" => return,
-                "colgroup" | "template" => {}
-                _ => self.leave_colgroup(),
-            }
         }
         if self.ns.last().copied().unwrap_or(false) {
             // End tags in foreign content close foreign elements by name.

@@ -81,11 +81,6 @@ impl Builder<'_> {
         if last == MARKER || self.top() == last || self.is_open(last) {
             return;
         }
-        if self.foster().is_some() {
-            // The reopened elements would be fostered out of the table.
-            self.unsure = Some("foster parenting");
-            return;
-        }
         let mut i = self.fmt.len() - 1;
         while i > 0 && self.fmt[i - 1] != MARKER && !self.is_open(self.fmt[i - 1]) {
             i -= 1;
@@ -93,7 +88,12 @@ impl Builder<'_> {
         for j in i..self.fmt.len() {
             let top = self.top();
             let new = self.doc.create_copy(self.fmt[j]);
-            self.doc.append_node(top, new);
+            // Straight in a table, the first goes before it (fostered).
+            match self.foster().and_then(|_| self.foster_table()) {
+                Some(table) => self.doc.link_before(table, new),
+                None if self.unsure.is_some() => return,
+                None => self.doc.append_node(top, new),
+            }
             self.push_html(new);
             self.fmt[j] = new;
         }
@@ -192,11 +192,8 @@ impl Builder<'_> {
             };
             let fb = self.stack[fb_index];
             let common = self.stack[si - 1];
-            if self.kinds[si - 1] & is::TABLE_CONTEXT != 0 {
-                // The moved nodes would be fostered out of the table.
-                self.unsure = Some("foster parenting");
-                return;
-            }
+            // A table part above: what moves there is fostered before the table.
+            let foster = self.kinds[si - 1] & is::TABLE_CONTEXT != 0 && !self.ns[si - 1];
             let mut bookmark = Bookmark::Replace;
             let mut node_index = fb_index;
             let mut last = fb;
@@ -231,7 +228,11 @@ impl Builder<'_> {
                 last = new;
             }
             self.doc.detach(last);
-            self.doc.append_node(common, last);
+            match foster.then(|| self.foster_table()) {
+                Some(Some(table)) => self.doc.link_before(table, last),
+                Some(None) => return, // `unsure` says why
+                None => self.doc.append_node(common, last),
+            }
             let new = self.doc.create_copy(fe);
             self.doc.move_children(fb, new);
             self.doc.append_node(fb, new);

@@ -25,18 +25,28 @@ impl<'a> Builder<'a> {
     /// Sets `unsure` where the table is not in the tree or a template
     /// holds it.
     pub(super) fn foster_before(&mut self) -> Option<NodeId> {
-        let table = self.foster()?;
-        let in_template = self
+        self.foster()?;
+        self.foster_table()
+    }
+
+    /// The table fostered content goes before: the innermost open one.
+    /// `None`, with `unsure` set, where a template comes first or the table
+    /// is out of the tree (the spec then inserts elsewhere).
+    pub(super) fn foster_table(&mut self) -> Option<NodeId> {
+        let at = self
             .stack
             .iter()
+            .enumerate()
             .rev()
-            .take_while(|&&id| id != table)
-            .any(|&id| self.name(id) == "template");
-        if self.doc.is_attached(table) && !in_template {
-            Some(table)
-        } else {
-            self.unsure = Some("foster parenting");
-            None
+            .find(|&(i, &id)| !self.ns[i] && matches!(self.name(id), "table" | "template"));
+        match at {
+            Some((_, &table)) if self.name(table) == "table" && self.doc.is_attached(table) => {
+                Some(table)
+            }
+            _ => {
+                self.unsure = Some("foster parenting");
+                None
+            }
         }
     }
 
