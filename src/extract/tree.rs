@@ -2,10 +2,11 @@
 //! few navigation calls the rules make (parent, siblings, subtree walk).
 //!
 //! Built two ways. `tree_build::stream` reads `fasttok`'s tokens and
-//! places each one with an element stack and the HTML closing rules that
-//! shape real product pages (implied `<html>`/`<head>`/`<body>`, void
-//! elements, raw-text elements, implied ends of `p`/`li`/`dd`/`option`/table
-//! cells, implied `<tbody>`/`<tr>`): the default path, which skips the tree
+//! places each one with an element stack and the HTML tree-construction
+//! rules that shape real product pages (implied `<html>`/`<head>`/`<body>`,
+//! void and raw-text elements, implied ends and table parts, reopened and
+//! misnested formatting elements, which move nodes after the fact, and
+//! content fostered before a table): the default path, which skips the tree
 //! builder's per-token bookkeeping and `scraper`'s node allocation
 //! (issue 10); names, attributes and text borrow from the page wherever
 //! nothing needed decoding. [`Doc::from_scraper`] copies a tree `scraper` built with the
@@ -25,7 +26,7 @@ pub(super) struct Element<'a> {
     pub(super) name: Cow<'a, str>,
     pub(super) attrs: Vec<Attr<'a>>,
     /// The name's `tree_tags::is` bits, for the builder.
-    pub(super) kind: u16,
+    pub(super) kind: u32,
 }
 
 impl Element<'_> {
@@ -143,23 +144,133 @@ impl<'a> Doc<'a> {
 
     /// Appends `node` as the last child of `parent`; returns its id.
     pub(super) fn append(&mut self, parent: NodeId, node: Node<'a>) -> NodeId {
+        let id = self.create(node);
+        self.append_node(parent, id);
+        id
+    }
+
+    /// Adds `node` to the arena without a parent yet (the adoption agency
+    /// creates elements before it places them).
+    pub(super) fn create(&mut self, node: Node<'a>) -> NodeId {
         let id = self.slots.len() as NodeId;
-        let prev = self.slots[parent as usize].last_child;
         self.slots.push(Slot {
             node,
-            parent,
+            parent: NONE,
             first_child: NONE,
             last_child: NONE,
-            prev,
+            prev: NONE,
             next: NONE,
         });
+        id
+    }
+
+    /// A new parentless element with `id`'s name and attributes (the spec's
+    /// "create an element for the token" of a formatting element again).
+    pub(super) fn create_copy(&mut self, id: NodeId) -> NodeId {
+        let node = match self.element(id) {
+            Some(e) => Node::Element(Element {
+                name: e.name.clone(),
+                attrs: e.attrs.clone(),
+                kind: e.kind,
+            }),
+            None => Node::Document,
+        };
+        self.create(node)
+    }
+
+    /// Makes the parentless node `id` the last child of `parent`.
+    pub(super) fn append_node(&mut self, parent: NodeId, id: NodeId) {
+        let prev = self.slots[parent as usize].last_child;
+        let s = &mut self.slots[id as usize];
+        s.parent = parent;
+        s.prev = prev;
+        s.next = NONE;
         if prev == NONE {
             self.slots[parent as usize].first_child = id;
         } else {
             self.slots[prev as usize].next = id;
         }
         self.slots[parent as usize].last_child = id;
+    }
+
+    /// Adds `node` as the sibling right before `sibling` (content fostered
+    /// out of a table goes before the table); returns its id.
+    pub(super) fn insert_before(&mut self, sibling: NodeId, node: Node<'a>) -> NodeId {
+        let id = self.create(node);
+        self.link_before(sibling, id);
         id
+    }
+
+    /// Makes the parentless node `id` the sibling right before `sibling`.
+    pub(super) fn link_before(&mut self, sibling: NodeId, id: NodeId) {
+        let Slot { parent, prev, .. } = self.slots[sibling as usize];
+        let s = &mut self.slots[id as usize];
+        s.parent = parent;
+        s.prev = prev;
+        s.next = sibling;
+        self.slots[sibling as usize].prev = id;
+        if prev == NONE {
+            if parent != NONE {
+                self.slots[parent as usize].first_child = id;
+            }
+        } else {
+            self.slots[prev as usize].next = id;
+        }
+    }
+
+    /// Adds text right before `sibling`, merged into the text before it if
+    /// there is some (as `append_text` merges into the last child).
+    pub(super) fn insert_text_before(&mut self, sibling: NodeId, t: Cow<'a, str>) {
+        let prev = self.slots[sibling as usize].prev;
+        if prev != NONE {
+            if let Node::Text(s) = &mut self.slots[prev as usize].node {
+                s.to_mut().push_str(&t);
+                return;
+            }
+        }
+        self.insert_before(sibling, Node::Text(t));
+    }
+
+    /// Whether `id` has a parent.
+    pub(super) fn is_attached(&self, id: NodeId) -> bool {
+        self.slots
+            .get(id as usize)
+            .is_some_and(|s| s.parent != NONE)
+    }
+
+    /// Takes `id` (with everything below it) out of its parent's children.
+    pub(super) fn detach(&mut self, id: NodeId) {
+        let Slot {
+            parent, prev, next, ..
+        } = self.slots[id as usize];
+        if parent == NONE {
+            return;
+        }
+        if prev == NONE {
+            self.slots[parent as usize].first_child = next;
+        } else {
+            self.slots[prev as usize].next = next;
+        }
+        if next == NONE {
+            self.slots[parent as usize].last_child = prev;
+        } else {
+            self.slots[next as usize].prev = prev;
+        }
+        let s = &mut self.slots[id as usize];
+        s.parent = NONE;
+        s.prev = NONE;
+        s.next = NONE;
+    }
+
+    /// Moves every child of `from`, in order, to the end of `to`'s children.
+    pub(super) fn move_children(&mut self, from: NodeId, to: NodeId) {
+        let mut c = self.slots[from as usize].first_child;
+        while c != NONE {
+            let next = self.slots[c as usize].next;
+            self.detach(c);
+            self.append_node(to, c);
+            c = next;
+        }
     }
 
     /// Appends text to `parent`, merged into its last child when that is text

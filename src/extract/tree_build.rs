@@ -2,8 +2,9 @@
 //! without html5ever (issue 10: its tokenizer, tree builder and `scraper`'s
 //! tree cost four fifths of extracting a page that needs a DOM).
 //!
-//! The stack follows the HTML tree-construction rules that decide the shape
-//! of product pages: implied `<html>` / `<head>` / `<body>` (head-only tags
+//! The stack follows the HTML tree-construction rules (WHATWG "parsing HTML
+//! documents", html5ever 0.40 as the oracle) that decide the shape of
+//! product pages: implied `<html>` / `<head>` / `<body>` (head-only tags
 //! before the body go into the head), void elements, raw-text elements (the
 //! tokenizer is switched as the spec's tree builder would), implied ends of
 //! `p`, `li`, `dd`/`dt`, `option`, headings, table cells and rows, implied
@@ -11,17 +12,25 @@
 //! `</br>` and a stray `</p>` read as elements, end tags matched within their
 //! scope, foreign (`svg`, `math`) content with self-closing tags, the form
 //! element pointer (which raw-text state follows a start tag is `fasttok`'s
-//! part). What it does not model it detects and gives up on ([`stream`]
-//! returns `None`, and `extract` parses that page with the full algorithm):
-//! formatting elements closed implicitly (the spec reopens them) or misnested
-//! around blocks (the adoption agency), foster parenting out of tables, tags
-//! inside `<select>`, and whatever `fasttok` gives up on. The differential
-//! tests (tests/it/differential.rs) hold the result to `scraper`'s tree.
+//! part); the list of active formatting elements, which reopens formatting
+//! elements closed implicitly and runs the adoption agency for misnested
+//! ones (`format`); content fostered out of tables and the table modes
+//! (`table`). What it does not model it detects and gives up on ([`stream`]
+//! returns `Err` with the reason, and `extract` parses that page with the
+//! full algorithm): content to foster where a template holds the table,
+//! tags inside `<select>`, and whatever `fasttok` gives up on. The tests
+//! (`tree_build/tests.rs`: node for node; tests/it/differential.rs: what
+//! extraction decides) hold the result to `scraper`'s tree.
 
 use super::fasttok::{self, Attr, Token};
 use super::tree::{Doc, Element, Node, NodeId, NONE};
 use super::tree_tags::{is, kind};
 use std::borrow::Cow;
+
+mod end_tags;
+mod format;
+mod stack;
+mod table;
 
 /// Parses `html` into a [`Doc`]; `Err` with the reason where the page needs
 /// a rule this builder or `fasttok` does not model (the caller then parses
@@ -31,6 +40,9 @@ pub(super) fn stream(html: &str) -> Result<Doc<'_>, &'static str> {
     // Tokenizing stops at the first construct the builder does not model:
     // the page is then parsed again in full, and the rest need not be read.
     fasttok::tokenize_while(html, |token| {
+        if !b.table_text.is_empty() && !matches!(token, Token::Text(_)) {
+            b.flush_table_text();
+        }
         match token {
             Token::StartTag {
                 name,
@@ -50,6 +62,10 @@ pub(super) fn stream(html: &str) -> Result<Doc<'_>, &'static str> {
         b.unsure.is_none()
     })
     .map_err(|e| b.unsure.unwrap_or(e.reason))?;
+    b.flush_table_text();
+    if let Some(why) = b.unsure {
+        return Err(why);
+    }
     // html5ever's end of input: an empty page still gets `<html>`, `<head>`
     // and `<body>`.
     if b.mode != Mode::InBody {
@@ -62,7 +78,7 @@ pub(super) fn stream(html: &str) -> Result<Doc<'_>, &'static str> {
 struct Tag<'a> {
     name: Cow<'a, str>,
     /// The name's [`is`] bits.
-    kind: u16,
+    kind: u32,
     attrs: Vec<Attr<'a>>,
     self_closing: bool,
 }
@@ -88,7 +104,7 @@ struct Builder<'a> {
     /// Whether each open element is foreign (`svg`, `math` and below).
     ns: Vec<bool>,
     /// Each open element's [`is`] bits.
-    kinds: Vec<u16>,
+    kinds: Vec<u32>,
     /// Open `<p>` and `<select>` elements: most tags ask whether one is
     /// open, and most pages have none.
     open_p: u32,
@@ -98,9 +114,16 @@ struct Builder<'a> {
     /// The open `<form>` (the spec's form element pointer): a nested
     /// `<form>` is ignored and `</form>` closes this one wherever it is.
     form: Option<NodeId>,
-    /// A construct this builder does not model was met: adoption-agency
-    /// restructuring, reopened formatting elements, `<select>` filtering.
+    /// The list of active formatting elements (`format::MARKER` for a
+    /// marker), oldest first.
+    fmt: Vec<NodeId>,
+    /// A construct this builder does not model was met (fostering into a
+    /// template, `<select>` filtering): why.
     unsure: Option<&'static str>,
+    /// Text straight in a table, held until the next other token (the spec's
+    /// "in table text"): whitespace only stays in the table, anything else
+    /// is all fostered out of it.
+    table_text: Vec<Cow<'a, str>>,
     /// Drop one newline at the start of the next text (`pre`, `textarea`, `listing`).
     skip_lf: bool,
 }
@@ -112,134 +135,6 @@ impl Default for Doc<'_> {
 }
 
 impl<'a> Builder<'a> {
-    fn name(&self, id: NodeId) -> &str {
-        self.doc.element(id).map_or("", Element::name)
-    }
-
-    fn top(&self) -> NodeId {
-        self.stack.last().copied().unwrap_or(0)
-    }
-
-    fn top_is(&self, names: &[&str]) -> bool {
-        self.stack
-            .last()
-            .is_some_and(|&t| names.contains(&self.name(t)))
-    }
-
-    /// The current node has one of `bits`.
-    fn top_has(&self, bits: u16) -> bool {
-        self.kinds.last().is_some_and(|k| k & bits != 0)
-    }
-
-    fn pop(&mut self) {
-        if self.stack.len() <= 1 {
-            return; // `<html>` stays
-        }
-        self.remove(self.stack.len() - 1);
-    }
-
-    /// Takes the open element at stack index `i` off the stack.
-    fn remove(&mut self, i: usize) {
-        self.stack.remove(i);
-        self.ns.remove(i);
-        let kind = self.kinds.remove(i);
-        self.count(kind, false);
-    }
-
-    fn push_html(&mut self, id: NodeId) {
-        self.push(id, false);
-    }
-
-    fn push(&mut self, id: NodeId, foreign: bool) {
-        // Names are matched whatever their namespace, as the lists are.
-        let kind = self.doc.element(id).map_or(0, |e| e.kind);
-        self.stack.push(id);
-        self.ns.push(foreign);
-        self.kinds.push(kind);
-        self.count(kind, true);
-    }
-
-    /// Keeps `open_p` and `open_select` as elements are opened and closed.
-    fn count(&mut self, kind: u16, opened: bool) {
-        for (bit, n) in [
-            (is::P, &mut self.open_p),
-            (is::SELECT, &mut self.open_select),
-        ] {
-            if kind & bit != 0 {
-                *n = if opened { *n + 1 } else { n.saturating_sub(1) };
-            }
-        }
-    }
-
-    /// The current node is foreign and not an HTML integration point (where
-    /// HTML tags are HTML again).
-    fn in_foreign(&self) -> bool {
-        self.ns.last().copied().unwrap_or(false) && !self.top_has(is::INTEGRATION)
-    }
-
-    /// The table that content placed at the current node would be moved out
-    /// of (the spec's foster parenting), if any.
-    fn foster(&self) -> Option<NodeId> {
-        if !self.top_has(is::TABLE_CONTEXT) || self.in_foreign() {
-            return None;
-        }
-        self.stack
-            .iter()
-            .rev()
-            .copied()
-            .find(|&id| self.name(id) == "table")
-    }
-
-    /// Pops up to and including the element at stack index `i`.
-    fn pop_to(&mut self, i: usize) {
-        // A formatting element closed by something else is reopened by the
-        // full algorithm at the next content: not modelled here.
-        let i = i.max(1);
-        if self.kinds.len() > i + 1 && self.kinds[i + 1..].iter().any(|k| k & is::FORMATTING != 0) {
-            self.unsure = Some("formatting element closed implicitly");
-        }
-        while self.stack.len() > i {
-            self.pop();
-        }
-    }
-
-    /// Stack index of the innermost open `table` within table scope.
-    fn table_in_scope(&self, name: &str) -> Option<usize> {
-        for (i, &id) in self.stack.iter().enumerate().rev() {
-            if self.name(id) == name {
-                return Some(i);
-            }
-            if self.kinds[i] & is::TABLE_BOUNDARY != 0 {
-                return None;
-            }
-        }
-        None
-    }
-
-    /// Stack index of the innermost open `names` element within a scope
-    /// bounded by `SCOPE` plus `extra`.
-    fn in_scope(&self, names: &[&str], extra: &[&str]) -> Option<usize> {
-        for (i, &id) in self.stack.iter().enumerate().rev() {
-            let n = self.name(id);
-            if names.contains(&n) {
-                return Some(i);
-            }
-            if self.kinds[i] & is::SCOPE != 0 || extra.contains(&n) {
-                return None;
-            }
-        }
-        None
-    }
-
-    fn close_p(&mut self) {
-        if self.open_p == 0 {
-            return;
-        }
-        if let Some(i) = self.in_scope(&["p"], &["button"]) {
-            self.pop_to(i);
-        }
-    }
-
     fn ensure_html(&mut self) -> NodeId {
         if let Some(h) = self.html {
             return h;
@@ -280,19 +175,38 @@ impl<'a> Builder<'a> {
     fn insert(&mut self, parent: NodeId, tag: Tag<'a>) {
         let name: &str = &tag.name;
         let foreign = self.in_foreign() || matches!(name, "svg" | "math");
-        if tag.kind & is::TABLE_OWN == 0 && self.foster().is_some() {
-            // Foster parenting: the full algorithm moves this before the
-            // table and stays in table mode; not modelled here.
-            self.unsure = Some("foster parenting");
-        }
-        let stays_open = !(tag.kind & is::VOID != 0 || (foreign && tag.self_closing));
+        // A table holds an `<input>` only if it is hidden.
+        let table_own =
+            |tag: &Tag<'_>| tag.kind & is::TABLE_OWN != 0 && (tag.name != "input" || hidden(tag));
+        // Foster parenting: an element straight in a table goes before it
+        // (and stays open there: what follows goes into it, in table mode).
+        let before = if table_own(&tag) {
+            None
+        } else {
+            self.foster_before()
+        };
+        // Void elements are HTML's; foreign ones close only when self-closing.
+        let stays_open = if foreign {
+            !tag.self_closing
+        } else {
+            tag.kind & is::VOID == 0
+        };
         // `fasttok` reads the text after `<textarea>` as raw text already;
         // the tree builder drops a newline right after these three.
         let skip_lf = !foreign && matches!(name, "textarea" | "pre" | "listing");
-        let id = self.doc.append(parent, element(tag));
+        let kind = tag.kind;
+        let id = match before {
+            Some(table) => self.doc.insert_before(table, element(tag)),
+            None => self.doc.append(parent, element(tag)),
+        };
         if stays_open {
             self.push(id, foreign);
             self.skip_lf = skip_lf;
+        }
+        if !foreign && kind & is::FORMATTING != 0 {
+            self.push_formatting(id);
+        } else if !foreign && kind & is::MARKER != 0 {
+            self.fmt.push(format::MARKER);
         }
     }
 
@@ -315,7 +229,10 @@ impl<'a> Builder<'a> {
                     return;
                 }
                 "head" => return,
-                _ if tag.kind & is::HEAD_ONLY != 0 => {
+                // After `</head>`, `<noscript>` starts the body.
+                _ if tag.kind & is::HEAD_ONLY != 0
+                    && !(self.mode == Mode::AfterHead && name == "noscript") =>
+                {
                     let head = self.ensure_head();
                     // Inside a head element (`<noscript>` in the head) or the head itself.
                     let parent = if self.mode == Mode::InHead {
@@ -337,6 +254,9 @@ impl<'a> Builder<'a> {
 
     fn start_in_body(&mut self, tag: Tag<'a>) {
         let name: &str = &tag.name;
+        if self.top_has(is::COLGROUP) && name != "col" && name != "template" {
+            self.leave_colgroup();
+        }
         if name == "body" {
             if let Some(b) = self.body {
                 self.doc.merge_attrs(b, tag.attrs);
@@ -384,7 +304,7 @@ impl<'a> Builder<'a> {
                 if self.form.is_some() {
                     return;
                 }
-                let in_table = self.top_has(is::TABLE_CONTEXT);
+                let in_table = self.table_mode();
                 if !in_table {
                     self.close_p();
                 }
@@ -399,7 +319,7 @@ impl<'a> Builder<'a> {
                 return;
             }
             "table" => {
-                if self.top_has(is::TABLE_CONTEXT) {
+                if self.table_mode() {
                     // A table straight in a table ends the outer one.
                     if let Some(i) = self.stack.iter().rposition(|&id| self.name(id) == "table") {
                         self.pop_to(i);
@@ -414,12 +334,10 @@ impl<'a> Builder<'a> {
                     self.pop();
                 }
             }
-            "a" => {
-                if let Some(i) = self.in_scope(&["a"], &[]) {
-                    // The full algorithm runs the adoption agency here.
-                    self.unsure = Some("nested <a> (adoption agency)");
-                    self.pop_to(i);
-                }
+            "a" => self.close_open_a(),
+            "nobr" => {
+                self.reconstruct();
+                self.close_open_nobr();
             }
             "button" => {
                 if let Some(i) = self.in_scope(&["button"], &[]) {
@@ -443,11 +361,15 @@ impl<'a> Builder<'a> {
                 let keep: &[&str] = match name {
                     "td" | "th" => &["tr", "table", "tbody", "thead", "tfoot"],
                     "tr" => &["table", "tbody", "thead", "tfoot"],
+                    // Columns go on in an open column group.
+                    "col" => &["table", "colgroup"],
                     _ => &["table"],
                 };
-                while !self.top_is(keep) && self.stack.len() > 1 {
-                    self.pop();
-                }
+                let kept = self
+                    .stack
+                    .iter()
+                    .rposition(|&id| keep.contains(&self.name(id)));
+                self.pop_down(kept.map_or(1, |k| k + 1), false);
                 let top = self.top();
                 if matches!(name, "tr" | "td" | "th") && self.top_is(&["table"]) {
                     let id = self.doc.append(top, implied("tbody"));
@@ -458,7 +380,7 @@ impl<'a> Builder<'a> {
                     let id = self.doc.append(top, implied("tr"));
                     self.push_html(id);
                 }
-                if name == "col" {
+                if name == "col" && self.top_is(&["table"]) {
                     let top = self.top();
                     let id = self.doc.append(top, implied("colgroup"));
                     self.push_html(id);
@@ -466,111 +388,39 @@ impl<'a> Builder<'a> {
             }
             _ => {}
         }
+        // In a table mode a hidden `<input>` is the table's own: inserted
+        // without the body's rules, so nothing reopens.
+        let table_input = name == "input" && hidden(&tag) && self.table_mode();
+        if tag.kind & is::NO_RECONSTRUCT == 0 && !table_input {
+            self.reconstruct();
+        }
         let top = self.top();
         self.insert(top, tag)
     }
 
-    fn end(&mut self, name: &str, kind: u16) {
-        self.skip_lf = false;
-        match name {
-            "head" if self.mode == Mode::InHead => {
-                if let Some(i) = self.stack.iter().rposition(|&id| Some(id) == self.head) {
-                    self.pop_to(i);
-                }
-                self.mode = Mode::AfterHead;
-                return;
+    /// `true` when the text is held back as table text (see `table_text`).
+    fn text_rules(&mut self, t: &mut Cow<'a, str>) -> bool {
+        if self.top_has(is::COLGROUP) && !self.ns.last().copied().unwrap_or(false) {
+            if t.chars().all(is_ws) {
+                return false; // whitespace goes into the column group as is
             }
-            "body" | "html" => {
-                if self.mode != Mode::InBody {
-                    self.start_body(None);
-                }
-                return;
-            }
-            _ => {}
-        }
-        if self.mode != Mode::InBody {
-            // Closing a head element (`</title>`, `</script>`), else stray.
-            if let Some(i) = self.stack.iter().rposition(|&id| self.name(id) == name) {
-                if i >= 1 {
-                    self.pop_to(i);
-                }
-            }
-            return;
-        }
-        match name {
-            "form" => {
-                let Some(form) = self.form.take() else { return };
-                let open = self.in_scope(&["form"], &[]);
-                if let Some(i) = open.filter(|&i| self.stack[i] == form) {
-                    // Only the form leaves the stack; what it holds stays open.
-                    self.remove(i);
-                }
-            }
-            "br" => {
+            // Leading whitespace stays in the column group; the rest closes it.
+            let ws = t.len() - t.trim_start_matches(is_ws).len();
+            if ws > 0 {
                 let top = self.top();
-                self.doc.append(top, implied("br"));
+                self.doc.append_text(top, Cow::Owned(t[..ws].to_owned()));
+                *t = cut(std::mem::take(t), ws);
             }
-            "p" => match (self.open_p > 0)
-                .then(|| self.in_scope(&["p"], &["button"]))
-                .flatten()
-            {
-                Some(i) => self.pop_to(i),
-                None => {
-                    let top = self.top();
-                    self.doc.append(top, implied("p"));
-                }
-            },
-            _ if kind & is::HEADING != 0 => {
-                // The innermost open heading, unless a scope boundary comes first.
-                let open = (0..self.stack.len())
-                    .rev()
-                    .find(|&i| self.kinds[i] & (is::HEADING | is::SCOPE) != 0);
-                if let Some(i) = open.filter(|&i| self.kinds[i] & is::HEADING != 0) {
-                    self.pop_to(i);
-                }
-            }
-            "li" => {
-                if let Some(i) = self.in_scope(&["li"], &["ol", "ul"]) {
-                    self.pop_to(i);
-                }
-            }
-            "tr" | "td" | "th" | "tbody" | "thead" | "tfoot" | "table" | "caption" | "colgroup" => {
-                if let Some(i) = self.table_in_scope(name) {
-                    self.pop_to(i);
-                } else if name == "table" {
-                    if let Some(i) = self.stack.iter().rposition(|&id| self.name(id) == "table") {
-                        self.pop_to(i);
-                    }
-                }
-            }
-            n if kind & is::BLOCK_END != 0 => {
-                if let Some(i) = self.in_scope(&[n], &[]) {
-                    self.pop_to(i);
-                }
-            }
-            n if kind & is::FORMATTING != 0 => {
-                let Some(i) = self.stack.iter().rposition(|&id| self.name(id) == n) else {
-                    return;
-                };
-                if self.kinds[i + 1..].iter().any(|k| k & is::SPECIAL != 0) {
-                    // Misnested around a block: the adoption agency.
-                    self.unsure = Some("formatting end tag around a block (adoption agency)");
-                }
-                self.pop_to(i);
-            }
-            _ => {
-                for i in (1..self.stack.len()).rev() {
-                    let n = self.name(self.stack[i]);
-                    if n == name {
-                        self.pop_to(i);
-                        return;
-                    }
-                    if self.kinds[i] & is::SPECIAL != 0 && !self.ns[i] {
-                        return;
-                    }
-                }
-            }
+            self.leave_colgroup();
         }
+        if self.foster().is_some() {
+            return true;
+        }
+        if !self.in_foreign() && !self.top_has(is::RAW_TEXT) {
+            // Body text (not a raw-text element's): what was closed implicitly reopens.
+            self.reconstruct();
+        }
+        false
     }
 
     fn text(&mut self, t: Cow<'a, str>) {
@@ -601,13 +451,23 @@ impl<'a> Builder<'a> {
             self.start_body(None);
             t = cut(t, ws);
         }
-        if self.foster().is_some() && !t.chars().all(is_ws) {
-            // Text straight in a table is fostered out of it (see `insert`).
-            self.unsure = Some("text fostered out of a table");
+        // Most text lands in an ordinary open element with nothing to reopen.
+        if (self.top_has(is::COLGROUP | is::TABLE_CONTEXT | is::RAW_TEXT) || !self.fmt.is_empty())
+            && self.text_rules(&mut t)
+        {
+            self.table_text.push(t);
+            return;
         }
         let top = self.top();
         self.doc.append_text(top, t);
     }
+}
+
+/// An `<input type=hidden>`.
+fn hidden(tag: &Tag<'_>) -> bool {
+    tag.attrs
+        .iter()
+        .any(|a| a.name == "type" && a.value.eq_ignore_ascii_case("hidden"))
 }
 
 /// `t` from byte `from` on, still borrowed from the page if it was.
@@ -638,3 +498,6 @@ fn implied(name: &'static str) -> Node<'static> {
         kind: kind(name),
     })
 }
+
+#[cfg(test)]
+mod tests;

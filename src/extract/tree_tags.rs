@@ -66,11 +66,39 @@ const TABLE_OWN: &[&str] = &[
     "style", "template", "input", "form",
 ];
 
-/// Where scopes end: the spec's default scope boundaries.
+/// Where scopes end: the spec's default scope boundaries (html5ever 0.40
+/// counts `select` among them).
 #[rustfmt::skip]
 const SCOPE: &[&str] = &[
-    "applet", "caption", "html", "table", "td", "th", "marquee", "object", "template", "mi", "mo",
-    "mn", "ms", "mtext", "annotation-xml", "foreignobject",
+    "applet", "caption", "html", "table", "td", "th", "marquee", "object", "select", "template",
+    "mi", "mo", "mn", "ms", "mtext", "annotation-xml", "foreignobject",
+];
+
+/// Elements that put a marker on the list of active formatting elements:
+/// formatting elements opened before them are not reopened inside them.
+const MARKER: &[&str] = &[
+    "applet", "caption", "marquee", "object", "template", "td", "th",
+];
+
+/// Start tags the "in body" rules insert without first reopening the
+/// formatting elements closed implicitly ("reconstruct the active formatting
+/// elements"); every other tag reopens them.
+#[rustfmt::skip]
+const NO_RECONSTRUCT: &[&str] = &[
+    "html", "head", "body", "frameset", "base", "basefont", "bgsound", "link", "meta", "noframes",
+    "script", "style", "template", "title", "address", "article", "aside", "blockquote", "center",
+    "details", "dialog", "dir", "div", "dl", "fieldset", "figcaption", "figure", "footer",
+    "header", "hgroup", "main", "menu", "nav", "ol", "p", "search", "section", "summary", "ul",
+    "h1", "h2", "h3", "h4", "h5", "h6", "pre", "listing", "form", "li", "dd", "dt", "plaintext",
+    "table", "param", "source", "track", "hr", "textarea", "iframe", "noembed", "noscript", "rb",
+    "rtc", "rp", "rt", "caption", "col", "colgroup", "frame", "tbody", "td", "tfoot", "th",
+    "thead", "tr",
+];
+
+/// Elements whose content the tokenizer reads as raw text or RCDATA (with
+/// scripting on, as `scraper` parses): text inside them is not body text.
+const RAW_TEXT: &[&str] = &[
+    "script", "style", "xmp", "iframe", "noembed", "noframes", "noscript", "textarea", "title",
 ];
 
 /// `<h1>`–`<h6>`.
@@ -92,24 +120,29 @@ const INTEGRATION: &[&str] = &[
 /// asks these questions for every token and every open element, so each
 /// name is looked up once ([`kind`]) instead of compared with each list.
 pub(super) mod is {
-    pub const P: u16 = 1 << 13;
-    pub const SELECT: u16 = 1 << 14;
-    pub const FORMATTING: u16 = 1;
-    pub const VOID: u16 = 1 << 1;
-    pub const HEAD_ONLY: u16 = 1 << 2;
-    pub const CLOSES_P: u16 = 1 << 3;
-    pub const BLOCK_END: u16 = 1 << 4;
-    pub const SPECIAL: u16 = 1 << 5;
-    pub const BREAKOUT: u16 = 1 << 6;
-    pub const TABLE_OWN: u16 = 1 << 7;
-    pub const SCOPE: u16 = 1 << 8;
-    pub const HEADING: u16 = 1 << 9;
-    pub const INTEGRATION: u16 = 1 << 10;
-    pub const TABLE_CONTEXT: u16 = 1 << 11;
-    pub const TABLE_BOUNDARY: u16 = 1 << 12;
+    pub const P: u32 = 1 << 13;
+    pub const SELECT: u32 = 1 << 14;
+    pub const MARKER: u32 = 1 << 15;
+    pub const NO_RECONSTRUCT: u32 = 1 << 16;
+    pub const RAW_TEXT: u32 = 1 << 17;
+    pub const COLGROUP: u32 = 1 << 18;
+    pub const CELL: u32 = 1 << 19;
+    pub const FORMATTING: u32 = 1;
+    pub const VOID: u32 = 1 << 1;
+    pub const HEAD_ONLY: u32 = 1 << 2;
+    pub const CLOSES_P: u32 = 1 << 3;
+    pub const BLOCK_END: u32 = 1 << 4;
+    pub const SPECIAL: u32 = 1 << 5;
+    pub const BREAKOUT: u32 = 1 << 6;
+    pub const TABLE_OWN: u32 = 1 << 7;
+    pub const SCOPE: u32 = 1 << 8;
+    pub const HEADING: u32 = 1 << 9;
+    pub const INTEGRATION: u32 = 1 << 10;
+    pub const TABLE_CONTEXT: u32 = 1 << 11;
+    pub const TABLE_BOUNDARY: u32 = 1 << 12;
 }
 
-const LISTS: &[(&[&str], u16)] = &[
+const LISTS: &[(&[&str], u32)] = &[
     (FORMATTING, is::FORMATTING),
     (VOID, is::VOID),
     (HEAD_ONLY, is::HEAD_ONLY),
@@ -125,14 +158,19 @@ const LISTS: &[(&[&str], u16)] = &[
     (TABLE_BOUNDARY, is::TABLE_BOUNDARY),
     (&["p"], is::P),
     (&["select"], is::SELECT),
+    (MARKER, is::MARKER),
+    (NO_RECONSTRUCT, is::NO_RECONSTRUCT),
+    (RAW_TEXT, is::RAW_TEXT),
+    (&["colgroup"], is::COLGROUP),
+    (&["td", "th", "caption"], is::CELL),
 ];
 
 /// Names of up to eight bytes, packed into a `u64`, in an open-addressed
 /// table; longer names (a handful) in a list.
 struct Kinds {
     keys: [u64; SLOTS],
-    kinds: [u16; SLOTS],
-    long: Vec<(&'static str, u16)>,
+    kinds: [u32; SLOTS],
+    long: Vec<(&'static str, u32)>,
 }
 
 const SLOTS: usize = 512;
@@ -176,7 +214,7 @@ fn slot(key: u64) -> usize {
 }
 
 /// The [`is`] bits of a lower-case tag name (0 for a name on no list).
-pub(super) fn kind(name: &str) -> u16 {
+pub(super) fn kind(name: &str) -> u32 {
     let t = &*KINDS;
     let b = name.as_bytes();
     if b.len() > 8 {

@@ -93,10 +93,14 @@ fn real_corpus_agrees() {
         streamed += usize::from(streams(&html));
     }
     assert!(pages >= 100, "corpus has only {pages} pages");
-    // Real pages are often sloppy (unclosed formatting tags): those take the
-    // full parse. Most must not, or the streaming tree is rarely what runs.
+    // Real pages are often sloppy (unclosed and misnested formatting tags,
+    // which the streaming tree models; content fostered out of tables, which
+    // takes the full parse). Nine in ten stream.
     println!("real corpus: {streamed} of {pages} pages streamed");
-    assert!(streamed * 2 > pages, "only {streamed} of {pages} streamed");
+    assert!(
+        streamed * 10 >= pages * 9,
+        "only {streamed} of {pages} streamed"
+    );
 }
 
 #[test]
@@ -207,7 +211,8 @@ fn piece() -> impl Strategy<Value = String> {
 
 /// Tree-construction cases the streaming tree (src/extract/tree_build.rs)
 /// must place as the full HTML algorithm does: implied end tags, implied
-/// table parts, stray end tags, nested forms, head-only tags in the body.
+/// table parts, stray end tags, nested forms, head-only tags in the body,
+/// formatting elements reopened and misnested, content fostered out of tables.
 fn tree_piece() -> impl Strategy<Value = String> {
     let amount = (1u32..5000, 0u32..100).prop_map(|(a, c)| format!(r#"{a}.{c:02}"#));
     prop_oneof![
@@ -219,6 +224,16 @@ fn tree_piece() -> impl Strategy<Value = String> {
         amount.clone().prop_map(|p| format!(r#"<form><div><form><span class="price">${p}</span></form></div></form>"#)),
         amount.clone().prop_map(|p| format!(r#"<h1>Item<h2>${p}</h2></h1>"#)),
         amount.clone().prop_map(|p| format!(r#"<a href=x>Deal <a class="price">${p}</a>"#)),
+        // Formatting elements reopened after an implied close, and misnested
+        // around blocks (the adoption agency).
+        amount.clone().prop_map(|p| format!(r#"<p><b>Now<p><span class="price">${p}</span></b>"#)),
+        amount.clone().prop_map(|p| format!(r#"<b><p>Was <s>${p}</b> then</s></p>"#)),
+        amount.clone().prop_map(|p| format!(r#"<a href=y><div class="price">${p}<a>more</a></div>"#)),
+        amount.clone().prop_map(|p| format!(r#"<li><del>${p}<li><span class="price">${p}</span>"#)),
+        amount.clone().prop_map(|p| format!(r#"<table><tr><td><s>${p}<td class="price">${p}</table>"#)),
+        // Text and elements straight in a table (fostered: the full parse).
+        amount.clone().prop_map(|p| format!(r#"<table>${p}<tr><td>x</td></tr></table>"#)),
+        amount.clone().prop_map(|p| format!(r#"<table><tr><span class="price">${p}</span></table>"#)),
         amount.clone().prop_map(|p| format!(r#"<select><option>${p}<option>$1.00</select>"#)),
         amount.clone().prop_map(|p| format!(r#"<pre>\n${p}</pre>"#)),
         amount.clone().prop_map(|p| format!(r#"<span>Total</span></br><b class="price">${p}</b></p>"#)),
@@ -229,6 +244,11 @@ fn tree_piece() -> impl Strategy<Value = String> {
         Just("</div>".to_owned()),
         Just("<p>".to_owned()),
         Just("</span></em>".to_owned()),
+        Just("<b>".to_owned()),
+        Just("</b>".to_owned()),
+        Just("<strike>".to_owned()),
+        Just("<a href=z>".to_owned()),
+        Just("</a>".to_owned()),
         Just(r#"<body class="product">"#.to_owned()),
         Just("<table>".to_owned()),
     ]
