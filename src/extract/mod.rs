@@ -392,7 +392,8 @@ fn extract_with(html: &str, url: &Url, opts: &ExtractOptions, dom: Dom) -> Extra
     };
     // `scraper`'s tree, which the copy borrows from: for the oracle paths,
     // `--selector`, and a page with a construct the stream does not model
-    // (misnested formatting tags, `<select>` content).
+    // (tags inside `<select>`, a table in a `<template>`, or what `fasttok`
+    // gives up on: NUL, CDATA, HTML breaking out of svg/math, ...).
     let full;
     let doc = match streamed {
         Some(doc) => doc,

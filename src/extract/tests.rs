@@ -492,3 +492,17 @@ fn jsonld_several_products_prefers_the_one_named_in_title() {
     );
     assert_price(&e, "59.00", Some("EUR"), PriceSource::JsonLd);
 }
+
+/// React and other server renderers split a text with empty comments
+/// (`$<!-- -->12.99`); a reader sees one price, and the streaming tree and
+/// `scraper`'s tree must read it alike (the streaming tree keeps no comments).
+#[test]
+fn text_split_by_a_comment_reads_as_one_price_on_both_paths() {
+    let html = "<!doctype html><html><head><title>Lamp</title></head><body>\
+        <main><h1>Desk lamp</h1><p>Now $<!-- -->12<!-- -->.99</p></main></body></html>";
+    let u = url("https://shop.example/p/lamp");
+    let streamed = extract(html, &u, &usd_default());
+    assert_price(&streamed, "12.99", Some("USD"), PriceSource::Heuristic);
+    assert_eq!(streamed, extract_full_dom(html, &u, &usd_default()));
+    assert!(streams(html));
+}

@@ -321,9 +321,11 @@ impl<'a> Doc<'a> {
                         }
                         stack.push(id);
                     }
-                    scraper::Node::Text(t) => {
-                        d.append(top, Node::Text(Cow::Borrowed(&t.text)));
-                    }
+                    // Text on either side of a comment becomes one node, as
+                    // in the streaming tree, which keeps no comments: a
+                    // reader sees "$<!-- -->12" as one price, and both paths
+                    // must read it alike.
+                    scraper::Node::Text(t) => d.append_text(top, Cow::Borrowed(&t.text)),
                     _ => {}
                 },
                 E::Close(n) => {

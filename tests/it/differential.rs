@@ -15,7 +15,7 @@ use std::path::Path;
 use proptest::prelude::*;
 use reqwest::Url;
 use scrape::demo::{all_markups, sample_page, Markup};
-use scrape::extract::{extract, extract_full_dom, streams, ExtractOptions};
+use scrape::extract::{extract, extract_full_dom, stream_tree_differs, streams, ExtractOptions};
 
 fn options(explain: bool) -> ExtractOptions {
     ExtractOptions {
@@ -39,6 +39,14 @@ fn assert_same(name: &str, html: &str, url: &Url) {
         );
     }
     assert_one_decision(name, html, url);
+    // Below the decisions, the tree itself: node for node as `scraper`
+    // builds it, where the page streams (a misplaced node no rule reads
+    // today would be a wrong price tomorrow).
+    assert_eq!(
+        stream_tree_differs(html),
+        None,
+        "{name}: the streaming tree differs"
+    );
 }
 
 /// One decision path: the default extraction (which may take a fast path
