@@ -564,9 +564,11 @@ async fn request_slots<'a>(
 
 /// Pages fetched and waiting for a parsing thread, per thread, past which
 /// no new request starts (see [`Parser::room`]). Measured at `-c 64` on
-/// 10 000 demo pages (`scrape bench`, four alternating runs): 2 and 4 lost
-/// 5-12 % of the pages/s, 8 kept them (and peak RSS 46 -> 34 MB).
-const WAITING_PER_PARSER: usize = 8;
+/// 10 000 demo pages (`scrape bench`, alternating runs on a loaded
+/// machine): 2 and 4 lost 12 % and 3 % of the pages/s; 8 was within the noise
+/// of the old behaviour but lost wall time in `scrape` runs; 16 kept it
+/// (peak RSS 45-47 -> 36-37 MB, 8: 35 MB).
+const WAITING_PER_PARSER: usize = 16;
 
 /// The parsing threads' queue and how many pages may wait in it.
 struct ParseRoom<'a> {
