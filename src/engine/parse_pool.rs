@@ -12,12 +12,17 @@
 //! A job whose page was dropped (cancelled, timed out) before a thread took
 //! it is skipped; one already running finishes and keeps its thread, so a
 //! cancelled page never frees a core that is still busy.
+//!
+//! The pool also counts the jobs waiting for a thread, so that the engine
+//! can hold back new requests while the parsers are behind ([`ParsePool::room`]):
+//! a page fetched then only waits in memory for its turn.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 
-use tokio::sync::oneshot;
+use tokio::sync::{oneshot, Notify};
 
 type Job = Box<dyn FnOnce() + Send>;
 
@@ -34,6 +39,25 @@ pub enum PoolError {
 /// handle ends the threads once they finish what they hold.
 pub struct ParsePool {
     queue: mpsc::Sender<Job>,
+    waiting: Arc<Waiting>,
+    threads: usize,
+}
+
+/// Jobs sent and not yet taken by a thread, and a wake-up for whoever
+/// waits for that number to drop.
+#[derive(Default)]
+struct Waiting {
+    jobs: AtomicUsize,
+    taken: Notify,
+}
+
+impl Waiting {
+    fn take_one(&self) {
+        self.jobs.fetch_sub(1, Ordering::AcqRel);
+        // One job taken, one request let through: waking every waiter
+        // would let them all start at once and pile their pages up here.
+        self.taken.notify_one();
+    }
 }
 
 impl ParsePool {
@@ -42,13 +66,14 @@ impl ParsePool {
     pub fn new(threads: usize) -> std::io::Result<ParsePool> {
         let (queue, jobs) = mpsc::channel::<Job>();
         let jobs = Arc::new(Mutex::new(jobs));
+        let waiting = Arc::new(Waiting::default());
         let mut started = 0;
         let mut last_err = None;
         for n in 0..threads.max(1) {
-            let jobs = jobs.clone();
+            let (jobs, waiting) = (jobs.clone(), waiting.clone());
             let spawned = std::thread::Builder::new()
                 .name(format!("scrape-parse-{n}"))
-                .spawn(move || work(&jobs));
+                .spawn(move || work(&jobs, &waiting));
             match spawned {
                 Ok(_) => started += 1,
                 Err(e) => last_err = Some(e),
@@ -56,7 +81,31 @@ impl ParsePool {
         }
         match (started, last_err) {
             (0, Some(e)) => Err(e),
-            _ => Ok(ParsePool { queue }),
+            _ => Ok(ParsePool {
+                queue,
+                waiting,
+                threads: started,
+            }),
+        }
+    }
+
+    /// How many threads are parsing.
+    pub fn threads(&self) -> usize {
+        self.threads
+    }
+
+    /// Returns once fewer than `max` jobs wait for a thread. Woken once per
+    /// job a thread takes, so each job taken lets one waiter through.
+    pub async fn room(&self, max: usize) {
+        loop {
+            let taken = self.waiting.taken.notified();
+            tokio::pin!(taken);
+            // Registered before the check: a job taken in between still wakes us.
+            taken.as_mut().enable();
+            if self.waiting.jobs.load(Ordering::Acquire) < max {
+                return;
+            }
+            taken.await;
         }
     }
 
@@ -76,13 +125,17 @@ impl ParsePool {
                 .map_err(|p| PoolError::Panicked(crate::engine::panic_message(p.as_ref())));
             let _ = done.send(result);
         });
-        self.queue.send(wrapped).map_err(|_| PoolError::Gone)?;
+        self.waiting.jobs.fetch_add(1, Ordering::AcqRel);
+        if self.queue.send(wrapped).is_err() {
+            self.waiting.take_one();
+            return Err(PoolError::Gone);
+        }
         value.await.unwrap_or(Err(PoolError::Gone))
     }
 }
 
 /// One thread's life: take a job, run it, until the queue is closed.
-fn work(jobs: &Mutex<mpsc::Receiver<Job>>) {
+fn work(jobs: &Mutex<mpsc::Receiver<Job>>, waiting: &Waiting) {
     loop {
         // The lock is held only while waiting for the next job; a panic
         // inside a job is caught in it, so the lock is never poisoned by one.
@@ -91,7 +144,12 @@ fn work(jobs: &Mutex<mpsc::Receiver<Job>>) {
             Err(poisoned) => poisoned.into_inner().recv(),
         };
         match job {
-            Ok(job) => job(),
+            Ok(job) => {
+                // Counted as taken even when it is then skipped (its page
+                // was dropped): it no longer waits, nor holds a body.
+                waiting.take_one();
+                job()
+            }
             Err(_) => return,
         }
     }
@@ -139,6 +197,61 @@ mod tests {
             .unwrap_err();
         assert!(err.to_string().contains("bad page"), "{err}");
         assert_eq!(pool.run(|| 7).await.unwrap(), 7);
+    }
+
+    /// `room` waits while `max` jobs wait for a thread, and each job a
+    /// thread takes lets one waiter through.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 1)]
+    async fn room_waits_while_jobs_queue_and_opens_one_per_job_taken() {
+        let pool = Arc::new(ParsePool::new(1).unwrap());
+        let (started_tx, started_rx) = mpsc::channel();
+        let (release_tx, release_rx) = mpsc::channel::<()>();
+        let release_rx = Arc::new(Mutex::new(release_rx));
+        // Each job says it started, then holds the thread until released.
+        let job = |pool: &Arc<ParsePool>| {
+            let (pool, started, release) = (pool.clone(), started_tx.clone(), release_rx.clone());
+            tokio::spawn(async move {
+                pool.run(move || {
+                    let _ = started.send(());
+                    let _ = release.lock().map(|r| r.recv());
+                })
+                .await
+            })
+        };
+        let mut jobs = vec![job(&pool)];
+        let wait_started = |rx: mpsc::Receiver<()>| {
+            tokio::task::spawn_blocking(move || {
+                let got = rx.recv();
+                (rx, got)
+            })
+        };
+        // The first is running, so none waits: room at once, even for 1.
+        let (started_rx, got) = wait_started(started_rx).await.unwrap();
+        got.unwrap();
+        pool.room(1).await;
+        // Two more queue behind it.
+        jobs.push(job(&pool));
+        jobs.push(job(&pool));
+        while pool.waiting.jobs.load(Ordering::Acquire) < 2 {
+            tokio::task::yield_now().await;
+        }
+        let mut room = Box::pin(pool.room(2));
+        assert!(futures::poll!(&mut room).is_pending(), "2 waiting, max 2");
+        let mut wider = Box::pin(pool.room(3));
+        assert!(futures::poll!(&mut wider).is_ready(), "2 waiting, max 3");
+        // The thread takes the second job: one waits, so room opens.
+        release_tx.send(()).unwrap();
+        let (started_rx, got) = wait_started(started_rx).await.unwrap();
+        got.unwrap();
+        room.await;
+        assert_eq!(pool.waiting.jobs.load(Ordering::Acquire), 1);
+        release_tx.send(()).unwrap();
+        release_tx.send(()).unwrap();
+        for j in jobs {
+            j.await.unwrap().unwrap();
+        }
+        drop(started_rx);
+        assert_eq!(pool.waiting.jobs.load(Ordering::Acquire), 0);
     }
 
     /// A queued job whose page is gone is skipped; a running one finishes.

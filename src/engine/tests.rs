@@ -98,14 +98,14 @@ async fn a_busy_host_does_not_hold_a_global_slot() {
     let (host_a, host_b) = (host("a"), host("b"));
     let backlog = Arc::new(Semaphore::new(4));
     let busy = host_a.acquire_cap().await;
-    let mut waiting = Box::pin(request_slots(&host_a, &backlog, &global));
+    let mut waiting = Box::pin(request_slots(&host_a, &backlog, &global, None));
     assert!(futures::poll!(&mut waiting).is_pending());
     assert_eq!(
         global.available_permits(),
         1,
         "waiting on host a, not on global"
     );
-    let b = request_slots(&host_b, &backlog, &global).await;
+    let b = request_slots(&host_b, &backlog, &global, None).await;
     assert!(futures::poll!(&mut waiting).is_pending());
     drop(busy);
     drop(b);

@@ -29,7 +29,7 @@ async fn starts(host: &Host, n: usize) -> Vec<Duration> {
     let backlog = Arc::new(Semaphore::new(8));
     let mut at = Vec::new();
     for _ in 0..n {
-        let slots = request_slots(host, &backlog, &global).await;
+        let slots = request_slots(host, &backlog, &global, None).await;
         at.push(t0.elapsed());
         drop(slots);
     }
@@ -69,7 +69,7 @@ async fn concurrent_waiters_keep_the_spacing() {
     for _ in 0..4 {
         let (h, global, backlog) = (h.clone(), global.clone(), backlog.clone());
         tasks.spawn(async move {
-            let _slots = request_slots(&h, &backlog, &global).await;
+            let _slots = request_slots(&h, &backlog, &global, None).await;
             let at = t0.elapsed();
             // Held for a while, as a request would be.
             tokio::time::sleep(Duration::from_millis(50)).await;
@@ -93,9 +93,9 @@ async fn retry_after_pauses_the_whole_host_capped_by_max_host_wait() {
     let global = Semaphore::new(8);
     let backlog = Arc::new(Semaphore::new(8));
     // The other host is not held up at all.
-    drop(request_slots(&b, &backlog, &global).await);
+    drop(request_slots(&b, &backlog, &global, None).await);
     assert_eq!(t0.elapsed(), Duration::ZERO);
-    drop(request_slots(&a, &backlog, &global).await);
+    drop(request_slots(&a, &backlog, &global, None).await);
     assert_eq!(t0.elapsed(), Duration::from_secs(5));
     let s = a.summary();
     assert_eq!((s.paced_by.as_str(), s.paused_ms), ("retry-after", 5000.0));
@@ -107,7 +107,7 @@ async fn retry_after_pauses_the_whole_host_capped_by_max_host_wait() {
         status: 503,
         retry_after: Some(Duration::from_secs(3600)),
     }));
-    drop(request_slots(&a, &backlog, &global).await);
+    drop(request_slots(&a, &backlog, &global, None).await);
     assert_eq!(t1.elapsed(), Duration::from_secs(30));
     assert_eq!(a.summary().paused_ms, 35_000.0);
 }
@@ -232,13 +232,13 @@ async fn a_paused_host_holds_no_shared_slot() {
     for _ in 0..4 {
         let (a, global, backlog) = (a.clone(), global.clone(), backlog.clone());
         waiting.spawn(async move {
-            drop(request_slots(&a, &backlog, &global).await);
+            drop(request_slots(&a, &backlog, &global, None).await);
         });
     }
     tokio::task::yield_now().await;
     assert_eq!(backlog.available_permits(), 2);
     let t0 = Instant::now();
-    drop(request_slots(&b, &backlog, &global).await);
+    drop(request_slots(&b, &backlog, &global, None).await);
     assert_eq!(t0.elapsed(), Duration::ZERO);
     waiting.join_all().await;
     assert_eq!(t0.elapsed(), Duration::from_secs(10));
@@ -307,7 +307,7 @@ async fn two_workers(
         for _ in 0..per_worker {
             let (h, global, backlog) = (h.clone(), global.clone(), backlog.clone());
             tasks.spawn(async move {
-                let _slots = request_slots(&h, &backlog, &global).await;
+                let _slots = request_slots(&h, &backlog, &global, None).await;
                 let at = t0.elapsed();
                 tokio::time::sleep(hold).await;
                 at
