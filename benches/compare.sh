@@ -106,4 +106,20 @@ awk -v r="$rps" -v w="$wall" -v u="$user" -v y="$sys" -v m="$rss" 'BEGIN {
 # The issue-10 target, from the rows above: scrape -c 64's rate over spider's.
 awk -F'|' '/scrape -c 64/ && /B:/ {s = $6} /spider/ {p = $6} END {
   if (p > 0) printf "\nscrape -c 64 / spider pages/s: %.2fx (target >= 1.5x)\n", s / p }' "$out/rows"
+
+# One 0.3-0.7 s run of each is at the mercy of whatever else the machine
+# does in that moment; PAIRS more alternating runs give the ratio's spread
+# and median (PAIRS=0 skips them).
+PAIRS=${PAIRS:-5}
+if [ -x "$SPIDER" ] && [ "$PAIRS" -gt 0 ]; then
+  wall() { /usr/bin/time -f '%e' -o "$out/wall" "$@" >/dev/null 2>&1 || true; cat "$out/wall"; }
+  for _ in $(seq "$PAIRS"); do
+    s=$(wall "$SCRAPE" -q -c 64 "$out/b.txt")
+    p=$(wall "$SPIDER" --url "http://127.0.0.1:$PORT_B/" --limit 2000 crawl --output-links)
+    awk -v s="$s" -v p="$p" 'BEGIN { printf "%.3f\n", p / s }'
+  done | sort -n | awk '{ r[NR] = $1 } END {
+    printf "alternating pairs (scrape -c 64 / spider): %s", r[1]
+    for (i = 2; i <= NR; i++) printf ", %s", r[i]
+    printf "; median %.2fx\n", (NR % 2) ? r[(NR + 1) / 2] : (r[NR / 2] + r[NR / 2 + 1]) / 2 }'
+fi
 echo "load: $(uptime)"
