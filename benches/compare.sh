@@ -112,12 +112,20 @@ awk -F'|' '/scrape -c 64/ && /B:/ {s = $6} /spider/ {p = $6} END {
 # and median (PAIRS=0 skips them).
 PAIRS=${PAIRS:-5}
 if [ -x "$SPIDER" ] && [ "$PAIRS" -gt 0 ]; then
-  wall() { /usr/bin/time -f '%e' -o "$out/wall" "$@" >/dev/null 2>&1 || true; cat "$out/wall"; }
+  wall() { /usr/bin/time -f '%e' -o "$out/wall" "$@" >"$out/pair" 2>/dev/null || true; cat "$out/wall"; }
   for _ in $(seq "$PAIRS"); do
     s=$(wall "$SCRAPE" -q -c 64 "$out/b.txt")
     p=$(wall "$SPIDER" --url "http://127.0.0.1:$PORT_B/" --limit 2000 crawl --output-links)
+    # A crawl that ends early (spider printed fewer links than pages asked
+    # for) is no comparison: it once finished 2000 pages' worth in 0.1 s.
+    links=$(wc -l <"$out/pair")
+    if [ "$links" -lt 2000 ]; then
+      echo "(a pair dropped: spider crawled only $links pages)" >&2
+      continue
+    fi
     awk -v s="$s" -v p="$p" 'BEGIN { printf "%.3f\n", p / s }'
   done | sort -n | awk '{ r[NR] = $1 } END {
+    if (NR == 0) { print "alternating pairs: none complete"; exit }
     printf "alternating pairs (scrape -c 64 / spider): %s", r[1]
     for (i = 2; i <= NR; i++) printf ", %s", r[i]
     printf "; median %.2fx\n", (NR % 2) ? r[(NR + 1) / 2] : (r[NR / 2] + r[NR / 2 + 1]) / 2 }'
