@@ -105,6 +105,7 @@ mod jsonld;
 mod meta;
 mod phrases;
 mod state;
+mod stream_check;
 mod tree;
 mod tree_build;
 mod tree_tags;
@@ -117,6 +118,8 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
+#[doc(hidden)]
+pub use stream_check::{stream_gives_up, stream_tree_differs, streams};
 use tree::NodeId;
 
 /// schema.org types that describe a product (JSON-LD, microdata and RDFa alike).
@@ -598,67 +601,3 @@ mod scan_tests;
 mod tests;
 #[cfg(test)]
 mod tests_visible;
-
-/// Whether [`extract`] builds this page's tree from `fasttok`'s tokens
-/// ([`tree_build::stream`]) rather than falling back to the full
-/// algorithm: for tests and measurements.
-#[doc(hidden)]
-pub fn streams(html: &str) -> bool {
-    tree_build::stream(html).is_ok()
-}
-
-/// Where the streaming tree of `html` differs from the tree `scraper`
-/// builds with the full algorithm (element names, attributes in order,
-/// text), as the first differing line of an indented dump of each; `None`
-/// when they agree or the page does not stream. The referee of
-/// `tree_build` in the differential tests.
-#[doc(hidden)]
-pub fn stream_tree_differs(html: &str) -> Option<String> {
-    fn dump(doc: &tree::Doc<'_>) -> Vec<String> {
-        let mut lines = Vec::new();
-        let mut depth = 0usize;
-        for edge in doc.root().traverse() {
-            match edge {
-                tree::Edge::Open(n) => {
-                    let pad = "  ".repeat(depth);
-                    match n.value() {
-                        tree::Node::Element(e) => {
-                            // `scraper` keeps attributes sorted by name; no
-                            // rule depends on their order.
-                            let mut attrs: Vec<String> =
-                                e.attrs().map(|(k, v)| format!(" {k}={v:?}")).collect();
-                            attrs.sort();
-                            lines.push(format!("{pad}<{}{}>", e.name(), attrs.concat()));
-                        }
-                        tree::Node::Text(t) => lines.push(format!("{pad}{t:?}")),
-                        tree::Node::Document => {}
-                    }
-                    depth += 1;
-                }
-                tree::Edge::Close(_) => depth = depth.saturating_sub(1),
-            }
-        }
-        lines
-    }
-    let streamed = dump(&tree_build::stream(html).ok()?);
-    let full = scraper::Html::parse_document(html);
-    let full = dump(&tree::Doc::from_scraper(&full, false).0);
-    let at = streamed
-        .iter()
-        .zip(&full)
-        .position(|(a, b)| a != b)
-        .or_else(|| (streamed.len() != full.len()).then_some(streamed.len().min(full.len())))?;
-    let line = |v: &[String]| v.get(at).cloned().unwrap_or_else(|| "(end)".to_owned());
-    Some(format!(
-        "line {at}: streamed {} / full parse {}",
-        line(&streamed),
-        line(&full)
-    ))
-}
-
-/// Why [`extract`] would parse this page with the full algorithm (`None`
-/// when it streams): for `examples/extract_pages.rs streams`.
-#[doc(hidden)]
-pub fn stream_gives_up(html: &str) -> Option<&'static str> {
-    tree_build::stream(html).err()
-}
