@@ -588,8 +588,6 @@ struct Parser {
     /// fetching faster than parsing piles decoded bodies up in memory
     /// (measured: 165 MB peak for 2000 pages at -c 64; with it, see README).
     backlog: Arc<Semaphore>,
-    /// Pages that may wait for a parsing thread before requests wait.
-    waiting_max: usize,
 }
 
 type Parsed = Result<(Option<FoundPrice>, Option<String>), PageError>;
@@ -637,14 +635,10 @@ impl Parser {
             })
             .flatten();
         let backlog = Arc::new(Semaphore::new(concurrency.saturating_mul(2).max(2)));
-        let waiting_max = pool
-            .as_ref()
-            .map_or(0, |p| p.threads() * WAITING_PER_PARSER);
         Parser {
             opts,
             pool,
             backlog,
-            waiting_max,
         }
     }
 
@@ -658,7 +652,7 @@ impl Parser {
         let pool = self.pool.as_deref()?;
         Some(ParseRoom {
             pool,
-            max: self.waiting_max,
+            max: pool.threads() * WAITING_PER_PARSER,
         })
     }
 

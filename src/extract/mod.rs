@@ -4,7 +4,7 @@
 //! so the engine can run it on any thread. Each source lives in its own file:
 //! `jsonld` (reads the raw text, no DOM), `dom` (one walk over the parsed page that
 //! feeds `items` for microdata and RDFa, `meta`, and `heuristic` for visible text)
-//! over `tree`, built from html5ever's tokenizer by `tree_build` (or copied
+//! over `tree`, built from `fasttok`'s tokens by `tree_build` (or copied
 //! from `scraper`'s tree where that gives up, and for `--selector`).
 //!
 //! # Which candidate wins

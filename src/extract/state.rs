@@ -49,22 +49,12 @@ fn find(hay: &str, needle: &str) -> Option<usize> {
 /// = 'JPY'`, then a `"currencyCode"` or `"currency"` key with an ISO value in
 /// any inline JSON.
 pub(super) fn state_currency(html: &str) -> Option<&'static str> {
-    // The four markers below, in one pass first (see `ANY_MARKER`).
-    static ANY_CURRENCY: LazyLock<Option<packed::Searcher>> = LazyLock::new(|| {
-        packed::Searcher::new([
-            "Shopify.currency",
-            "ShopifyAnalytics.meta.currency",
-            "\"currencyCode\"",
-            "\"currency\"",
-        ])
-    });
-    if ANY_CURRENCY
-        .as_ref()
-        .is_some_and(|s| s.find(html.as_bytes()).is_none())
-    {
+    static ANY: LazyLock<Option<packed::Searcher>> =
+        LazyLock::new(|| packed::Searcher::new(CURRENCY_MARKERS));
+    if lacks_all(&ANY, html) {
         return None;
     }
-    if let Some(at) = find(html, "Shopify.currency") {
+    if let Some(at) = find(html, CURRENCY_MARKERS[0]) {
         let tail = window(html, at, 200);
         if let Some(code) = tail
             .find("\"active\"")
@@ -73,7 +63,7 @@ pub(super) fn state_currency(html: &str) -> Option<&'static str> {
             return Some(code);
         }
     }
-    if let Some(at) = find(html, "ShopifyAnalytics.meta.currency") {
+    if let Some(at) = find(html, CURRENCY_MARKERS[1]) {
         let tail = window(html, at + 30, 30);
         if let Some(code) = quoted_iso(tail.trim_start().trim_start_matches('=')) {
             return Some(code);
@@ -81,7 +71,7 @@ pub(super) fn state_currency(html: &str) -> Option<&'static str> {
     }
     // memmem, not `match_indices`: on a page with no such key (most) this
     // scans the whole text, at several times `str`'s searcher's speed.
-    ["\"currencyCode\"", "\"currency\""].iter().find_map(|key| {
+    CURRENCY_MARKERS[2..].iter().find_map(|key| {
         memmem::find_iter(html.as_bytes(), key.as_bytes())
             .take(MAX_CURRENCY_PROBES)
             .find_map(|at| html.get(at + key.len()..).and_then(quoted_iso))
@@ -116,6 +106,26 @@ struct Found {
     location: &'static str,
 }
 
+/// The currency setting's markers, as `state_currency` searches for them.
+const CURRENCY_MARKERS: [&str; 4] = [
+    "Shopify.currency",
+    "ShopifyAnalytics.meta.currency",
+    "\"currencyCode\"",
+    "\"currency\"",
+];
+
+/// Whether `html` holds none of a searcher's markers, in one SIMD pass
+/// (aho-corasick's Teddy searcher itself: the automaton's own prefilter
+/// picked rare bytes that HTML is full of and cost more than the separate
+/// searches). Most pages carry no platform state, and one pass over the page
+/// costs a fraction of one search per marker (issue 10's profile). `false`
+/// where the CPU lacks the instructions: every reader then searches.
+fn lacks_all(searcher: &LazyLock<Option<packed::Searcher>>, html: &str) -> bool {
+    searcher
+        .as_ref()
+        .is_some_and(|s| s.find(html.as_bytes()).is_none())
+}
+
 /// Every platform's marker, as each reader below searches for it.
 const MARKERS: [&str; 6] = [
     "var meta = {\"product\"",
@@ -126,20 +136,13 @@ const MARKERS: [&str; 6] = [
     "id=\"__NEXT_DATA__\"",
 ];
 
-/// One pass for all markers: most pages carry none, and six separate
-/// searches of the whole page cost several times one (issue 10's profile).
-/// The SIMD (Teddy) searcher itself: the automaton's own prefilter picked
-/// rare bytes that HTML is full of and cost more than the six searches.
-/// `None` where the CPU lacks the instructions; every reader then searches.
+/// All of [`MARKERS`] in one pass (see [`lacks_all`]).
 static ANY_MARKER: LazyLock<Option<packed::Searcher>> =
     LazyLock::new(|| packed::Searcher::new(MARKERS));
 
 /// Every inline-state candidate on the page, best platform first.
 pub(super) fn candidates(html: &str, url: &Url, explain: bool) -> Vec<Cand> {
-    if ANY_MARKER
-        .as_ref()
-        .is_some_and(|s| s.find(html.as_bytes()).is_none())
-    {
+    if lacks_all(&ANY_MARKER, html) {
         return Vec::new();
     }
     let found = [shopify_meta(html, url), shopify_product_json(html, url)]

@@ -2,6 +2,8 @@
 //! is `scraper`'s node for node: hidden helpers for the differential tests
 //! and `examples/extract_pages.rs streams`.
 
+use super::tree::{Doc, Edge, Node};
+
 /// Whether [`super::extract`] builds this page's tree from `fasttok`'s tokens
 /// ([`super::tree_build::stream`]) rather than falling back to the full
 /// algorithm: for tests and measurements.
@@ -17,35 +19,8 @@ pub fn streams(html: &str) -> bool {
 /// `tree_build` in the differential tests.
 #[doc(hidden)]
 pub fn stream_tree_differs(html: &str) -> Option<String> {
-    fn dump(doc: &super::tree::Doc<'_>) -> Vec<String> {
-        let mut lines = Vec::new();
-        let mut depth = 0usize;
-        for edge in doc.root().traverse() {
-            match edge {
-                super::tree::Edge::Open(n) => {
-                    let pad = "  ".repeat(depth);
-                    match n.value() {
-                        super::tree::Node::Element(e) => {
-                            // `scraper` keeps attributes sorted by name; no
-                            // rule depends on their order.
-                            let mut attrs: Vec<String> =
-                                e.attrs().map(|(k, v)| format!(" {k}={v:?}")).collect();
-                            attrs.sort();
-                            lines.push(format!("{pad}<{}{}>", e.name(), attrs.concat()));
-                        }
-                        super::tree::Node::Text(t) => lines.push(format!("{pad}{t:?}")),
-                        super::tree::Node::Document => {}
-                    }
-                    depth += 1;
-                }
-                super::tree::Edge::Close(_) => depth = depth.saturating_sub(1),
-            }
-        }
-        lines
-    }
     let streamed = dump(&super::tree_build::stream(html).ok()?);
-    let full = scraper::Html::parse_document(html);
-    let full = dump(&super::tree::Doc::from_scraper(&full, false).0);
+    let full = full_dump(html);
     let at = streamed
         .iter()
         .zip(&full)
@@ -64,4 +39,39 @@ pub fn stream_tree_differs(html: &str) -> Option<String> {
 #[doc(hidden)]
 pub fn stream_gives_up(html: &str) -> Option<&'static str> {
     super::tree_build::stream(html).err()
+}
+
+/// A tree as indented lines: elements with their attributes (sorted:
+/// `scraper` keeps them sorted by name, and no rule depends on their
+/// order), text quoted. Shared by [`stream_tree_differs`] and the tree
+/// builder's own tests.
+pub(super) fn dump(doc: &Doc<'_>) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut depth = 0usize;
+    for edge in doc.root().traverse() {
+        match edge {
+            Edge::Open(n) => {
+                let pad = "  ".repeat(depth);
+                match n.value() {
+                    Node::Element(e) => {
+                        let mut attrs: Vec<String> =
+                            e.attrs().map(|(k, v)| format!(" {k}={v:?}")).collect();
+                        attrs.sort();
+                        lines.push(format!("{pad}<{}{}>", e.name(), attrs.concat()));
+                    }
+                    Node::Text(t) => lines.push(format!("{pad}{t:?}")),
+                    Node::Document => {}
+                }
+                depth += 1;
+            }
+            Edge::Close(_) => depth = depth.saturating_sub(1),
+        }
+    }
+    lines
+}
+
+/// [`dump`] of the tree `scraper` builds for `html` (html5ever's full algorithm).
+pub(super) fn full_dump(html: &str) -> Vec<String> {
+    let parsed = scraper::Html::parse_document(html);
+    dump(&Doc::from_scraper(&parsed, false).0)
 }

@@ -5,69 +5,22 @@
 //! node fails here even where no rule happens to read it.
 
 use super::stream;
-use crate::extract::tree::{Doc, Edge, Node};
+use crate::extract::stream_check::{dump, full_dump};
 use proptest::prelude::*;
-
-/// The tree as indented lines: elements with their attributes, text quoted
-/// (adjacent text nodes as one: `scraper` keeps a comment between them,
-/// which the copy drops, and the streaming tree merges them).
-fn dump(doc: &Doc<'_>) -> String {
-    let mut lines: Vec<String> = Vec::new();
-    let mut text = String::new();
-    let mut depth = 0usize;
-    for edge in doc.root().traverse() {
-        match edge {
-            Edge::Open(n) => {
-                match n.value() {
-                    Node::Element(e) => {
-                        // `scraper` keeps attributes sorted; extraction reads them by name.
-                        let mut attrs: Vec<_> = e.attrs().collect();
-                        attrs.sort_unstable();
-                        let attrs: String =
-                            attrs.iter().map(|(k, v)| format!(" {k}={v:?}")).collect();
-                        lines.push(format!("{}<{}{attrs}>", "  ".repeat(depth), e.name()));
-                    }
-                    Node::Text(t) => {
-                        let after_text = n
-                            .prev_sibling()
-                            .is_some_and(|p| matches!(p.value(), Node::Text(_)));
-                        if after_text {
-                            lines.pop();
-                        } else {
-                            text.clear();
-                        }
-                        text.push_str(t);
-                        lines.push(format!("{}{text:?}", "  ".repeat(depth)));
-                    }
-                    Node::Document => {}
-                }
-                depth += 1;
-            }
-            Edge::Close(_) => depth = depth.saturating_sub(1),
-        }
-    }
-    lines.join("\n") + "\n"
-}
-
-fn full(html: &str) -> String {
-    let parsed = scraper::Html::parse_document(html);
-    dump(&Doc::from_scraper(&parsed, false).0)
-}
 
 /// Same tree as the full parse, or (when `must_stream`) a failure.
 fn check(html: &str, must_stream: bool) -> Result<bool, String> {
     match stream(html) {
         Ok(doc) => {
-            let (got, want) = (dump(&doc), full(html));
-            if got == want {
+            let (g, w) = (dump(&doc), full_dump(html));
+            if g == w {
                 return Ok(true);
             }
             // The first differing line, with a few around it.
-            let (g, w): (Vec<_>, Vec<_>) = (got.lines().collect(), want.lines().collect());
             let at = g.iter().zip(&w).take_while(|(a, b)| a == b).count();
-            let around = |l: &[&str]| {
+            let around = |l: &[String]| {
                 let l = &l[at.saturating_sub(6)..(at + 6).min(l.len())];
-                let short = |s: &&str| s.chars().take(160).collect::<String>();
+                let short = |s: &String| s.chars().take(160).collect::<String>();
                 l.iter().map(short).collect::<Vec<_>>().join("\n")
             };
             let page = &html[..html.len().min(300)];
