@@ -328,15 +328,33 @@ pub(super) fn looks_priced(t: &str) -> bool {
                 && (!spaced || t[..i].ends_with(' ') || rest[w.len()..].starts_with([' ', '.']))
         })
     };
-    for (i, b) in t.bytes().enumerate() {
-        let hit = match b {
+    // Only the bytes that can start a mark are looked at: one table load per
+    // byte finds the next (most texts hold none).
+    const LEADS: [bool; 256] = {
+        let mut t = [false; 256];
+        let mut i = 0;
+        while i < 256 {
+            t[i] = matches!(
+                i as u8,
+                b'$' | b'z' | b'K' | b'k' | b'F' | b'R' | 0xc0..=0xff
+            );
+            i += 1;
+        }
+        t
+    };
+    let bytes = t.as_bytes();
+    let mut from = 0;
+    while let Some(off) = bytes[from..].iter().position(|&b| LEADS[usize::from(b)]) {
+        let i = from + off;
+        from = i + 1;
+        let hit = match bytes[i] {
             b'$' => true,
             b'z' => word_at(i, Z),
             b'K' => word_at(i, K_UPPER),
             b'k' => word_at(i, K),
             b'F' => word_at(i, F),
             b'R' => word_at(i, R),
-            // Other ASCII, and continuation bytes of a char already seen.
+            // Continuation bytes are never leads; kept for exhaustiveness.
             0..=0xbf => false,
             _ => match t[i..].chars().next() {
                 Some('р' | 'г' | 'л') => word_at(i, CYRILLIC),

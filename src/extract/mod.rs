@@ -118,6 +118,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
+use std::sync::LazyLock;
 #[doc(hidden)]
 pub use stream_check::{stream_gives_up, stream_tree_differs, streams};
 use tree::NodeId;
@@ -367,11 +368,16 @@ fn extract_with(html: &str, url: &Url, opts: &ExtractOptions, dom: Dom) -> Extra
             .all(|c| c.veto.is_some() || c.tier > Tier::Meta)
     {
         // Attribute names are written in lower (rarely upper) case in practice;
-        // a plain substring search is an order of magnitude faster than a
-        // case-insensitive one.
-        let no_items = ["itemprop", "ITEMPROP", "typeof", "TYPEOF"]
-            .iter()
-            .all(|n| !html.contains(n));
+        // exact names in one pass over the page are an order of magnitude
+        // faster than a case-insensitive search (and a quarter of four).
+        const ITEM_ATTRS: [&str; 4] = ["itemprop", "ITEMPROP", "typeof", "TYPEOF"];
+        static ANY_ITEM_ATTR: LazyLock<Option<aho_corasick::packed::Searcher>> =
+            LazyLock::new(|| aho_corasick::packed::Searcher::new(ITEM_ATTRS));
+        let no_items = match ANY_ITEM_ATTR.as_ref() {
+            Some(s) => s.find(html.as_bytes()).is_none(),
+            // No SIMD searcher on this CPU: one search per name.
+            None => ITEM_ATTRS.iter().all(|n| !html.contains(n)),
+        };
         if no_items {
             if let Some(price) = meta::quick(html) {
                 if let Some(title) = dom::quick_title(html) {
