@@ -392,12 +392,22 @@ pub(super) fn text_all(node: DomNode<'_>, cap: usize) -> String {
 /// collapse (ASCII, single inner spaces, no whitespace at either end): the
 /// common case for a price element's text, which then costs no copy.
 pub(super) fn collapse_owned(s: String) -> String {
-    let ws = |b: u8| b == b' ' || (b'\t'..=b'\r').contains(&b);
     let b = s.as_bytes();
-    let clean = s.is_ascii()
-        && !b.first().is_some_and(|&c| ws(c))
-        && !b.last().is_some_and(|&c| ws(c))
-        && !b.windows(2).any(|w| ws(w[0]) && (w[0] != b' ' || ws(w[1])));
+    // `collapse` changes only spaces, control bytes (`\t`..=`\r` among them)
+    // and non-ASCII chars: a string of other bytes with no double space and
+    // no space at either end is kept. Branch-free folds, which the compiler
+    // turns into vector code: this runs on every price candidate's text.
+    let clean = !b.first().is_some_and(|&c| c == b' ')
+        && !b.last().is_some_and(|&c| c == b' ')
+        && b.iter()
+            .fold(0u8, |acc, &c| acc | (c & 0x80) | u8::from(c < b' '))
+            == 0
+        && b.iter()
+            .zip(b.get(1..).unwrap_or_default())
+            .fold(0u8, |acc, (&x, &y)| {
+                acc | (u8::from(x == b' ') & u8::from(y == b' '))
+            })
+            == 0;
     if clean {
         s
     } else {
