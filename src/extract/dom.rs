@@ -366,12 +366,28 @@ pub(super) fn looks_priced(t: &str) -> bool {
             return true;
         }
     }
-    // Split on bytes: every byte of a non-ASCII char is a separator, as the
-    // char itself would be.
-    t.as_bytes()
-        .split(|b| !b.is_ascii_alphabetic())
-        .filter(|w| w.len() == 3 && w.iter().all(u8::is_ascii_uppercase))
-        .any(|w| std::str::from_utf8(w).is_ok_and(|w| iso_code(w).is_some()))
+    // A word of exactly three capitals (an ISO code). Words are runs of ASCII
+    // letters: every byte of a non-ASCII char separates, as the char itself
+    // would. Jumps from capital to capital: most texts are lower case.
+    let mut from = 0;
+    while let Some(off) = bytes[from..].iter().position(u8::is_ascii_uppercase) {
+        let start = from + off;
+        let len = bytes[start..]
+            .iter()
+            .position(|b| !b.is_ascii_alphabetic())
+            .unwrap_or(bytes.len() - start);
+        from = start + len;
+        // A capital inside a word that began in lower case starts no code.
+        let word_start = start == 0 || !bytes[start - 1].is_ascii_alphabetic();
+        if word_start
+            && len == 3
+            && bytes[start..from].iter().all(u8::is_ascii_uppercase)
+            && t.get(start..from).is_some_and(|w| iso_code(w).is_some())
+        {
+            return true;
+        }
+    }
+    false
 }
 
 /// All text below `node`, unfiltered, up to about `cap` bytes.
