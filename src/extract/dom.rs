@@ -70,6 +70,17 @@ impl<'a> Attrs<'a> {
     }
 }
 
+impl Attrs<'_> {
+    /// Whether the element opens or feeds a microdata or RDFa item.
+    pub(super) fn marks_items(&self) -> bool {
+        self.itemscope
+            || self.itemprop.is_some()
+            || self.vocab.is_some()
+            || self.typeof_.is_some()
+            || self.property.is_some()
+    }
+}
+
 /// What the walk hands back to `extract`.
 pub(super) struct Scan {
     pub title: Option<String>,
@@ -78,6 +89,7 @@ pub(super) struct Scan {
     pub page_currency: Option<&'static str>,
 }
 
+#[derive(Clone, Copy)]
 struct Frame {
     flags: u32,
     md: Option<u32>,
@@ -107,10 +119,11 @@ pub(super) fn scan(doc: &Doc, explain: bool) -> Scan {
             Edge::Open(node) => match node.value() {
                 Node::Element(el) => {
                     order += 1;
-                    let parent = frames
-                        .last()
-                        .map(|p| (p.flags, p.md, p.rdfa, p.vocab_schema, p.cand));
-                    let mut flags = parent.map_or(0, |p| p.0 & !NOT_INHERITED);
+                    // A copy of the whole frame, not a tuple of its fields:
+                    // rebuilding it field by field and reading it back whole
+                    // stalled every element (store forwarding; perf).
+                    let parent = frames.last().copied();
+                    let mut flags = parent.map_or(0, |p| p.flags & !NOT_INHERITED);
                     let a = Attrs::read(el);
                     let tag = el.name();
                     match tag {
@@ -168,7 +181,7 @@ pub(super) fn scan(doc: &Doc, explain: bool) -> Scan {
                     flags |= own;
                     // An `<s>` classed as not struck is plain text; a struck
                     // ancestor still strikes it.
-                    let parent_struck = parent.is_some_and(|p| p.0 & STRUCK_TAG != 0);
+                    let parent_struck = parent.is_some_and(|p| p.flags & STRUCK_TAG != 0);
                     if own & UNSTRUCK != 0 && !parent_struck && a.style.is_none() {
                         flags &= !STRUCK_TAG;
                     }
@@ -190,13 +203,23 @@ pub(super) fn scan(doc: &Doc, explain: bool) -> Scan {
                         }
                     }
 
-                    let (md, rdfa, vocab_schema) =
-                        items.open(node, &a, flags, parent.map(|p| (p.1, p.2, p.3)));
+                    // Most elements carry no microdata or RDFa: they inherit
+                    // their parent's scopes without a call, read from the
+                    // frame's copy (a call, and rebuilding the triple field by
+                    // field, stalled every element; perf).
+                    let (md, rdfa, vocab_schema) = if a.marks_items() {
+                        items.open(node, &a, flags, parent.map(|p| (p.md, p.rdfa, p.vocab_schema)))
+                    } else {
+                        match parent {
+                            Some(p) => (p.md, p.rdfa, p.vocab_schema),
+                            None => (None, None, false),
+                        }
+                    };
                     if tag == "meta" {
                         meta.visit(node, &a);
                     }
 
-                    let mut cand = parent.and_then(|p| p.4);
+                    let mut cand = parent.and_then(|p| p.cand);
                     let itemprop_price = a
                         .itemprop
                         .is_some_and(|p| p.split_ascii_whitespace().any(|p| p == "price"));
@@ -207,7 +230,7 @@ pub(super) fn scan(doc: &Doc, explain: bool) -> Scan {
                             flags,
                             order,
                             hinted: true,
-                            parent_cand: parent.and_then(|p| p.4),
+                            parent_cand: parent.and_then(|p| p.cand),
                             near_h1: near_h1(&frames),
                             h1_order: h1.map(|h| h.1),
                         });

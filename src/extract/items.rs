@@ -95,31 +95,9 @@ fn rdfa_name(token: &str, vocab_schema: bool, in_scope: bool) -> Option<&str> {
 
 impl<'a> Items<'a> {
     /// Records what `node` contributes; returns the microdata scope, RDFa scope
-    /// and schema.org-vocabulary flag its children inherit.
-    #[inline]
+    /// and schema.org-vocabulary flag its children inherit. Only for an
+    /// element that [`Attrs::marks_items`]: the others inherit their parent's.
     pub(super) fn open(
-        &mut self,
-        node: DomNode<'a>,
-        a: &Attrs<'a>,
-        flags: u32,
-        parent: Option<(Option<u32>, Option<u32>, bool)>,
-    ) -> (Option<u32>, Option<u32>, bool) {
-        // Most elements carry no microdata or RDFa and inherit their parent's
-        // scopes: no call (the walk paid a call and a stalled reload of its
-        // returned triple on every element; issue 10's profile).
-        if !a.itemscope
-            && a.itemprop.is_none()
-            && a.vocab.is_none()
-            && a.typeof_.is_none()
-            && a.property.is_none()
-        {
-            return parent.unwrap_or((None, None, false));
-        }
-        self.open_marked(node, a, flags, parent)
-    }
-
-    /// [`Items::open`] for an element with microdata or RDFa attributes.
-    fn open_marked(
         &mut self,
         node: DomNode<'a>,
         a: &Attrs<'a>,
