@@ -208,7 +208,12 @@ pub(super) fn scan(doc: &Doc, explain: bool) -> Scan {
                     // frame's copy (a call, and rebuilding the triple field by
                     // field, stalled every element; perf).
                     let (md, rdfa, vocab_schema) = if a.marks_items() {
-                        items.open(node, &a, flags, parent.map(|p| (p.md, p.rdfa, p.vocab_schema)))
+                        items.open(
+                            node,
+                            &a,
+                            flags,
+                            parent.map(|p| (p.md, p.rdfa, p.vocab_schema)),
+                        )
                     } else {
                         match parent {
                             Some(p) => (p.md, p.rdfa, p.vocab_schema),
@@ -351,21 +356,31 @@ pub(super) fn looks_priced(t: &str) -> bool {
                 && (!spaced || t[..i].ends_with(' ') || rest[w.len()..].starts_with([' ', '.']))
         })
     };
-    // Only the bytes that can start a mark are looked at: one table load per
-    // byte finds the next (most texts hold none).
+    // One pass that stops only at the bytes that can start a mark or an ISO
+    // code (`$`, the word marks' first letters, capitals, a non-ASCII char's
+    // lead byte): one table load per byte (most texts hold few).
     const LEADS: [bool; 256] = {
         let mut t = [false; 256];
         let mut i = 0;
         while i < 256 {
-            t[i] = matches!(
-                i as u8,
-                b'$' | b'z' | b'K' | b'k' | b'F' | b'R' | 0xc0..=0xff
-            );
+            t[i] = matches!(i as u8, b'$' | b'z' | b'k' | b'A'..=b'Z' | 0xc0..=0xff);
             i += 1;
         }
         t
     };
+    // A word of exactly three capitals starting at `i` (an ISO code). Words
+    // are runs of ASCII letters: every byte of a non-ASCII char separates, as
+    // the char itself would.
     let bytes = t.as_bytes();
+    let iso_at = |i: usize| {
+        let alpha = |j: usize| bytes.get(j).is_some_and(u8::is_ascii_alphabetic);
+        (i == 0 || !alpha(i - 1))
+            && bytes
+                .get(i..i + 3)
+                .is_some_and(|w| w.iter().all(u8::is_ascii_uppercase))
+            && !alpha(i + 3)
+            && t.get(i..i + 3).is_some_and(|w| iso_code(w).is_some())
+    };
     let mut from = 0;
     while let Some(off) = bytes[from..].iter().position(|&b| LEADS[usize::from(b)]) {
         let i = from + off;
@@ -373,11 +388,12 @@ pub(super) fn looks_priced(t: &str) -> bool {
         let hit = match bytes[i] {
             b'$' => true,
             b'z' => word_at(i, Z),
-            b'K' => word_at(i, K_UPPER),
             b'k' => word_at(i, K),
-            b'F' => word_at(i, F),
-            b'R' => word_at(i, R),
-            // Continuation bytes are never leads; kept for exhaustiveness.
+            b'K' => word_at(i, K_UPPER) || iso_at(i),
+            b'F' => word_at(i, F) || iso_at(i),
+            b'R' => word_at(i, R) || iso_at(i),
+            b'A'..=b'Z' => iso_at(i),
+            // Continuation bytes and other ASCII are never leads.
             0..=0xbf => false,
             _ => match t[i..].chars().next() {
                 Some('р' | 'г' | 'л') => word_at(i, CYRILLIC),
@@ -386,27 +402,6 @@ pub(super) fn looks_priced(t: &str) -> bool {
             },
         };
         if hit {
-            return true;
-        }
-    }
-    // A word of exactly three capitals (an ISO code). Words are runs of ASCII
-    // letters: every byte of a non-ASCII char separates, as the char itself
-    // would. Jumps from capital to capital: most texts are lower case.
-    let mut from = 0;
-    while let Some(off) = bytes[from..].iter().position(u8::is_ascii_uppercase) {
-        let start = from + off;
-        let len = bytes[start..]
-            .iter()
-            .position(|b| !b.is_ascii_alphabetic())
-            .unwrap_or(bytes.len() - start);
-        from = start + len;
-        // A capital inside a word that began in lower case starts no code.
-        let word_start = start == 0 || !bytes[start - 1].is_ascii_alphabetic();
-        if word_start
-            && len == 3
-            && bytes[start..from].iter().all(u8::is_ascii_uppercase)
-            && t.get(start..from).is_some_and(|w| iso_code(w).is_some())
-        {
             return true;
         }
     }

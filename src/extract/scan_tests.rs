@@ -352,11 +352,14 @@ fn looks_priced_all_words(t: &str) -> bool {
         .any(|w| std::str::from_utf8(w).is_ok_and(|w| crate::price::iso_code(w).is_some()))
 }
 
-/// Texts of digits, spaces, dots and the word marks' letters in both cases.
+/// Texts of digits, spaces, dots, the word marks' letters in both cases and
+/// three-capital words.
 fn mark_text() -> impl Strategy<Value = String> {
     let pieces = vec![
         "1", "9", " ", ".", "zł", "z", "Kč", "K", "kr", "k", "Ft", "F", "Fr.", "Fr", "Rs.", "Rs",
         "Rp", "RM", "R", "руб", "р", "грн", "г", "лв", "л", "USD", "EUR", "$", "€", "x", "Mrs",
+        // ISO codes at word edges: "xUSD", "USDA", "A-GBP", "ABC" (no code).
+        "A", "ABC", "GBP", "-", "é",
     ];
     proptest::collection::vec(proptest::sample::select(pieces), 0..12).prop_map(|p| p.concat())
 }
