@@ -426,12 +426,21 @@ pub(super) fn text_all(node: DomNode<'_>, cap: usize) -> String {
 /// collapse (ASCII, single inner spaces, no whitespace at either end): the
 /// common case for a price element's text, which then costs no copy.
 pub(super) fn collapse_owned(s: String) -> String {
-    let b = s.as_bytes();
-    // `collapse` changes only spaces, control bytes (`\t`..=`\r` among them)
-    // and non-ASCII chars: a string of other bytes with no double space and
-    // no space at either end is kept. Branch-free folds, which the compiler
-    // turns into vector code: this runs on every price candidate's text.
-    let clean = !b.first().is_some_and(|&c| c == b' ')
+    if is_collapsed(s.as_bytes()) {
+        s
+    } else {
+        collapse(&s)
+    }
+}
+
+/// Whether [`collapse`] would return `b` unchanged (a sufficient test).
+///
+/// `collapse` changes only spaces, control bytes (`\t`..=`\r` among them)
+/// and non-ASCII chars: a string of other bytes with no double space and no
+/// space at either end is kept. Branch-free folds, which the compiler turns
+/// into vector code: this runs on every price candidate's text.
+pub(super) fn is_collapsed(b: &[u8]) -> bool {
+    !b.first().is_some_and(|&c| c == b' ')
         && !b.last().is_some_and(|&c| c == b' ')
         && b.iter()
             .fold(0u8, |acc, &c| acc | (c & 0x80) | u8::from(c < b' '))
@@ -441,12 +450,7 @@ pub(super) fn collapse_owned(s: String) -> String {
             .fold(0u8, |acc, (&x, &y)| {
                 acc | (u8::from(x == b' ') & u8::from(y == b' '))
             })
-            == 0;
-    if clean {
-        s
-    } else {
-        collapse(&s)
-    }
+            == 0
 }
 
 /// Trims and collapses runs of whitespace (including no-break spaces) to one space.

@@ -43,7 +43,8 @@ use super::phrases::{
 };
 use super::visible_text::price_text;
 use super::visible_text::{
-    attr_amount, has_fraction, one_number, pick_text, price_texts, MAX_PRICE_TEXT,
+    attr_amount, has_fraction, one_number, pick_text, price_texts, reads_as_written, sole_text,
+    MAX_PRICE_TEXT,
 };
 use super::{Cand, Loc, PriceSource, Reason, Tier};
 use crate::price::parse_price;
@@ -101,6 +102,14 @@ pub(super) fn candidates(raws: &[Raw<'_>], no_price_page: bool, explain: bool) -
     };
     for r in raws {
         from_attr.push(false);
+        // Most priced-looking texts are a text-only element holding several
+        // numbers (reviews, shipping notes, "2 for $30"): decided on the text
+        // as it stands, without gathering a copy (same outcome as below).
+        let rejected = |t: &str| t.len() > MAX_PRICE_TEXT || !one_number(t);
+        if sole_text(r.node).is_some_and(|t| rejected(t) && reads_as_written(t)) {
+            out.push(None);
+            continue;
+        }
         let (visible, sr) = price_texts(r.node);
         let text = pick_text(visible, &sr);
         if text.len() > MAX_PRICE_TEXT || !one_number(&text) {

@@ -372,3 +372,36 @@ proptest! {
         prop_assert_eq!(super::dom::looks_priced(&t), looks_priced_all_words(&t), "{:?}", t);
     }
 }
+
+/// A text-only element that `reads_as_written` is read by `price_texts` as
+/// that very text with no screen-reader copy: the heuristic's shortcut for
+/// rejected texts decides what the full reading would.
+fn sole_text_case() -> impl Strategy<Value = String> {
+    let pieces = vec![
+        "1", "29", " ", "  ", ".", ",", " , ", "$", "€", "x", "Bought", "\t", "\n", "é", "&amp;",
+        "&nbsp;",
+    ];
+    proptest::collection::vec(proptest::sample::select(pieces), 1..12).prop_map(|p| p.concat())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    #[test]
+    fn a_sole_text_that_reads_as_written_is_what_price_texts_reads(body in sole_text_case()) {
+        let html = format!("<html><body><p>{body}</p></body></html>");
+        let doc = super::tree_build::stream(&html).expect("streams");
+        let p = doc
+            .root()
+            .descendants()
+            .find(|n| n.value().as_element().is_some_and(|e| e.name() == "p"))
+            .expect("a <p>");
+        if let Some(t) = super::visible_text::sole_text(p) {
+            if super::visible_text::reads_as_written(t) {
+                let (visible, sr) = super::visible_text::price_texts(p);
+                prop_assert_eq!(visible.as_str(), t);
+                prop_assert_eq!(sr.as_str(), "");
+            }
+        }
+    }
+}

@@ -3,7 +3,7 @@
 //! joined, the screen-reader copy read when it is the one complete price, and
 //! the machine-readable amount a theme renders from. Used by `heuristic`.
 
-use super::dom::{classify_text, collapse_owned, flag, DomNode};
+use super::dom::{classify_text, collapse_owned, flag, is_collapsed, DomNode};
 use super::tree::{Edge, Node, NodeId};
 use crate::price::parse_price;
 use rust_decimal::Decimal;
@@ -182,33 +182,64 @@ fn gather(node: DomNode<'_>, skip_sr: bool) -> (String, String) {
 /// bytes: a byte of a non-ASCII char is none of those, as the char is not.
 pub(super) fn join_split_separators(s: String) -> String {
     let b = s.as_bytes();
-    let at = |i: Option<usize>| i.and_then(|i| b.get(i).copied());
-    let digit = |x: Option<u8>| x.is_some_and(|x| x.is_ascii_digit());
-    let mark = |x: Option<u8>| matches!(x, Some(b'.' | b','));
-    let flank = |x: Option<u8>| x.is_some_and(|x| x.is_ascii_digit() || x == b' ');
-    // A space to drop: between a digit and a mark (or a mark and a digit)
-    // when the mark is itself flanked by digits or spaces.
-    let drops = |i: usize| {
-        let (prev, next) = (at(i.checked_sub(1)), at(Some(i + 1)));
-        if !(digit(prev) && mark(next) || mark(prev) && digit(next)) {
-            return false;
-        }
-        let sep_at = if mark(next) { i + 1 } else { i - 1 };
-        flank(at(sep_at.checked_sub(1))) && flank(at(Some(sep_at + 1)))
-    };
-    // Most texts have nothing to join: keep the string as it is.
-    let Some(first) = (0..b.len()).find(|&i| b[i] == b' ' && drops(i)) else {
+    let Some(first) = first_join(b) else {
         return s;
     };
     let mut out = Vec::with_capacity(b.len());
     out.extend_from_slice(&b[..first]);
     for (i, &c) in b.iter().enumerate().skip(first + 1) {
-        if !(c == b' ' && drops(i)) {
+        if !(c == b' ' && drops_space(b, i)) {
             out.push(c);
         }
     }
     // Only ASCII spaces were removed, so the bytes are still UTF-8.
     String::from_utf8(out).unwrap_or(s)
+}
+
+/// The first space [`join_split_separators`] drops, if any.
+fn first_join(b: &[u8]) -> Option<usize> {
+    (0..b.len()).find(|&i| b[i] == b' ' && drops_space(b, i))
+}
+
+/// Whether the space at `i` sits between a digit and a mark (or a mark and
+/// a digit) whose other side is a digit or a space.
+fn drops_space(b: &[u8], i: usize) -> bool {
+    let at = |i: Option<usize>| i.and_then(|i| b.get(i).copied());
+    let digit = |x: Option<u8>| x.is_some_and(|x| x.is_ascii_digit());
+    let mark = |x: Option<u8>| matches!(x, Some(b'.' | b','));
+    let flank = |x: Option<u8>| x.is_some_and(|x| x.is_ascii_digit() || x == b' ');
+    let (prev, next) = (at(i.checked_sub(1)), at(Some(i + 1)));
+    if !(digit(prev) && mark(next) || mark(prev) && digit(next)) {
+        return false;
+    }
+    let sep_at = if mark(next) { i + 1 } else { i - 1 };
+    flank(at(sep_at.checked_sub(1))) && flank(at(Some(sep_at + 1)))
+}
+
+/// The element's text when it is the element's only child.
+pub(super) fn sole_text(node: DomNode<'_>) -> Option<&str> {
+    let mut edges = node.traverse().skip(1);
+    let Some(Edge::Open(child)) = edges.next() else {
+        return None;
+    };
+    let Node::Text(t) = child.value() else {
+        return None;
+    };
+    // The text closes, then the element: no sibling after it.
+    let Some(Edge::Close(_)) = edges.next() else {
+        return None;
+    };
+    let Some(Edge::Close(n)) = edges.next() else {
+        return None;
+    };
+    (n.id() == node.id()).then_some(t)
+}
+
+/// Whether an element's [`sole_text`] is what [`price_texts`] gives for it:
+/// nothing to collapse, no split separator to join (and no screen-reader
+/// copy, as there is no child element).
+pub(super) fn reads_as_written(t: &str) -> bool {
+    is_collapsed(t.as_bytes()) && first_join(t.as_bytes()).is_none()
 }
 
 /// The screen-reader copy when it is the one complete price (Amazon's
