@@ -440,8 +440,8 @@ pub(super) fn collapse_owned(s: String) -> String {
 /// space at either end is kept. Branch-free folds, which the compiler turns
 /// into vector code: this runs on every price candidate's text.
 pub(super) fn is_collapsed(b: &[u8]) -> bool {
-    !b.first().is_some_and(|&c| c == b' ')
-        && !b.last().is_some_and(|&c| c == b' ')
+    b.first().is_none_or(|&c| c != b' ')
+        && b.last().is_none_or(|&c| c != b' ')
         && b.iter()
             .fold(0u8, |acc, &c| acc | (c & 0x80) | u8::from(c < b' '))
             == 0
