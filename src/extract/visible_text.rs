@@ -197,8 +197,17 @@ pub(super) fn join_split_separators(s: String) -> String {
 }
 
 /// The first space [`join_split_separators`] drops, if any.
+///
+/// Every such space stands next to a mark: the search jumps from mark to
+/// mark (SIMD) and looks at the spaces on either side, in text order (a
+/// later mark's spaces lie after this one's).
 fn first_join(b: &[u8]) -> Option<usize> {
-    (0..b.len()).find(|&i| b[i] == b' ' && drops_space(b, i))
+    memchr::memchr2_iter(b'.', b',', b).find_map(|j| {
+        [j.checked_sub(1), Some(j + 1)]
+            .into_iter()
+            .flatten()
+            .find(|&i| b.get(i) == Some(&b' ') && drops_space(b, i))
+    })
 }
 
 /// Whether the space at `i` sits between a digit and a mark (or a mark and
