@@ -4,7 +4,7 @@
 //! content's end tags, the adoption agency for formatting elements) and the
 //! head's.
 
-use super::{implied, is, Builder, Cow, Mode, Tag};
+use super::{is, Builder, Cow, Mode, Tag};
 
 impl<'a> Builder<'a> {
     pub(super) fn end(&mut self, name: &str, kind: u32) {
@@ -109,7 +109,7 @@ impl<'a> Builder<'a> {
                         self.unsure = Some("foster parenting");
                     }
                     let top = self.top();
-                    self.doc.append(top, implied("p"));
+                    self.implied(top, "p");
                 }
             },
             _ if kind & is::HEADING != 0 => {
