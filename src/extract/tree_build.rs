@@ -74,12 +74,12 @@ pub(super) fn stream(html: &str) -> Result<Doc<'_>, &'static str> {
     Ok(b.doc)
 }
 
-/// A start tag as the builder places it.
-struct Tag<'a> {
+/// A start tag as the builder places it (its attributes lent by `fasttok`).
+struct Tag<'a, 't> {
     name: Cow<'a, str>,
     /// The name's [`is`] bits.
     kind: u32,
-    attrs: Vec<Attr<'a>>,
+    attrs: &'t [Attr<'a>],
     self_closing: bool,
 }
 
@@ -150,8 +150,8 @@ impl<'a> Builder<'a> {
     }
 
     /// Appends `tag`'s element as the last child of `parent`.
-    fn append_element(&mut self, parent: NodeId, tag: Tag<'a>) -> NodeId {
-        let id = self.doc.create_element(tag.name, tag.kind, &tag.attrs);
+    fn append_element(&mut self, parent: NodeId, tag: Tag<'a, '_>) -> NodeId {
+        let id = self.doc.create_element(tag.name, tag.kind, tag.attrs);
         self.doc.append_node(parent, id);
         id
     }
@@ -189,7 +189,7 @@ impl<'a> Builder<'a> {
     }
 
     /// Leaves the head and opens `<body>` (implied unless `tag` is given).
-    fn start_body(&mut self, tag: Option<Tag<'a>>) {
+    fn start_body(&mut self, tag: Option<Tag<'a, '_>>) {
         self.ensure_head();
         self.pop_to(1);
         let html = self.ensure_html();
@@ -202,12 +202,13 @@ impl<'a> Builder<'a> {
         self.mode = Mode::InBody;
     }
 
-    fn insert(&mut self, parent: NodeId, tag: Tag<'a>) {
+    fn insert(&mut self, parent: NodeId, tag: Tag<'a, '_>) {
         let name: &str = &tag.name;
         let foreign = self.in_foreign() || matches!(name, "svg" | "math");
         // A table holds an `<input>` only if it is hidden.
-        let table_own =
-            |tag: &Tag<'_>| tag.kind & is::TABLE_OWN != 0 && (tag.name != "input" || hidden(tag));
+        let table_own = |tag: &Tag<'_, '_>| {
+            tag.kind & is::TABLE_OWN != 0 && (tag.name != "input" || hidden(tag))
+        };
         // Foster parenting: an element straight in a table goes before it
         // (and stays open there: what follows goes into it, in table mode).
         let before = if table_own(&tag) {
@@ -225,7 +226,7 @@ impl<'a> Builder<'a> {
         // the tree builder drops a newline right after these three.
         let skip_lf = !foreign && matches!(name, "textarea" | "pre" | "listing");
         let kind = tag.kind;
-        let id = self.doc.create_element(tag.name, tag.kind, &tag.attrs);
+        let id = self.doc.create_element(tag.name, tag.kind, tag.attrs);
         match before {
             Some(table) => self.doc.link_before(table, id),
             None => self.doc.append_node(parent, id),
@@ -241,12 +242,12 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn start(&mut self, tag: Tag<'a>) {
+    fn start(&mut self, tag: Tag<'a, '_>) {
         self.skip_lf = false;
         let name: &str = &tag.name;
         if name == "html" {
             let html = self.ensure_html();
-            self.doc.merge_attrs(html, &tag.attrs);
+            self.doc.merge_attrs(html, tag.attrs);
             return;
         }
         if self.mode != Mode::InBody {
@@ -283,14 +284,14 @@ impl<'a> Builder<'a> {
         self.start_in_body(tag)
     }
 
-    fn start_in_body(&mut self, tag: Tag<'a>) {
+    fn start_in_body(&mut self, tag: Tag<'a, '_>) {
         let name: &str = &tag.name;
         if self.top_has(is::COLGROUP) && name != "col" && name != "template" {
             self.leave_colgroup();
         }
         if name == "body" {
             if let Some(b) = self.body {
-                self.doc.merge_attrs(b, &tag.attrs);
+                self.doc.merge_attrs(b, tag.attrs);
             }
             return;
         }
@@ -495,7 +496,7 @@ impl<'a> Builder<'a> {
 }
 
 /// An `<input type=hidden>`.
-fn hidden(tag: &Tag<'_>) -> bool {
+fn hidden(tag: &Tag<'_, '_>) -> bool {
     tag.attrs
         .iter()
         .any(|a| a.name == "type" && a.value.eq_ignore_ascii_case("hidden"))

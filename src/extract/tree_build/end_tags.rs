@@ -95,7 +95,7 @@ impl<'a> Builder<'a> {
             "br" => self.start_in_body(Tag {
                 name: Cow::Borrowed("br"),
                 kind,
-                attrs: Vec::new(),
+                attrs: &[],
                 self_closing: false,
             }),
             "p" => match (self.open_p > 0)
