@@ -194,10 +194,10 @@ impl<'a> Doc<'a> {
     }
 
     /// Stores `s`: borrowed stays borrowed, owned is copied into `own`.
-    fn keep(&mut self, s: Cow<'a, str>) -> Str<'a> {
+    fn keep(&mut self, s: &Cow<'a, str>) -> Str<'a> {
         match s {
             Cow::Borrowed(s) => Str::Page(s),
-            Cow::Owned(s) => self.push_own(&s),
+            Cow::Owned(s) => self.push_own(s),
         }
     }
 
@@ -242,12 +242,12 @@ impl<'a> Doc<'a> {
         kind: u32,
         attrs: &[Attr<'a>],
     ) -> NodeId {
-        let name = self.keep(name);
+        let name = self.keep(&name);
         let start = self.attrs.len() as u32;
         for a in attrs {
             let stored = StoredAttr {
-                name: self.keep(a.name.clone()),
-                value: self.keep(a.value.clone()),
+                name: self.keep(&a.name),
+                value: self.keep(&a.value),
             };
             self.attrs.push(stored);
         }
@@ -285,8 +285,8 @@ impl<'a> Doc<'a> {
         self.attrs.extend_from_within(have);
         for a in new {
             let stored = StoredAttr {
-                name: self.keep(a.name.clone()),
-                value: self.keep(a.value.clone()),
+                name: self.keep(&a.name),
+                value: self.keep(&a.value),
             };
             self.attrs.push(stored);
         }
@@ -383,7 +383,7 @@ impl<'a> Doc<'a> {
         if prev != NONE && matches!(self.slots[prev as usize].data, Data::Text(_)) {
             return self.merge_text(prev, &t);
         }
-        let s = self.keep(t);
+        let s = self.keep(&t);
         let id = self.create(Data::Text(s));
         self.link_before(sibling, id);
     }
@@ -437,7 +437,7 @@ impl<'a> Doc<'a> {
         if last != NONE && matches!(self.slots[last as usize].data, Data::Text(_)) {
             return self.merge_text(last, &t);
         }
-        let s = self.keep(t);
+        let s = self.keep(&t);
         let id = self.create(Data::Text(s));
         self.append_node(parent, id);
     }

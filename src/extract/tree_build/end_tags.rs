@@ -9,6 +9,21 @@ use super::{is, Builder, Cow, Mode, Tag};
 impl<'a> Builder<'a> {
     pub(super) fn end(&mut self, name: &str, kind: u32) {
         self.skip_lf = false;
+        // Most end tags close the current node, an HTML element of their
+        // name: every rule below then comes to the same pop (the adoption
+        // agency has its own fast path), so skip the string matches.
+        let last = self.stack.len().wrapping_sub(1);
+        if self.mode == Mode::InBody
+            && kind & is::END_RULES == 0
+            && last >= 1
+            && !self.ns[last]
+            && self.name(self.stack[last]) == name
+        {
+            if kind & is::FORMATTING != 0 {
+                return self.adoption_agency(name);
+            }
+            return self.pop_to(last);
+        }
         // A column group holds columns only: other end tags close it first.
         if self.top_has(is::COLGROUP) && !self.ns.last().copied().unwrap_or(false) {
             match name {
