@@ -340,7 +340,22 @@ impl<'a, F: FnMut(Token<'a, '_>) -> bool> Tokenizer<'a, F> {
     /// A tag or attribute name from `at` up to a byte of class `end` (or
     /// EOF), ASCII lower-cased, in one pass: names are most of a tag's bytes.
     fn name(&self, at: usize, end: u8) -> Result<(Cow<'a, str>, usize), Unsupported> {
-        let (mut i, mut upper) = (at, false);
+        // Names are short and almost always lower case already: one tight
+        // scan to the first byte that ends the name or needs a second look.
+        let rest = self.b.get(at..).unwrap_or_default();
+        let mut i = at
+            + rest
+                .iter()
+                .position(|&c| CLASS[usize::from(c)] & (end | UPPER | NUL) != 0)
+                .unwrap_or(rest.len());
+        if self
+            .b
+            .get(i)
+            .is_none_or(|&c| CLASS[usize::from(c)] & end != 0)
+        {
+            return Ok((Cow::Borrowed(&self.s[at..i]), i));
+        }
+        let mut upper = false;
         while let Some(&c) = self.b.get(i) {
             let class = CLASS[usize::from(c)];
             if class & end != 0 {
