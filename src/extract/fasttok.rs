@@ -383,7 +383,12 @@ impl<'a, F: FnMut(Token<'a, '_>) -> bool> Tokenizer<'a, F> {
         let (name, i) = self.tag_name(lt + 2)?;
         // Attributes and `/` on an end tag are parse errors the tree builder
         // ignores; they are read past and dropped.
-        let (_, i) = self.attributes(lt, i)?;
+        // Most end tags are `</name>`: no call for the attribute loop.
+        let i = if self.b[i] == b'>' {
+            i
+        } else {
+            self.attributes(lt, i)?.1
+        };
         if !self.foreign.is_empty() {
             // The tree builder closes the innermost open foreign element of
             // that name; with none, the end tag is HTML's, not followed here.
@@ -402,7 +407,12 @@ impl<'a, F: FnMut(Token<'a, '_>) -> bool> Tokenizer<'a, F> {
     fn start_tag(&mut self) -> Result<(), Unsupported> {
         let lt = self.pos;
         let (name, i) = self.tag_name(lt + 1)?;
-        let (self_closing, i) = self.attributes(lt, i)?;
+        let (self_closing, i) = if self.b[i] == b'>' {
+            self.attrs.clear();
+            (false, i)
+        } else {
+            self.attributes(lt, i)?
+        };
         self.pos = i + 1;
         let raw = self.after_start_tag(&name, self_closing, lt)?;
         // Not `out`: the token borrows `attrs` while `emit` runs.
