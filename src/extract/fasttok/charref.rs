@@ -61,6 +61,16 @@ pub(super) fn decode(s: &str, at: usize, refs: Refs) -> Result<Cow<'_, str>, Uns
     }
 }
 
+/// Named references common enough to look up without the table (each
+/// with its `;`, so no legacy or attribute rule applies).
+const COMMON: [(&[u8], char); 5] = [
+    (b"amp;", '&'),
+    (b"quot;", '"'),
+    (b"nbsp;", '\u{a0}'),
+    (b"lt;", '<'),
+    (b"gt;", '>'),
+];
+
 /// The longest named reference html5ever's table holds (`CounterClockwiseContourIntegral;`).
 const LONGEST_NAME: usize = 32;
 
@@ -70,6 +80,13 @@ fn char_ref(rest: &str, in_attribute: bool) -> (usize, Option<(char, Option<char
     let b = rest.as_bytes();
     if b.first() == Some(&b'#') {
         return numeric_ref(b);
+    }
+    // The references pages are full of (`&amp;` in every other URL),
+    // without hashing the name into the entity table.
+    for (name, c) in COMMON {
+        if b.starts_with(name) {
+            return (name.len(), Some((c, None)));
+        }
     }
     let run = b.iter().take_while(|c| c.is_ascii_alphanumeric()).count();
     if run == 0 {
