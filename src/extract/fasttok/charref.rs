@@ -147,3 +147,26 @@ fn numeric_ref(b: &[u8]) -> (usize, Option<(char, Option<char>)>) {
     };
     (i, Some((c, None)))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn references_decode_as_html5ever_decodes_them() {
+        let cases = [
+            ("a&amp;b", "a&b"),
+            ("&middot;", "\u{b7}"),
+            ("&notin; &notit; &not", "\u{2209} \u{ac}it; \u{ac}"),
+            ("x?a=1&ved=2ahUKEwjx&b", "x?a=1&ved=2ahUKEwjx&b"),
+            ("&CounterClockwiseContourIntegral;", "\u{2233}"),
+            ("&#x41;&#65;&#0;", "AA\u{fffd}"),
+        ];
+        for (input, want) in cases {
+            let got = decode(input, 0, Refs::Data).map(|c| c.into_owned());
+            assert_eq!(got.as_deref(), Ok(want), "{input}");
+        }
+        let attr = decode("&not=1&copyx&amp;", 0, Refs::Attribute).map(|c| c.into_owned());
+        assert_eq!(attr.as_deref(), Ok("&not=1&copyx&"));
+    }
+}

@@ -70,6 +70,9 @@ impl Builder<'_> {
 
     /// Keeps `open_p` and `open_select` as elements are opened and closed.
     pub(super) fn count(&mut self, kind: u32, opened: bool) {
+        if kind & (is::P | is::SELECT) == 0 {
+            return; // most elements
+        }
         for (bit, n) in [
             (is::P, &mut self.open_p),
             (is::SELECT, &mut self.open_select),
