@@ -338,12 +338,15 @@ impl<'a, F: FnMut(Token<'a, '_>) -> bool> Tokenizer<'a, F> {
     }
 
     /// A tag or attribute name from `at` up to a byte of class `end` (or
-    /// EOF), ASCII lower-cased, in one pass: names are most of a tag's bytes.
+    /// EOF), ASCII lower-cased. Inlined where names are read: names are
+    /// most of a tag's bytes, and the call and its returned tuple cost more
+    /// than the scan of a short name.
+    #[inline(always)]
     fn name(&self, at: usize, end: u8) -> Result<(Cow<'a, str>, usize), Unsupported> {
         // Names are short and almost always lower case already: one tight
         // scan to the first byte that ends the name or needs a second look.
         let rest = self.b.get(at..).unwrap_or_default();
-        let mut i = at
+        let i = at
             + rest
                 .iter()
                 .position(|&c| CLASS[usize::from(c)] & (end | UPPER | NUL) != 0)
@@ -355,27 +358,29 @@ impl<'a, F: FnMut(Token<'a, '_>) -> bool> Tokenizer<'a, F> {
         {
             return Ok((Cow::Borrowed(&self.s[at..i]), i));
         }
-        let mut upper = false;
+        self.folded_name(at, i, end)
+    }
+
+    /// The rest of [`Self::name`] from `i`, an upper-case byte or NUL: out
+    /// of line, so the common case inlined where names are read stays small.
+    #[cold]
+    #[inline(never)]
+    fn folded_name(
+        &self,
+        at: usize,
+        mut i: usize,
+        end: u8,
+    ) -> Result<(Cow<'a, str>, usize), Unsupported> {
         while let Some(&c) = self.b.get(i) {
-            let class = CLASS[usize::from(c)];
-            if class & end != 0 {
+            if CLASS[usize::from(c)] & end != 0 {
                 break;
             }
-            if class & (UPPER | NUL) != 0 {
-                if c == 0 {
-                    return give_up(i, "NUL in a name");
-                }
-                upper = true;
+            if c == 0 {
+                return give_up(i, "NUL in a name");
             }
             i += 1;
         }
-        let name = &self.s[at..i];
-        let name = if upper {
-            Cow::Owned(name.to_ascii_lowercase())
-        } else {
-            Cow::Borrowed(name)
-        };
-        Ok((name, i))
+        Ok((Cow::Owned(self.s[at..i].to_ascii_lowercase()), i))
     }
 
     fn end_tag(&mut self) -> Result<(), Unsupported> {
