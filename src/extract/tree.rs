@@ -163,6 +163,7 @@ impl<'a> Doc<'a> {
     /// about one node per `BYTES_PER_NODE` bytes, and growing the vector
     /// copies every node so far.
     pub(super) fn with_capacity(len: usize) -> Self {
+        let len = len.min(PRESIZED_UP_TO);
         let mut slots = Vec::with_capacity(len / BYTES_PER_NODE + 16);
         slots.push(slot(Data::Document));
         Doc {
@@ -495,10 +496,13 @@ impl<'a> Doc<'a> {
 
 /// Page bytes per node and per attribute, for [`Doc::with_capacity`]: the
 /// fewest seen are 18 and 33 (corpus and demo pages; the median page has 39
-/// and 69), so no page regrows them. Room a page does not use is never
-/// touched, so it costs address space, not memory.
+/// and 69), so no page regrows them. Room a page does not use is not
+/// touched, but a script-heavy page may hold one node per 2 500 bytes, so
+/// the room is sized for at most `PRESIZED_UP_TO` bytes (about 2.4 MB
+/// reserved); a larger page grows its vectors as before.
 const BYTES_PER_NODE: usize = 16;
 const BYTES_PER_ATTR: usize = 32;
+const PRESIZED_UP_TO: usize = 512 * 1024;
 
 impl<'a> NodeRef<'a> {
     fn slot(&self) -> &'a Slot<'a> {
