@@ -54,7 +54,7 @@ pub(super) fn stream(html: &str) -> Result<Doc<'_>, &'static str> {
                 attrs,
                 self_closing,
             }),
-            Token::EndTag { name } => b.end(&name, kind(&name)),
+            Token::EndTag { name } => b.end(&name),
             Token::Text(t) => b.text(t),
             Token::Doctype { .. } => b.doctype = true,
             Token::Comment(_) => {}

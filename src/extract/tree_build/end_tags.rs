@@ -7,23 +7,25 @@
 use super::{is, Builder, Cow, Mode, Tag};
 
 impl<'a> Builder<'a> {
-    pub(super) fn end(&mut self, name: &str, kind: u32) {
+    pub(super) fn end(&mut self, name: &str) {
         self.skip_lf = false;
         // Most end tags close the current node, an HTML element of their
         // name: every rule below then comes to the same pop (the adoption
-        // agency has its own fast path), so skip the string matches.
+        // agency has its own fast path), so skip the string matches, and
+        // the name's tag-list bits are the current node's (no lookup).
         let last = self.stack.len().wrapping_sub(1);
         if self.mode == Mode::InBody
-            && kind & is::END_RULES == 0
             && last >= 1
             && !self.ns[last]
+            && self.kinds[last] & is::END_RULES == 0
             && self.name(self.stack[last]) == name
         {
-            if kind & is::FORMATTING != 0 {
+            if self.kinds[last] & is::FORMATTING != 0 {
                 return self.adoption_agency(name);
             }
             return self.pop_to(last);
         }
+        let kind = super::kind(name);
         // A column group holds columns only: other end tags close it first.
         if self.top_has(is::COLGROUP) && !self.ns.last().copied().unwrap_or(false) {
             match name {
