@@ -17,7 +17,7 @@
 //! element's attributes (an element holds a range of them), and one string
 //! for whatever was decoded or merged (a node holds a range of it). A node
 //! owns nothing, so freeing a page is three frees, not one per element and
-//! decoded string (issue 10: `drop_in_place` of the nodes alone was 5 % of
+//! decoded string (issue 10: `drop_in_place` of the nodes alone was 4 % of
 //! a 110 KB page, and an attribute vector per element a malloc and a free).
 //! Readers get [`Node`] and [`Element`] views that resolve those ranges.
 
