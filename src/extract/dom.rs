@@ -40,7 +40,7 @@ pub(super) struct Attrs<'a> {
 }
 
 impl<'a> Attrs<'a> {
-    fn read(el: &'a super::tree::Element) -> Self {
+    fn read(el: super::tree::Element<'a>) -> Self {
         let mut a = Attrs::default();
         for (k, v) in el.attrs() {
             match k {

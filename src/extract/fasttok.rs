@@ -29,12 +29,14 @@ pub struct Attr<'a> {
     pub value: Cow<'a, str>,
 }
 
-/// One token, borrowing from the input where nothing needed decoding.
+/// One token, borrowing from the input where nothing needed decoding. A
+/// start tag's attributes are lent for the call (`'t`): the tokenizer
+/// collects every tag's into one buffer instead of a vector per tag.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Token<'a> {
+pub enum Token<'a, 't> {
     StartTag {
         name: Cow<'a, str>,
-        attrs: Vec<Attr<'a>>,
+        attrs: &'t [Attr<'a>],
         self_closing: bool,
     },
     EndTag {
@@ -74,7 +76,7 @@ enum Raw {
 /// Tokenizes `html`, calling `emit` for each token in document order. On
 /// `Err`, the tokens already emitted are a prefix of html5ever's stream and
 /// the rest is unknown: discard them and use the full parser.
-pub fn tokenize<'a>(html: &'a str, mut emit: impl FnMut(Token<'a>)) -> Result<(), Unsupported> {
+pub fn tokenize<'a>(html: &'a str, mut emit: impl FnMut(Token<'a, '_>)) -> Result<(), Unsupported> {
     tokenize_while(html, |t| {
         emit(t);
         true
@@ -89,7 +91,7 @@ pub const STOPPED: &str = "stopped by the caller";
 /// not model need not read the rest of the page.
 pub fn tokenize_while<'a>(
     html: &'a str,
-    emit: impl FnMut(Token<'a>) -> bool,
+    emit: impl FnMut(Token<'a, '_>) -> bool,
 ) -> Result<(), Unsupported> {
     let mut t = Tokenizer {
         s: html,
@@ -99,6 +101,7 @@ pub fn tokenize_while<'a>(
         foreign: Vec::new(),
         in_select: false,
         special: 0,
+        attrs: Vec::new(),
         emit,
     };
     t.run()
@@ -116,6 +119,8 @@ struct Tokenizer<'a, F> {
     /// Where the next `&`, `\r` or NUL at or after the last decoded
     /// piece's start is (the input's length for none); see `decode`.
     special: usize,
+    /// The current tag's attributes: one buffer, reused for every tag.
+    attrs: Vec<Attr<'a>>,
     emit: F,
 }
 
@@ -128,7 +133,7 @@ const fn is_space(c: u8) -> bool {
     matches!(c, b'\t' | b'\n' | b'\x0c' | b'\r' | b' ')
 }
 
-impl<'a, F: FnMut(Token<'a>) -> bool> Tokenizer<'a, F> {
+impl<'a, F: FnMut(Token<'a, '_>) -> bool> Tokenizer<'a, F> {
     /// `s[start..end]` with references and newlines decoded ([`decode`]),
     /// borrowed without a search where the next `&`, `\r` or NUL of the
     /// page lies beyond it: most texts and values hold none, and one search
@@ -150,7 +155,7 @@ impl<'a, F: FnMut(Token<'a>) -> bool> Tokenizer<'a, F> {
     }
 
     /// Hands `t` to the caller; `Err` when it asks to stop.
-    fn out(&mut self, t: Token<'a>) -> Result<(), Unsupported> {
+    fn out(&mut self, t: Token<'a, '_>) -> Result<(), Unsupported> {
         if (self.emit)(t) {
             Ok(())
         } else {
@@ -333,29 +338,49 @@ impl<'a, F: FnMut(Token<'a>) -> bool> Tokenizer<'a, F> {
     }
 
     /// A tag or attribute name from `at` up to a byte of class `end` (or
-    /// EOF), ASCII lower-cased, in one pass: names are most of a tag's bytes.
+    /// EOF), ASCII lower-cased. Inlined where names are read: names are
+    /// most of a tag's bytes, and the call and its returned tuple cost more
+    /// than the scan of a short name.
+    #[inline(always)]
     fn name(&self, at: usize, end: u8) -> Result<(Cow<'a, str>, usize), Unsupported> {
-        let (mut i, mut upper) = (at, false);
+        // Names are short and almost always lower case already: one tight
+        // scan to the first byte that ends the name or needs a second look.
+        let rest = self.b.get(at..).unwrap_or_default();
+        let i = at
+            + rest
+                .iter()
+                .position(|&c| CLASS[usize::from(c)] & (end | UPPER | NUL) != 0)
+                .unwrap_or(rest.len());
+        if self
+            .b
+            .get(i)
+            .is_none_or(|&c| CLASS[usize::from(c)] & end != 0)
+        {
+            return Ok((Cow::Borrowed(&self.s[at..i]), i));
+        }
+        self.folded_name(at, i, end)
+    }
+
+    /// The rest of [`Self::name`] from `i`, an upper-case byte or NUL: out
+    /// of line, so the common case inlined where names are read stays small.
+    #[cold]
+    #[inline(never)]
+    fn folded_name(
+        &self,
+        at: usize,
+        mut i: usize,
+        end: u8,
+    ) -> Result<(Cow<'a, str>, usize), Unsupported> {
         while let Some(&c) = self.b.get(i) {
-            let class = CLASS[usize::from(c)];
-            if class & end != 0 {
+            if CLASS[usize::from(c)] & end != 0 {
                 break;
             }
-            if class & (UPPER | NUL) != 0 {
-                if c == 0 {
-                    return give_up(i, "NUL in a name");
-                }
-                upper = true;
+            if c == 0 {
+                return give_up(i, "NUL in a name");
             }
             i += 1;
         }
-        let name = &self.s[at..i];
-        let name = if upper {
-            Cow::Owned(name.to_ascii_lowercase())
-        } else {
-            Cow::Borrowed(name)
-        };
-        Ok((name, i))
+        Ok((Cow::Owned(self.s[at..i].to_ascii_lowercase()), i))
     }
 
     fn end_tag(&mut self) -> Result<(), Unsupported> {
@@ -363,7 +388,12 @@ impl<'a, F: FnMut(Token<'a>) -> bool> Tokenizer<'a, F> {
         let (name, i) = self.tag_name(lt + 2)?;
         // Attributes and `/` on an end tag are parse errors the tree builder
         // ignores; they are read past and dropped.
-        let (_, _, i) = self.attributes(lt, i)?;
+        // Most end tags are `</name>`: no call for the attribute loop.
+        let i = if self.b[i] == b'>' {
+            i
+        } else {
+            self.attributes(lt, i)?.1
+        };
         if !self.foreign.is_empty() {
             // The tree builder closes the innermost open foreign element of
             // that name; with none, the end tag is HTML's, not followed here.
@@ -382,42 +412,47 @@ impl<'a, F: FnMut(Token<'a>) -> bool> Tokenizer<'a, F> {
     fn start_tag(&mut self) -> Result<(), Unsupported> {
         let lt = self.pos;
         let (name, i) = self.tag_name(lt + 1)?;
-        let (attrs, self_closing, i) = self.attributes(lt, i)?;
+        let (self_closing, i) = if self.b[i] == b'>' {
+            self.attrs.clear();
+            (false, i)
+        } else {
+            self.attributes(lt, i)?
+        };
         self.pos = i + 1;
-        let raw = self.after_start_tag(&name, &attrs, self_closing, lt)?;
-        self.out(Token::StartTag {
+        let raw = self.after_start_tag(&name, self_closing, lt)?;
+        // Not `out`: the token borrows `attrs` while `emit` runs.
+        let go_on = (self.emit)(Token::StartTag {
             name: name.clone(),
-            attrs,
+            attrs: &self.attrs,
             self_closing,
-        })?;
+        });
+        if !go_on {
+            return give_up(self.pos, STOPPED);
+        }
         if let Some(kind) = raw {
             self.raw_text(&name, kind)?;
         }
         Ok(())
     }
 
-    /// A tag's attributes from `at` (after its name) to its `>`: the
-    /// attributes, the self-closing flag, and the index of the `>`.
-    fn attributes(
-        &mut self,
-        lt: usize,
-        mut i: usize,
-    ) -> Result<(Vec<Attr<'a>>, bool, usize), Unsupported> {
-        let mut attrs: Vec<Attr<'a>> = Vec::new();
+    /// A tag's attributes from `at` (after its name) to its `>`, into
+    /// `self.attrs`: the self-closing flag, and the index of the `>`.
+    fn attributes(&mut self, lt: usize, mut i: usize) -> Result<(bool, usize), Unsupported> {
+        self.attrs.clear();
         loop {
             i = self.skip_space(i);
             match self.b.get(i) {
                 None => return give_up(lt, "EOF in tag"),
-                Some(b'>') => return Ok((attrs, false, i)),
-                Some(b'/') if self.b.get(i + 1) == Some(&b'>') => return Ok((attrs, true, i + 1)),
+                Some(b'>') => return Ok((false, i)),
+                Some(b'/') if self.b.get(i + 1) == Some(&b'>') => return Ok((true, i + 1)),
                 // A `/` not before `>` is a parse error, then ignored.
                 Some(b'/') => i += 1,
                 Some(b'=') => return give_up(i, "attribute name starting with ="),
                 Some(_) => {
                     let (attr, next) = self.attribute(i)?;
                     // A repeated name is dropped: the first one counts.
-                    if !attrs.iter().any(|a| a.name == attr.name) {
-                        attrs.push(attr);
+                    if !self.attrs.iter().any(|a| a.name == attr.name) {
+                        self.attrs.push(attr);
                     }
                     i = next;
                 }
@@ -471,7 +506,6 @@ impl<'a, F: FnMut(Token<'a>) -> bool> Tokenizer<'a, F> {
     fn after_start_tag(
         &mut self,
         name: &str,
-        attrs: &[Attr<'a>],
         self_closing: bool,
         at: usize,
     ) -> Result<Option<Raw>, Unsupported> {
@@ -479,7 +513,7 @@ impl<'a, F: FnMut(Token<'a>) -> bool> Tokenizer<'a, F> {
             if is_integration_point(top) {
                 return give_up(at, "start tag in an HTML integration point");
             }
-            if breaks_out_of_foreign(name, attrs) {
+            if breaks_out_of_foreign(name, &self.attrs) {
                 return give_up(at, "HTML start tag inside svg/math");
             }
             if !self_closing {

@@ -12,6 +12,14 @@
 //! nothing needed decoding. [`Doc::from_scraper`] copies a tree `scraper` built with the
 //! full HTML algorithm: the oracle the differential tests hold `stream` to,
 //! and the path for `--selector`, which needs `scraper` anyway.
+//!
+//! Storage is three vectors a page, whatever its size: the nodes, every
+//! element's attributes (an element holds a range of them), and one string
+//! for whatever was decoded or merged (a node holds a range of it). A node
+//! owns nothing, so freeing a page is three frees, not one per element and
+//! decoded string (issue 10: `drop_in_place` of the nodes alone was 4 % of
+//! a 110 KB page, and an attribute vector per element a malloc and a free).
+//! Readers get [`Node`] and [`Element`] views that resolve those ranges.
 
 use super::fasttok::Attr;
 use std::borrow::Cow;
@@ -21,58 +29,38 @@ use std::collections::HashMap;
 pub(super) type NodeId = u32;
 pub(super) const NONE: NodeId = u32::MAX;
 
-/// An element: its tag name (lower case) and attributes as written.
-pub(super) struct Element<'a> {
-    pub(super) name: Cow<'a, str>,
-    pub(super) attrs: Vec<Attr<'a>>,
-    /// The name's `tree_tags::is` bits, for the builder.
-    pub(super) kind: u32,
+/// A name, value or text: borrowed from the page (or `scraper`'s tree), or
+/// a range of the [`Doc`]'s own string.
+#[derive(Clone, Copy)]
+enum Str<'a> {
+    Page(&'a str),
+    Own(u32, u32),
 }
 
-impl Element<'_> {
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-
-    pub fn attrs(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.attrs.iter().map(|a| (&*a.name, &*a.value))
-    }
-
-    pub fn attr(&self, key: &str) -> Option<&str> {
-        self.attrs.iter().find(|a| a.name == key).map(|a| &*a.value)
-    }
-
-    pub fn id(&self) -> Option<&str> {
-        self.attr("id")
-    }
-
-    pub fn classes(&self) -> impl Iterator<Item = &str> {
-        self.attr("class").unwrap_or("").split_ascii_whitespace()
-    }
+/// An attribute as stored: name lower-cased, value decoded.
+#[derive(Clone, Copy)]
+struct StoredAttr<'a> {
+    name: Str<'a>,
+    value: Str<'a>,
 }
 
-/// What a node holds. Comments and doctypes are not kept: no rule reads them.
-pub(super) enum Node<'a> {
+/// What a slot holds. Comments and doctypes are not kept: no rule reads them.
+#[derive(Clone, Copy)]
+enum Data<'a> {
     Document,
-    Element(Element<'a>),
-    Text(Cow<'a, str>),
+    Element {
+        name: Str<'a>,
+        /// `Doc::attrs[start..start + len]`.
+        attrs: (u32, u32),
+        /// The name's `tree_tags::is` bits, for the builder.
+        kind: u32,
+    },
+    Text(Str<'a>),
 }
 
-impl<'a> Node<'a> {
-    pub fn as_element(&self) -> Option<&Element<'a>> {
-        match self {
-            Node::Element(e) => Some(e),
-            _ => None,
-        }
-    }
-
-    pub fn is_element(&self) -> bool {
-        matches!(self, Node::Element(_))
-    }
-}
-
-pub(super) struct Slot<'a> {
-    node: Node<'a>,
+#[derive(Clone, Copy)]
+struct Slot<'a> {
+    data: Data<'a>,
     parent: NodeId,
     first_child: NodeId,
     last_child: NodeId,
@@ -83,6 +71,67 @@ pub(super) struct Slot<'a> {
 /// A parsed page.
 pub(super) struct Doc<'a> {
     slots: Vec<Slot<'a>>,
+    attrs: Vec<StoredAttr<'a>>,
+    /// Decoded and merged strings, which `Str::Own` ranges point into.
+    own: String,
+}
+
+/// An element: its tag name (lower case) and attributes as written. A view
+/// into its [`Doc`], resolved when read: most readers ask for the name only.
+#[derive(Clone, Copy)]
+pub(super) struct Element<'a> {
+    doc: &'a Doc<'a>,
+    name: Str<'a>,
+    attrs: (u32, u32),
+}
+
+impl<'a> Element<'a> {
+    pub fn name(&self) -> &'a str {
+        self.doc.str(self.name)
+    }
+
+    pub fn attrs(&self) -> impl Iterator<Item = (&'a str, &'a str)> + 'a {
+        let doc = self.doc;
+        let (start, len) = self.attrs;
+        doc.attrs
+            .get(start as usize..(start + len) as usize)
+            .unwrap_or(&[])
+            .iter()
+            .map(move |a| (doc.str(a.name), doc.str(a.value)))
+    }
+
+    pub fn attr(&self, key: &str) -> Option<&'a str> {
+        self.attrs().find(|&(k, _)| k == key).map(|(_, v)| v)
+    }
+
+    pub fn id(&self) -> Option<&'a str> {
+        self.attr("id")
+    }
+
+    pub fn classes(&self) -> impl Iterator<Item = &'a str> {
+        self.attr("class").unwrap_or("").split_ascii_whitespace()
+    }
+}
+
+/// What a node is, as the rules read it.
+#[derive(Clone, Copy)]
+pub(super) enum Node<'a> {
+    Document,
+    Element(Element<'a>),
+    Text(&'a str),
+}
+
+impl<'a> Node<'a> {
+    pub fn as_element(&self) -> Option<Element<'a>> {
+        match self {
+            Node::Element(e) => Some(*e),
+            _ => None,
+        }
+    }
+
+    pub fn is_element(&self) -> bool {
+        matches!(self, Node::Element(_))
+    }
 }
 
 /// One node of a [`Doc`], cheap to copy.
@@ -98,39 +147,153 @@ pub(super) enum Edge<'a> {
     Close(NodeRef<'a>),
 }
 
+const fn slot(data: Data<'_>) -> Slot<'_> {
+    Slot {
+        data,
+        parent: NONE,
+        first_child: NONE,
+        last_child: NONE,
+        prev: NONE,
+        next: NONE,
+    }
+}
+
 impl<'a> Doc<'a> {
-    /// The element with this id, for the builder's stack.
-    pub(super) fn element(&self, id: NodeId) -> Option<&Element<'a>> {
-        self.slots.get(id as usize)?.node.as_element()
+    /// An empty document, with room for a page of `len` bytes: pages hold
+    /// about one node per `BYTES_PER_NODE` bytes, and growing the vector
+    /// copies every node so far.
+    pub(super) fn with_capacity(len: usize) -> Self {
+        let len = len.min(PRESIZED_UP_TO);
+        let mut slots = Vec::with_capacity(len / BYTES_PER_NODE + 16);
+        slots.push(slot(Data::Document));
+        Doc {
+            slots,
+            attrs: Vec::with_capacity(len / BYTES_PER_ATTR + 16),
+            own: String::with_capacity(len / 8),
+        }
     }
 
     pub(super) fn new() -> Self {
-        let mut d = Doc {
-            slots: Vec::with_capacity(1024),
-        };
-        d.slots.push(Slot {
-            node: Node::Document,
-            parent: NONE,
-            first_child: NONE,
-            last_child: NONE,
-            prev: NONE,
-            next: NONE,
-        });
-        d
+        let mut slots = Vec::with_capacity(1024);
+        slots.push(slot(Data::Document));
+        Doc {
+            slots,
+            attrs: Vec::new(),
+            own: String::new(),
+        }
+    }
+
+    #[inline]
+    fn str(&self, s: Str<'a>) -> &str {
+        match s {
+            Str::Page(s) => s,
+            Str::Own(start, len) => self
+                .own
+                .get(start as usize..(start + len) as usize)
+                .unwrap_or(""),
+        }
+    }
+
+    /// Stores `s`: borrowed stays borrowed, owned is copied into `own`.
+    fn keep(&mut self, s: &Cow<'a, str>) -> Str<'a> {
+        match s {
+            Cow::Borrowed(s) => Str::Page(s),
+            Cow::Owned(s) => self.push_own(s),
+        }
+    }
+
+    fn push_own(&mut self, s: &str) -> Str<'a> {
+        let start = self.own.len() as u32;
+        self.own.push_str(s);
+        Str::Own(start, s.len() as u32)
+    }
+
+    /// The element with this id, for the builder's stack.
+    pub(super) fn element(&self, id: NodeId) -> Option<Element<'_>> {
+        match self.slots.get(id as usize)?.data {
+            Data::Element { name, attrs, .. } => Some(Element {
+                doc: self,
+                name,
+                attrs,
+            }),
+            _ => None,
+        }
+    }
+
+    /// The element `id`'s name ("" for any other node).
+    pub(super) fn name(&self, id: NodeId) -> &str {
+        match self.slots.get(id as usize).map(|s| s.data) {
+            Some(Data::Element { name, .. }) => self.str(name),
+            _ => "",
+        }
+    }
+
+    /// The element `id`'s `tree_tags::is` bits (0 for any other node).
+    pub(super) fn kind(&self, id: NodeId) -> u32 {
+        match self.slots.get(id as usize).map(|s| s.data) {
+            Some(Data::Element { kind, .. }) => kind,
+            _ => 0,
+        }
+    }
+
+    /// Adds an element to the arena without a parent yet; returns its id.
+    pub(super) fn create_element(
+        &mut self,
+        name: Cow<'a, str>,
+        kind: u32,
+        attrs: &[Attr<'a>],
+    ) -> NodeId {
+        let name = self.keep(&name);
+        let start = self.attrs.len() as u32;
+        for a in attrs {
+            let stored = StoredAttr {
+                name: self.keep(&a.name),
+                value: self.keep(&a.value),
+            };
+            self.attrs.push(stored);
+        }
+        self.create(Data::Element {
+            name,
+            attrs: (start, attrs.len() as u32),
+            kind,
+        })
     }
 
     /// Adds the attributes `el` lacks (a second `<html>` / `<body>` tag).
-    pub(super) fn merge_attrs(&mut self, id: NodeId, attrs: Vec<Attr<'a>>) {
-        if let Some(Slot {
-            node: Node::Element(el),
+    pub(super) fn merge_attrs(&mut self, id: NodeId, attrs: &[Attr<'a>]) {
+        let Some(Data::Element {
+            attrs: (start, len),
             ..
-        }) = self.slots.get_mut(id as usize)
-        {
-            for a in attrs {
-                if !el.attrs.iter().any(|have| have.name == a.name) {
-                    el.attrs.push(a);
-                }
-            }
+        }) = self.slots.get(id as usize).map(|s| s.data)
+        else {
+            return;
+        };
+        let have = start as usize..(start + len) as usize;
+        let new: Vec<&Attr<'a>> = attrs
+            .iter()
+            .filter(|a| {
+                !self.attrs[have.clone()]
+                    .iter()
+                    .any(|h| self.str(h.name) == a.name)
+            })
+            .collect();
+        if new.is_empty() {
+            return;
+        }
+        // The element's range moves to the end of the pool, where it can
+        // grow (another element may share the old one: see `create_copy`).
+        let moved = self.attrs.len() as u32;
+        self.attrs.extend_from_within(have);
+        for a in new {
+            let stored = StoredAttr {
+                name: self.keep(&a.name),
+                value: self.keep(&a.value),
+            };
+            self.attrs.push(stored);
+        }
+        let grown = self.attrs.len() as u32 - moved;
+        if let Data::Element { attrs, .. } = &mut self.slots[id as usize].data {
+            *attrs = (moved, grown);
         }
     }
 
@@ -142,40 +305,21 @@ impl<'a> Doc<'a> {
         ((id as usize) < self.slots.len()).then_some(NodeRef { doc: self, id })
     }
 
-    /// Appends `node` as the last child of `parent`; returns its id.
-    pub(super) fn append(&mut self, parent: NodeId, node: Node<'a>) -> NodeId {
-        let id = self.create(node);
-        self.append_node(parent, id);
-        id
-    }
-
-    /// Adds `node` to the arena without a parent yet (the adoption agency
-    /// creates elements before it places them).
-    pub(super) fn create(&mut self, node: Node<'a>) -> NodeId {
+    fn create(&mut self, data: Data<'a>) -> NodeId {
         let id = self.slots.len() as NodeId;
-        self.slots.push(Slot {
-            node,
-            parent: NONE,
-            first_child: NONE,
-            last_child: NONE,
-            prev: NONE,
-            next: NONE,
-        });
+        self.slots.push(slot(data));
         id
     }
 
     /// A new parentless element with `id`'s name and attributes (the spec's
     /// "create an element for the token" of a formatting element again).
+    /// It shares `id`'s attributes: nothing changes them in place.
     pub(super) fn create_copy(&mut self, id: NodeId) -> NodeId {
-        let node = match self.element(id) {
-            Some(e) => Node::Element(Element {
-                name: e.name.clone(),
-                attrs: e.attrs.clone(),
-                kind: e.kind,
-            }),
-            None => Node::Document,
+        let data = match self.slots.get(id as usize).map(|s| s.data) {
+            Some(d @ Data::Element { .. }) => d,
+            _ => Data::Document,
         };
-        self.create(node)
+        self.create(data)
     }
 
     /// Makes the parentless node `id` the last child of `parent`.
@@ -191,14 +335,6 @@ impl<'a> Doc<'a> {
             self.slots[prev as usize].next = id;
         }
         self.slots[parent as usize].last_child = id;
-    }
-
-    /// Adds `node` as the sibling right before `sibling` (content fostered
-    /// out of a table goes before the table); returns its id.
-    pub(super) fn insert_before(&mut self, sibling: NodeId, node: Node<'a>) -> NodeId {
-        let id = self.create(node);
-        self.link_before(sibling, id);
-        id
     }
 
     /// Makes the parentless node `id` the sibling right before `sibling`.
@@ -218,17 +354,39 @@ impl<'a> Doc<'a> {
         }
     }
 
+    /// Text `t` merged into the text node `into`: in place when that text is
+    /// the last thing in `own`, else both copied to its end.
+    fn merge_text(&mut self, into: NodeId, t: &str) {
+        let Data::Text(have) = self.slots[into as usize].data else {
+            return;
+        };
+        let merged = match have {
+            Str::Own(start, len) if (start + len) as usize == self.own.len() => {
+                self.own.push_str(t);
+                Str::Own(start, len + t.len() as u32)
+            }
+            _ => {
+                let start = self.own.len();
+                // Copied out first: it may itself live in `own`.
+                let old = self.str(have).to_owned();
+                self.own.push_str(&old);
+                self.own.push_str(t);
+                Str::Own(start as u32, (self.own.len() - start) as u32)
+            }
+        };
+        self.slots[into as usize].data = Data::Text(merged);
+    }
+
     /// Adds text right before `sibling`, merged into the text before it if
     /// there is some (as `append_text` merges into the last child).
     pub(super) fn insert_text_before(&mut self, sibling: NodeId, t: Cow<'a, str>) {
         let prev = self.slots[sibling as usize].prev;
-        if prev != NONE {
-            if let Node::Text(s) = &mut self.slots[prev as usize].node {
-                s.to_mut().push_str(&t);
-                return;
-            }
+        if prev != NONE && matches!(self.slots[prev as usize].data, Data::Text(_)) {
+            return self.merge_text(prev, &t);
         }
-        self.insert_before(sibling, Node::Text(t));
+        let s = self.keep(&t);
+        let id = self.create(Data::Text(s));
+        self.link_before(sibling, id);
     }
 
     /// Whether `id` has a parent.
@@ -277,13 +435,12 @@ impl<'a> Doc<'a> {
     /// (the tokenizer hands text over in pieces; the tree holds one node).
     pub(super) fn append_text(&mut self, parent: NodeId, t: Cow<'a, str>) {
         let last = self.slots[parent as usize].last_child;
-        if last != NONE {
-            if let Node::Text(s) = &mut self.slots[last as usize].node {
-                s.to_mut().push_str(&t);
-                return;
-            }
+        if last != NONE && matches!(self.slots[last as usize].data, Data::Text(_)) {
+            return self.merge_text(last, &t);
         }
-        self.append(parent, Node::Text(t));
+        let s = self.keep(&t);
+        let id = self.create(Data::Text(s));
+        self.append_node(parent, id);
     }
 
     /// Copies the tree `scraper` built (elements and text only), with where
@@ -303,19 +460,17 @@ impl<'a> Doc<'a> {
                 E::Open(n) => match n.value() {
                     scraper::Node::Element(el) => {
                         // Borrowed from `scraper`'s tree, not copied.
-                        let node = Node::Element(Element {
+                        let start = d.attrs.len() as u32;
+                        d.attrs.extend(el.attrs.iter().map(|(k, v)| StoredAttr {
+                            name: Str::Page(&k.local),
+                            value: Str::Page(v),
+                        }));
+                        let id = d.create(Data::Element {
                             kind: super::tree_tags::kind(&el.name.local),
-                            name: Cow::Borrowed(&el.name.local),
-                            attrs: el
-                                .attrs
-                                .iter()
-                                .map(|(k, v)| Attr {
-                                    name: Cow::Borrowed(&k.local),
-                                    value: Cow::Borrowed(v),
-                                })
-                                .collect(),
+                            name: Str::Page(&el.name.local),
+                            attrs: (start, d.attrs.len() as u32 - start),
                         });
-                        let id = d.append(top, node);
+                        d.append_node(top, id);
                         if want_ids {
                             ids.insert(n.id(), id);
                         }
@@ -339,6 +494,16 @@ impl<'a> Doc<'a> {
     }
 }
 
+/// Page bytes per node and per attribute, for [`Doc::with_capacity`]: the
+/// fewest seen are 18 and 33 (corpus and demo pages; the median page has 39
+/// and 69), so no page regrows them. Room a page does not use is not
+/// touched, but a script-heavy page may hold one node per 2 500 bytes, so
+/// the room is sized for at most `PRESIZED_UP_TO` bytes (about 2.4 MB
+/// reserved); a larger page grows its vectors as before.
+const BYTES_PER_NODE: usize = 16;
+const BYTES_PER_ATTR: usize = 32;
+const PRESIZED_UP_TO: usize = 512 * 1024;
+
 impl<'a> NodeRef<'a> {
     fn slot(&self) -> &'a Slot<'a> {
         &self.doc.slots[self.id as usize]
@@ -352,10 +517,15 @@ impl<'a> NodeRef<'a> {
         self.id
     }
 
-    pub fn value(&self) -> &'a Node<'a> {
-        &self.slot().node
+    #[inline]
+    pub fn value(&self) -> Node<'a> {
+        let doc = self.doc;
+        match self.slot().data {
+            Data::Document => Node::Document,
+            Data::Text(s) => Node::Text(doc.str(s)),
+            Data::Element { name, attrs, .. } => Node::Element(Element { doc, name, attrs }),
+        }
     }
-
     pub fn parent(&self) -> Option<NodeRef<'a>> {
         self.at(self.slot().parent)
     }

@@ -23,7 +23,7 @@
 //! extraction decides) hold the result to `scraper`'s tree.
 
 use super::fasttok::{self, Attr, Token};
-use super::tree::{Doc, Element, Node, NodeId, NONE};
+use super::tree::{Doc, NodeId, NONE};
 use super::tree_tags::{is, kind};
 use std::borrow::Cow;
 
@@ -36,7 +36,7 @@ mod table;
 /// a rule this builder or `fasttok` does not model (the caller then parses
 /// with the full algorithm).
 pub(super) fn stream(html: &str) -> Result<Doc<'_>, &'static str> {
-    let mut b = Builder::default();
+    let mut b = Builder::new(Doc::with_capacity(html.len()));
     // Tokenizing stops at the first construct the builder does not model:
     // the page is then parsed again in full, and the rest need not be read.
     fasttok::tokenize_while(html, |token| {
@@ -54,7 +54,7 @@ pub(super) fn stream(html: &str) -> Result<Doc<'_>, &'static str> {
                 attrs,
                 self_closing,
             }),
-            Token::EndTag { name } => b.end(&name, kind(&name)),
+            Token::EndTag { name } => b.end(&name),
             Token::Text(t) => b.text(t),
             Token::Doctype { .. } => b.doctype = true,
             Token::Comment(_) => {}
@@ -74,12 +74,12 @@ pub(super) fn stream(html: &str) -> Result<Doc<'_>, &'static str> {
     Ok(b.doc)
 }
 
-/// A start tag as the builder places it.
-struct Tag<'a> {
+/// A start tag as the builder places it (its attributes lent by `fasttok`).
+struct Tag<'a, 't> {
     name: Cow<'a, str>,
     /// The name's [`is`] bits.
     kind: u32,
-    attrs: Vec<Attr<'a>>,
+    attrs: &'t [Attr<'a>],
     self_closing: bool,
 }
 
@@ -92,7 +92,6 @@ enum Mode {
     InBody,
 }
 
-#[derive(Default)]
 struct Builder<'a> {
     doc: Doc<'a>,
     /// Open elements, innermost last (the `Doc` root is not on it).
@@ -128,18 +127,50 @@ struct Builder<'a> {
     skip_lf: bool,
 }
 
-impl Default for Doc<'_> {
-    fn default() -> Self {
-        Doc::new()
-    }
-}
-
 impl<'a> Builder<'a> {
+    fn new(doc: Doc<'a>) -> Self {
+        Builder {
+            doc,
+            stack: Vec::new(),
+            mode: Mode::Initial,
+            html: None,
+            head: None,
+            body: None,
+            ns: Vec::new(),
+            kinds: Vec::new(),
+            open_p: 0,
+            open_select: 0,
+            doctype: false,
+            form: None,
+            fmt: Vec::new(),
+            unsure: None,
+            table_text: Vec::new(),
+            skip_lf: false,
+        }
+    }
+
+    /// Appends `tag`'s element as the last child of `parent`.
+    fn append_element(&mut self, parent: NodeId, tag: Tag<'a, '_>) -> NodeId {
+        let id = self.doc.create_element(tag.name, tag.kind, tag.attrs);
+        self.doc.append_node(parent, id);
+        id
+    }
+
+    /// Appends an element the rules imply (`<tbody>`, `<body>`, ...), which
+    /// has no attributes.
+    fn implied(&mut self, parent: NodeId, name: &'static str) -> NodeId {
+        let id = self
+            .doc
+            .create_element(Cow::Borrowed(name), kind(name), &[]);
+        self.doc.append_node(parent, id);
+        id
+    }
+
     fn ensure_html(&mut self) -> NodeId {
         if let Some(h) = self.html {
             return h;
         }
-        let h = self.doc.append(0, implied("html"));
+        let h = self.implied(0, "html");
         self.html = Some(h);
         self.push_html(h);
         h
@@ -150,7 +181,7 @@ impl<'a> Builder<'a> {
         if let Some(h) = self.head {
             return h;
         }
-        let h = self.doc.append(html, implied("head"));
+        let h = self.implied(html, "head");
         self.head = Some(h);
         self.push_html(h);
         self.mode = Mode::InHead;
@@ -158,26 +189,26 @@ impl<'a> Builder<'a> {
     }
 
     /// Leaves the head and opens `<body>` (implied unless `tag` is given).
-    fn start_body(&mut self, tag: Option<Tag<'a>>) {
+    fn start_body(&mut self, tag: Option<Tag<'a, '_>>) {
         self.ensure_head();
         self.pop_to(1);
         let html = self.ensure_html();
-        let node = match tag {
-            Some(t) => element(t),
-            None => implied("body"),
+        let b = match tag {
+            Some(t) => self.append_element(html, t),
+            None => self.implied(html, "body"),
         };
-        let b = self.doc.append(html, node);
         self.body = Some(b);
         self.push_html(b);
         self.mode = Mode::InBody;
     }
 
-    fn insert(&mut self, parent: NodeId, tag: Tag<'a>) {
+    fn insert(&mut self, parent: NodeId, tag: Tag<'a, '_>) {
         let name: &str = &tag.name;
         let foreign = self.in_foreign() || matches!(name, "svg" | "math");
         // A table holds an `<input>` only if it is hidden.
-        let table_own =
-            |tag: &Tag<'_>| tag.kind & is::TABLE_OWN != 0 && (tag.name != "input" || hidden(tag));
+        let table_own = |tag: &Tag<'_, '_>| {
+            tag.kind & is::TABLE_OWN != 0 && (tag.name != "input" || hidden(tag))
+        };
         // Foster parenting: an element straight in a table goes before it
         // (and stays open there: what follows goes into it, in table mode).
         let before = if table_own(&tag) {
@@ -195,10 +226,11 @@ impl<'a> Builder<'a> {
         // the tree builder drops a newline right after these three.
         let skip_lf = !foreign && matches!(name, "textarea" | "pre" | "listing");
         let kind = tag.kind;
-        let id = match before {
-            Some(table) => self.doc.insert_before(table, element(tag)),
-            None => self.doc.append(parent, element(tag)),
-        };
+        let id = self.doc.create_element(tag.name, tag.kind, tag.attrs);
+        match before {
+            Some(table) => self.doc.link_before(table, id),
+            None => self.doc.append_node(parent, id),
+        }
         if stays_open {
             self.push(id, foreign);
             self.skip_lf = skip_lf;
@@ -210,7 +242,7 @@ impl<'a> Builder<'a> {
         }
     }
 
-    fn start(&mut self, tag: Tag<'a>) {
+    fn start(&mut self, tag: Tag<'a, '_>) {
         self.skip_lf = false;
         let name: &str = &tag.name;
         if name == "html" {
@@ -222,7 +254,7 @@ impl<'a> Builder<'a> {
             match name {
                 "head" if self.head.is_none() => {
                     let html = self.ensure_html();
-                    let h = self.doc.append(html, element(tag));
+                    let h = self.append_element(html, tag);
                     self.head = Some(h);
                     self.push_html(h);
                     self.mode = Mode::InHead;
@@ -252,7 +284,7 @@ impl<'a> Builder<'a> {
         self.start_in_body(tag)
     }
 
-    fn start_in_body(&mut self, tag: Tag<'a>) {
+    fn start_in_body(&mut self, tag: Tag<'a, '_>) {
         let name: &str = &tag.name;
         if self.top_has(is::COLGROUP) && name != "col" && name != "template" {
             self.leave_colgroup();
@@ -309,7 +341,7 @@ impl<'a> Builder<'a> {
                     self.close_p();
                 }
                 let top = self.top();
-                let id = self.doc.append(top, element(tag));
+                let id = self.append_element(top, tag);
                 self.form = Some(id);
                 if in_table {
                     // A form straight in a table is an empty marker.
@@ -372,17 +404,17 @@ impl<'a> Builder<'a> {
                 self.pop_down(kept.map_or(1, |k| k + 1), false);
                 let top = self.top();
                 if matches!(name, "tr" | "td" | "th") && self.top_is(&["table"]) {
-                    let id = self.doc.append(top, implied("tbody"));
+                    let id = self.implied(top, "tbody");
                     self.push_html(id);
                 }
                 if matches!(name, "td" | "th") && self.top_is(&["tbody", "thead", "tfoot"]) {
                     let top = self.top();
-                    let id = self.doc.append(top, implied("tr"));
+                    let id = self.implied(top, "tr");
                     self.push_html(id);
                 }
                 if name == "col" && self.top_is(&["table"]) {
                     let top = self.top();
-                    let id = self.doc.append(top, implied("colgroup"));
+                    let id = self.implied(top, "colgroup");
                     self.push_html(id);
                 }
             }
@@ -464,7 +496,7 @@ impl<'a> Builder<'a> {
 }
 
 /// An `<input type=hidden>`.
-fn hidden(tag: &Tag<'_>) -> bool {
+fn hidden(tag: &Tag<'_, '_>) -> bool {
     tag.attrs
         .iter()
         .any(|a| a.name == "type" && a.value.eq_ignore_ascii_case("hidden"))
@@ -480,23 +512,6 @@ fn cut(t: Cow<'_, str>, from: usize) -> Cow<'_, str> {
 
 fn is_ws(c: char) -> bool {
     matches!(c, ' ' | '\t' | '\n' | '\x0c' | '\r')
-}
-
-fn element(tag: Tag<'_>) -> Node<'_> {
-    Node::Element(Element {
-        name: tag.name,
-        attrs: tag.attrs,
-        kind: tag.kind,
-    })
-}
-
-/// An element the rules imply (`<tbody>`, `<body>`, ...): no attributes.
-fn implied(name: &'static str) -> Node<'static> {
-    Node::Element(Element {
-        name: Cow::Borrowed(name),
-        attrs: Vec::new(),
-        kind: kind(name),
-    })
 }
 
 #[cfg(test)]

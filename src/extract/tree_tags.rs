@@ -101,6 +101,11 @@ const RAW_TEXT: &[&str] = &[
     "script", "style", "xmp", "iframe", "noembed", "noframes", "noscript", "textarea", "title",
 ];
 
+/// End tags whose rules do more than close the current node when it has
+/// their name (the form pointer, `</br>`, the implied `<html>` / `<head>` /
+/// `<body>`): `tree_build`'s fast path for end tags leaves them out.
+const END_RULES: &[&str] = &["form", "body", "html", "br", "head"];
+
 /// `<h1>`–`<h6>`.
 const HEADINGS: &[&str] = &["h1", "h2", "h3", "h4", "h5", "h6"];
 
@@ -127,6 +132,7 @@ pub(super) mod is {
     pub const RAW_TEXT: u32 = 1 << 17;
     pub const COLGROUP: u32 = 1 << 18;
     pub const CELL: u32 = 1 << 19;
+    pub const END_RULES: u32 = 1 << 20;
     pub const FORMATTING: u32 = 1;
     pub const VOID: u32 = 1 << 1;
     pub const HEAD_ONLY: u32 = 1 << 2;
@@ -163,6 +169,7 @@ const LISTS: &[(&[&str], u32)] = &[
     (RAW_TEXT, is::RAW_TEXT),
     (&["colgroup"], is::COLGROUP),
     (&["td", "th", "caption"], is::CELL),
+    (END_RULES, is::END_RULES),
 ];
 
 /// Names of up to eight bytes, packed into a `u64`, in an open-addressed

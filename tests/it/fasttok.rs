@@ -129,8 +129,8 @@ fn fast(html: &str) -> Result<Vec<Tok>, Unsupported> {
             } => Tok::Start(
                 name.into_owned(),
                 attrs
-                    .into_iter()
-                    .map(|a| (a.name.into_owned(), a.value.into_owned()))
+                    .iter()
+                    .map(|a| (a.name.to_string(), a.value.to_string()))
                     .collect(),
                 self_closing,
             ),

@@ -61,6 +61,16 @@ pub(super) fn decode(s: &str, at: usize, refs: Refs) -> Result<Cow<'_, str>, Uns
     }
 }
 
+/// Named references common enough to look up without the table (each
+/// with its `;`, so no legacy or attribute rule applies).
+const COMMON: [(&[u8], char); 5] = [
+    (b"amp;", '&'),
+    (b"quot;", '"'),
+    (b"nbsp;", '\u{a0}'),
+    (b"lt;", '<'),
+    (b"gt;", '>'),
+];
+
 /// The longest named reference html5ever's table holds (`CounterClockwiseContourIntegral;`).
 const LONGEST_NAME: usize = 32;
 
@@ -70,6 +80,13 @@ fn char_ref(rest: &str, in_attribute: bool) -> (usize, Option<(char, Option<char
     let b = rest.as_bytes();
     if b.first() == Some(&b'#') {
         return numeric_ref(b);
+    }
+    // The references pages are full of (`&amp;` in every other URL),
+    // without hashing the name into the entity table.
+    for (name, c) in COMMON {
+        if b.starts_with(name) {
+            return (name.len(), Some((c, None)));
+        }
     }
     let run = b.iter().take_while(|c| c.is_ascii_alphanumeric()).count();
     if run == 0 {
@@ -129,4 +146,27 @@ fn numeric_ref(b: &[u8]) -> (usize, Option<(char, Option<char>)>) {
         _ => char::from_u32(n).unwrap_or('\u{fffd}'),
     };
     (i, Some((c, None)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn references_decode_as_html5ever_decodes_them() {
+        let cases = [
+            ("a&amp;b", "a&b"),
+            ("&middot;", "\u{b7}"),
+            ("&notin; &notit; &not", "\u{2209} \u{ac}it; \u{ac}"),
+            ("x?a=1&ved=2ahUKEwjx&b", "x?a=1&ved=2ahUKEwjx&b"),
+            ("&CounterClockwiseContourIntegral;", "\u{2233}"),
+            ("&#x41;&#65;&#0;", "AA\u{fffd}"),
+        ];
+        for (input, want) in cases {
+            let got = decode(input, 0, Refs::Data).map(|c| c.into_owned());
+            assert_eq!(got.as_deref(), Ok(want), "{input}");
+        }
+        let attr = decode("&not=1&copyx&amp;", 0, Refs::Attribute).map(|c| c.into_owned());
+        assert_eq!(attr.as_deref(), Ok("&not=1&copyx&"));
+    }
 }

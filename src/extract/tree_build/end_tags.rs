@@ -4,11 +4,28 @@
 //! content's end tags, the adoption agency for formatting elements) and the
 //! head's.
 
-use super::{implied, is, Builder, Cow, Mode, Tag};
+use super::{is, Builder, Cow, Mode, Tag};
 
 impl<'a> Builder<'a> {
-    pub(super) fn end(&mut self, name: &str, kind: u32) {
+    pub(super) fn end(&mut self, name: &str) {
         self.skip_lf = false;
+        // Most end tags close the current node, an HTML element of their
+        // name: every rule below then comes to the same pop (the adoption
+        // agency has its own fast path), so skip the string matches, and
+        // the name's tag-list bits are the current node's (no lookup).
+        let last = self.stack.len().wrapping_sub(1);
+        if self.mode == Mode::InBody
+            && last >= 1
+            && !self.ns[last]
+            && self.kinds[last] & is::END_RULES == 0
+            && self.name(self.stack[last]) == name
+        {
+            if self.kinds[last] & is::FORMATTING != 0 {
+                return self.adoption_agency(name);
+            }
+            return self.pop_to(last);
+        }
+        let kind = super::kind(name);
         // A column group holds columns only: other end tags close it first.
         if self.top_has(is::COLGROUP) && !self.ns.last().copied().unwrap_or(false) {
             match name {
@@ -95,7 +112,7 @@ impl<'a> Builder<'a> {
             "br" => self.start_in_body(Tag {
                 name: Cow::Borrowed("br"),
                 kind,
-                attrs: Vec::new(),
+                attrs: &[],
                 self_closing: false,
             }),
             "p" => match (self.open_p > 0)
@@ -109,7 +126,7 @@ impl<'a> Builder<'a> {
                         self.unsure = Some("foster parenting");
                     }
                     let top = self.top();
-                    self.doc.append(top, implied("p"));
+                    self.implied(top, "p");
                 }
             },
             _ if kind & is::HEADING != 0 => {

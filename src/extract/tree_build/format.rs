@@ -10,7 +10,8 @@
 //! use these rules, and a page that needs them no longer pays for the full
 //! parse.
 
-use super::{Builder, Element, NodeId, NONE};
+use super::{Builder, NodeId, NONE};
+use crate::extract::tree::Element;
 use crate::extract::tree_tags::is;
 
 /// A marker on the list (`Builder::fmt` holds element ids and markers).
@@ -54,10 +55,10 @@ impl Builder<'_> {
         let (Some(a), Some(b)) = (self.doc.element(a), self.doc.element(b)) else {
             return false;
         };
-        if a.name != b.name || a.attrs.len() != b.attrs.len() {
+        if a.name() != b.name() || a.attrs().count() != b.attrs().count() {
             return false;
         }
-        a.attrs.is_empty() || sorted_attrs(a) == sorted_attrs(b)
+        sorted_attrs(a) == sorted_attrs(b)
     }
 
     /// Clears the list back to and including the last marker (a cell,
@@ -261,7 +262,7 @@ impl Builder<'_> {
     }
 }
 
-fn sorted_attrs<'e>(e: &'e Element<'_>) -> Vec<(&'e str, &'e str)> {
+fn sorted_attrs<'e>(e: Element<'e>) -> Vec<(&'e str, &'e str)> {
     let mut v: Vec<(&str, &str)> = e.attrs().collect();
     v.sort_unstable();
     v

@@ -2,11 +2,11 @@
 //! the counts and formatting markers that follow them) and the spec's
 //! scopes, which decide what an end tag may close.
 
-use super::{is, Builder, Element, NodeId};
+use super::{is, Builder, NodeId};
 
 impl Builder<'_> {
     pub(super) fn name(&self, id: NodeId) -> &str {
-        self.doc.element(id).map_or("", Element::name)
+        self.doc.name(id)
     }
 
     pub(super) fn top(&self) -> NodeId {
@@ -51,7 +51,7 @@ impl Builder<'_> {
 
     pub(super) fn push(&mut self, id: NodeId, foreign: bool) {
         // Names are matched whatever their namespace, as the lists are.
-        let kind = self.doc.element(id).map_or(0, |e| e.kind);
+        let kind = self.doc.kind(id);
         self.stack.push(id);
         self.ns.push(foreign);
         self.kinds.push(kind);
@@ -61,7 +61,7 @@ impl Builder<'_> {
     /// Puts the HTML element `id` on the stack at index `i`.
     pub(super) fn insert_open(&mut self, i: usize, id: NodeId) {
         // Names are matched whatever their namespace, as the lists are.
-        let kind = self.doc.element(id).map_or(0, |e| e.kind);
+        let kind = self.doc.kind(id);
         self.stack.insert(i, id);
         self.ns.insert(i, false);
         self.kinds.insert(i, kind);
@@ -70,6 +70,9 @@ impl Builder<'_> {
 
     /// Keeps `open_p` and `open_select` as elements are opened and closed.
     pub(super) fn count(&mut self, kind: u32, opened: bool) {
+        if kind & (is::P | is::SELECT) == 0 {
+            return; // most elements
+        }
         for (bit, n) in [
             (is::P, &mut self.open_p),
             (is::SELECT, &mut self.open_select),
