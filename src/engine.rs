@@ -349,13 +349,16 @@ struct Slots {
 /// Checks robots.txt, then fetches one URL with retries and extracts its
 /// price. A panic anywhere in here becomes an error record instead of a lost one.
 async fn process(url: Url, fetcher: Fetcher, slots: Slots, parser: Parser) -> Arc<Fetched> {
-    let host = slots.host.clone();
     let work = async {
         if let Some(robots) = &slots.robots {
-            // Boxed, like the attempt below: a future's state is as large
+            // Boxed, like the request below: a future's state is as large
             // as its largest await, and most tasks of the lookahead are
             // only waiting for slots.
-            let check = Box::pin(host.robots_check(&url, &fetcher, &slots.global, robots));
+            let check = Box::pin(
+                slots
+                    .host
+                    .robots_check(&url, &fetcher, &slots.global, robots),
+            );
             if let Err(refusal) = check.await {
                 return Fetched {
                     status: None,
@@ -366,7 +369,11 @@ async fn process(url: Url, fetcher: Fetcher, slots: Slots, parser: Parser) -> Ar
                 };
             }
         }
-        fetch_with_retries(url, fetcher, slots, parser).await
+        // Most of the lookahead's tasks wait here, for their first request's
+        // slots; the request's state (retries, the attempt, the page) is
+        // allocated only once they are held.
+        let first = request_slots(&slots.host, &parser.backlog, &slots.global, parser.room()).await;
+        Box::pin(fetch_with_retries(&url, &fetcher, &slots, &parser, first)).await
     };
     let guarded = AssertUnwindSafe(work).catch_unwind();
     let fetched = guarded.await.unwrap_or_else(|panic| {
@@ -381,28 +388,39 @@ async fn process(url: Url, fetcher: Fetcher, slots: Slots, parser: Parser) -> Ar
         }
     });
     if fetched.result.is_err() {
-        host.count_error();
+        slots.host.count_error();
     }
     Arc::new(fetched)
 }
 
-async fn fetch_with_retries(url: Url, fetcher: Fetcher, slots: Slots, parser: Parser) -> Fetched {
+/// The attempts at one URL, the first with `first`'s slots; each retry takes
+/// its own (see [`with_retries`]).
+async fn fetch_with_retries(
+    url: &Url,
+    fetcher: &Fetcher,
+    slots: &Slots,
+    parser: &Parser,
+    first: Held<'_>,
+) -> Fetched {
     let started = std::sync::OnceLock::new();
+    let mut first = Some(first);
     let (attempts, (status, final_url, result)) = with_retries(fetcher.config(), |_| {
-        let (url, fetcher, slots, parser, started) = (&url, &fetcher, &slots, &parser, &started);
+        let first = first.take();
+        let started = &started;
         async move {
-            let held = Box::pin(request_slots(
-                &slots.host,
-                &parser.backlog,
-                &slots.global,
-                parser.room(),
-            ))
-            .await;
-            // Boxed, so its state (the request, the page) is allocated only
-            // once the slots are held: most of the lookahead's tasks are
-            // waiting for slots (heaptrack, `-c 64`: the 1024 tasks' futures
-            // held 2.45 MB with it inline, 1.90 MB boxed).
-            Box::pin(attempt_once(url, fetcher, slots, parser, started, held)).await
+            let held = match first {
+                Some(held) => held,
+                None => {
+                    Box::pin(request_slots(
+                        &slots.host,
+                        &parser.backlog,
+                        &slots.global,
+                        parser.room(),
+                    ))
+                    .await
+                }
+            };
+            attempt_once(url, fetcher, slots, parser, started, held).await
         }
     })
     .await;
