@@ -215,34 +215,51 @@ pub async fn run_with_hosts<L: Into<Line>, E>(
                 (s, false)
             }
         };
-        let out = out.clone();
-        let cancel = cancel.clone();
-        let index = entry.index;
-        tasks.spawn(async move {
-            let work = async {
-                tokio::select! {
-                    // Cancellation wins ties: after Ctrl-C nothing new is reported ok.
-                    biased;
-                    () = cancel.cancelled() => cancelled(index, url.to_string()),
-                    fetched = shared => {
-                        let mut record = to_record(index, &url, &fetched);
-                        if duplicate {
-                            shared_fetch(&mut record);
-                        }
-                        record
-                    }
-                }
-            };
-            let record = guard_record(index, url.as_str(), work).await;
-            // The permit stays outside the guarded part: even a panic above
-            // yields a record, so the ordered output never waits on a lost one.
-            send(&out, record, permit).await;
-        });
+        tasks.spawn(record_task(
+            entry.index,
+            url,
+            shared,
+            duplicate,
+            out.clone(),
+            permit,
+            cancel.clone(),
+        ));
     }
     while let Some(joined) = tasks.join_next().await {
         report_join_error(joined);
     }
     result
+}
+
+/// One line's task: awaits its URL's fetch (shared with duplicate lines) and
+/// hands the record, with its lookahead permit, to the output.
+async fn record_task(
+    index: u64,
+    url: Url,
+    shared: SharedFetch,
+    duplicate: bool,
+    out: mpsc::Sender<Finished>,
+    permit: OwnedSemaphorePermit,
+    cancel: CancellationToken,
+) {
+    let work = async {
+        tokio::select! {
+            // Cancellation wins ties: after Ctrl-C nothing new is reported ok.
+            biased;
+            () = cancel.cancelled() => cancelled(index, url.to_string()),
+            fetched = shared => {
+                let mut record = to_record(index, &url, &fetched);
+                if duplicate {
+                    shared_fetch(&mut record);
+                }
+                record
+            }
+        }
+    };
+    let record = guard_record(index, url.as_str(), work).await;
+    // The permit stays outside the guarded part: even a panic above
+    // yields a record, so the ordered output never waits on a lost one.
+    send(&out, record, permit).await;
 }
 
 async fn take_permit(lookahead: &Arc<Semaphore>) -> OwnedSemaphorePermit {
@@ -262,11 +279,15 @@ fn shared_fetch(record: &mut Record) {
 }
 
 /// Awaits `work`; a panic in it becomes an `internal` record for the line.
-async fn guard_record(index: u64, url: &str, work: impl Future<Output = Record>) -> Record {
-    AssertUnwindSafe(work)
-        .catch_unwind()
-        .await
-        .unwrap_or_else(|panic| {
+/// Not an `async fn`: that would keep `work` twice in the task's state (its
+/// argument and the future it runs), and a lookahead task is mostly this.
+fn guard_record<'a>(
+    index: u64,
+    url: &'a str,
+    work: impl Future<Output = Record> + 'a,
+) -> impl Future<Output = Record> + 'a {
+    AssertUnwindSafe(work).catch_unwind().map(move |caught| {
+        caught.unwrap_or_else(|panic| {
             let what = panic_message(panic.as_ref());
             tracing::error!("internal error while recording a page: {what}");
             Record::failed(
@@ -276,6 +297,7 @@ async fn guard_record(index: u64, url: &str, work: impl Future<Output = Record>)
                 format!("internal error: {what}"),
             )
         })
+    })
 }
 
 pub(crate) fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
@@ -294,10 +316,16 @@ fn report_join_error(joined: Result<(), tokio::task::JoinError>) {
     }
 }
 
-async fn send(out: &mpsc::Sender<Finished>, record: Record, permit: OwnedSemaphorePermit) {
+/// Not an `async fn`, which would hold the record twice (its argument and
+/// the channel's send).
+fn send(
+    out: &mpsc::Sender<Finished>,
+    record: Record,
+    permit: OwnedSemaphorePermit,
+) -> impl Future<Output = ()> + '_ {
     // The output stage drains until every sender is gone, even after a write
     // error, so this only fails if it panicked; nothing more can be done then.
-    let _ = out.send(Finished { record, permit }).await;
+    out.send(Finished { record, permit }).map(drop)
 }
 
 fn cancelled(index: u64, url: String) -> Record {
