@@ -69,8 +69,9 @@ pub struct EngineConfig {
 impl EngineConfig {
     /// A lookahead large enough that one slow page does not stall the others
     /// for long, small enough to bound memory: each place is a spawned task
-    /// with its fetch future and then its record, ~3 KB in all (heaptrack:
-    /// 64 × c = 4096 places held ~12 MB of a 36 MB heap peak at `-c 64`).
+    /// with its fetch future and then its record (heaptrack: 64 × c = 4096
+    /// places held ~12 MB of a 36 MB heap peak at `-c 64`; a waiting place
+    /// is now ~2 KB: task 872 B, fetch 840 B, their allocations).
     pub fn default_lookahead(concurrency: usize) -> usize {
         (concurrency * 16).clamp(1024, 65_536)
     }
@@ -215,34 +216,51 @@ pub async fn run_with_hosts<L: Into<Line>, E>(
                 (s, false)
             }
         };
-        let out = out.clone();
-        let cancel = cancel.clone();
-        let index = entry.index;
-        tasks.spawn(async move {
-            let work = async {
-                tokio::select! {
-                    // Cancellation wins ties: after Ctrl-C nothing new is reported ok.
-                    biased;
-                    () = cancel.cancelled() => cancelled(index, url.to_string()),
-                    fetched = shared => {
-                        let mut record = to_record(index, &url, &fetched);
-                        if duplicate {
-                            shared_fetch(&mut record);
-                        }
-                        record
-                    }
-                }
-            };
-            let record = guard_record(index, url.as_str(), work).await;
-            // The permit stays outside the guarded part: even a panic above
-            // yields a record, so the ordered output never waits on a lost one.
-            send(&out, record, permit).await;
-        });
+        tasks.spawn(record_task(
+            entry.index,
+            url,
+            shared,
+            duplicate,
+            out.clone(),
+            permit,
+            cancel.clone(),
+        ));
     }
     while let Some(joined) = tasks.join_next().await {
         report_join_error(joined);
     }
     result
+}
+
+/// One line's task: awaits its URL's fetch (shared with duplicate lines) and
+/// hands the record, with its lookahead permit, to the output.
+async fn record_task(
+    index: u64,
+    url: Url,
+    shared: SharedFetch,
+    duplicate: bool,
+    out: mpsc::Sender<Finished>,
+    permit: OwnedSemaphorePermit,
+    cancel: CancellationToken,
+) {
+    let work = async {
+        tokio::select! {
+            // Cancellation wins ties: after Ctrl-C nothing new is reported ok.
+            biased;
+            () = cancel.cancelled() => cancelled(index, url.to_string()),
+            fetched = shared => {
+                let mut record = to_record(index, &url, &fetched);
+                if duplicate {
+                    shared_fetch(&mut record);
+                }
+                record
+            }
+        }
+    };
+    let record = guard_record(index, url.as_str(), work).await;
+    // The permit stays outside the guarded part: even a panic above
+    // yields a record, so the ordered output never waits on a lost one.
+    send(&out, record, permit).await;
 }
 
 async fn take_permit(lookahead: &Arc<Semaphore>) -> OwnedSemaphorePermit {
@@ -262,11 +280,15 @@ fn shared_fetch(record: &mut Record) {
 }
 
 /// Awaits `work`; a panic in it becomes an `internal` record for the line.
-async fn guard_record(index: u64, url: &str, work: impl Future<Output = Record>) -> Record {
-    AssertUnwindSafe(work)
-        .catch_unwind()
-        .await
-        .unwrap_or_else(|panic| {
+/// Not an `async fn`: that would keep `work` twice in the task's state (its
+/// argument and the future it runs), and a lookahead task is mostly this.
+fn guard_record<'a>(
+    index: u64,
+    url: &'a str,
+    work: impl Future<Output = Record> + 'a,
+) -> impl Future<Output = Record> + 'a {
+    AssertUnwindSafe(work).catch_unwind().map(move |caught| {
+        caught.unwrap_or_else(|panic| {
             let what = panic_message(panic.as_ref());
             tracing::error!("internal error while recording a page: {what}");
             Record::failed(
@@ -276,6 +298,7 @@ async fn guard_record(index: u64, url: &str, work: impl Future<Output = Record>)
                 format!("internal error: {what}"),
             )
         })
+    })
 }
 
 pub(crate) fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
@@ -294,10 +317,16 @@ fn report_join_error(joined: Result<(), tokio::task::JoinError>) {
     }
 }
 
-async fn send(out: &mpsc::Sender<Finished>, record: Record, permit: OwnedSemaphorePermit) {
+/// Not an `async fn`, which would hold the record twice (its argument and
+/// the channel's send).
+fn send(
+    out: &mpsc::Sender<Finished>,
+    record: Record,
+    permit: OwnedSemaphorePermit,
+) -> impl Future<Output = ()> + '_ {
     // The output stage drains until every sender is gone, even after a write
     // error, so this only fails if it panicked; nothing more can be done then.
-    let _ = out.send(Finished { record, permit }).await;
+    out.send(Finished { record, permit }).map(drop)
 }
 
 fn cancelled(index: u64, url: String) -> Record {
@@ -349,13 +378,16 @@ struct Slots {
 /// Checks robots.txt, then fetches one URL with retries and extracts its
 /// price. A panic anywhere in here becomes an error record instead of a lost one.
 async fn process(url: Url, fetcher: Fetcher, slots: Slots, parser: Parser) -> Arc<Fetched> {
-    let host = slots.host.clone();
     let work = async {
         if let Some(robots) = &slots.robots {
-            // Boxed, like the attempt below: a future's state is as large
+            // Boxed, like the request below: a future's state is as large
             // as its largest await, and most tasks of the lookahead are
             // only waiting for slots.
-            let check = Box::pin(host.robots_check(&url, &fetcher, &slots.global, robots));
+            let check = Box::pin(
+                slots
+                    .host
+                    .robots_check(&url, &fetcher, &slots.global, robots),
+            );
             if let Err(refusal) = check.await {
                 return Fetched {
                     status: None,
@@ -366,7 +398,11 @@ async fn process(url: Url, fetcher: Fetcher, slots: Slots, parser: Parser) -> Ar
                 };
             }
         }
-        fetch_with_retries(url, fetcher, slots, parser).await
+        // Most of the lookahead's tasks wait here, for their first request's
+        // slots; the request's state (retries, the attempt, the page) is
+        // allocated only once they are held.
+        let first = request_slots(&slots.host, &parser.backlog, &slots.global, parser.room()).await;
+        Box::pin(fetch_with_retries(&url, &fetcher, &slots, &parser, first)).await
     };
     let guarded = AssertUnwindSafe(work).catch_unwind();
     let fetched = guarded.await.unwrap_or_else(|panic| {
@@ -381,28 +417,39 @@ async fn process(url: Url, fetcher: Fetcher, slots: Slots, parser: Parser) -> Ar
         }
     });
     if fetched.result.is_err() {
-        host.count_error();
+        slots.host.count_error();
     }
     Arc::new(fetched)
 }
 
-async fn fetch_with_retries(url: Url, fetcher: Fetcher, slots: Slots, parser: Parser) -> Fetched {
+/// The attempts at one URL, the first with `first`'s slots; each retry takes
+/// its own (see [`with_retries`]).
+async fn fetch_with_retries(
+    url: &Url,
+    fetcher: &Fetcher,
+    slots: &Slots,
+    parser: &Parser,
+    first: Held<'_>,
+) -> Fetched {
     let started = std::sync::OnceLock::new();
+    let mut first = Some(first);
     let (attempts, (status, final_url, result)) = with_retries(fetcher.config(), |_| {
-        let (url, fetcher, slots, parser, started) = (&url, &fetcher, &slots, &parser, &started);
+        let first = first.take();
+        let started = &started;
         async move {
-            let held = Box::pin(request_slots(
-                &slots.host,
-                &parser.backlog,
-                &slots.global,
-                parser.room(),
-            ))
-            .await;
-            // Boxed, so its state (the request, the page) is allocated only
-            // once the slots are held: most of the lookahead's tasks are
-            // waiting for slots (heaptrack, `-c 64`: the 1024 tasks' futures
-            // held 2.45 MB with it inline, 1.90 MB boxed).
-            Box::pin(attempt_once(url, fetcher, slots, parser, started, held)).await
+            let held = match first {
+                Some(held) => held,
+                None => {
+                    Box::pin(request_slots(
+                        &slots.host,
+                        &parser.backlog,
+                        &slots.global,
+                        parser.room(),
+                    ))
+                    .await
+                }
+            };
+            attempt_once(url, fetcher, slots, parser, started, held).await
         }
     })
     .await;

@@ -175,7 +175,8 @@ pub struct Fetcher {
     client: Client,
     cfg: Arc<FetchConfig>,
     /// Our `Accept`, then the user's `-H`/`--cookie` (which replace ours by name).
-    headers: HeaderMap,
+    /// Shared: every URL of the lookahead holds a clone of the fetcher.
+    headers: Arc<HeaderMap>,
 }
 
 impl Fetcher {
@@ -220,7 +221,7 @@ impl Fetcher {
         Ok(Fetcher {
             client,
             cfg: Arc::new(cfg.clone()),
-            headers,
+            headers: Arc::new(headers),
         })
     }
 
@@ -254,7 +255,7 @@ impl Fetcher {
     async fn send(&self, url: &Url) -> Result<reqwest::Response, FetchError> {
         self.client
             .get(url.clone())
-            .headers(self.headers.clone())
+            .headers(HeaderMap::clone(&self.headers))
             .send()
             .await
             .map_err(classify)
