@@ -92,18 +92,25 @@ enum Mode {
     InBody,
 }
 
+/// An open element on the builder's stack.
+#[derive(Clone, Copy)]
+struct Open {
+    id: NodeId,
+    /// The element's [`is`] bits.
+    kind: u32,
+    /// Foreign (`svg`, `math` and below).
+    foreign: bool,
+}
+
 struct Builder<'a> {
     doc: Doc<'a>,
-    /// Open elements, innermost last (the `Doc` root is not on it).
-    stack: Vec<NodeId>,
+    /// Open elements, innermost last (the `Doc` root is not on it): one
+    /// vector of entries, so a push or pop is one bounds check, not three.
+    stack: Vec<Open>,
     mode: Mode,
     html: Option<NodeId>,
     head: Option<NodeId>,
     body: Option<NodeId>,
-    /// Whether each open element is foreign (`svg`, `math` and below).
-    ns: Vec<bool>,
-    /// Each open element's [`is`] bits.
-    kinds: Vec<u32>,
     /// Open `<p>` and `<select>` elements: most tags ask whether one is
     /// open, and most pages have none.
     open_p: u32,
@@ -136,8 +143,6 @@ impl<'a> Builder<'a> {
             html: None,
             head: None,
             body: None,
-            ns: Vec::new(),
-            kinds: Vec::new(),
             open_p: 0,
             open_select: 0,
             doctype: false,
@@ -321,12 +326,14 @@ impl<'a> Builder<'a> {
             "li" | "dd" | "dt" => {
                 let same: &[&str] = if name == "li" { &["li"] } else { &["dd", "dt"] };
                 for i in (0..self.stack.len()).rev() {
-                    let n = self.name(self.stack[i]);
+                    let n = self.name(self.stack[i].id);
                     if same.contains(&n) {
                         self.pop_to(i);
                         break;
                     }
-                    if self.kinds[i] & is::SPECIAL != 0 && !matches!(n, "address" | "div" | "p") {
+                    if self.stack[i].kind & is::SPECIAL != 0
+                        && !matches!(n, "address" | "div" | "p")
+                    {
                         break;
                     }
                 }
@@ -353,7 +360,12 @@ impl<'a> Builder<'a> {
             "table" => {
                 if self.table_mode() {
                     // A table straight in a table ends the outer one.
-                    if let Some(i) = self.stack.iter().rposition(|&id| self.name(id) == "table") {
+                    if let Some(i) = self
+                        .stack
+                        .iter()
+                        .map(|o| o.id)
+                        .rposition(|id| self.name(id) == "table")
+                    {
                         self.pop_to(i);
                     }
                 } else if self.doctype {
@@ -400,7 +412,7 @@ impl<'a> Builder<'a> {
                 let kept = self
                     .stack
                     .iter()
-                    .rposition(|&id| keep.contains(&self.name(id)));
+                    .rposition(|o| keep.contains(&self.name(o.id)));
                 self.pop_down(kept.map_or(1, |k| k + 1), false);
                 let top = self.top();
                 if matches!(name, "tr" | "td" | "th") && self.top_is(&["table"]) {
@@ -432,7 +444,7 @@ impl<'a> Builder<'a> {
 
     /// `true` when the text is held back as table text (see `table_text`).
     fn text_rules(&mut self, t: &mut Cow<'a, str>) -> bool {
-        if self.top_has(is::COLGROUP) && !self.ns.last().copied().unwrap_or(false) {
+        if self.top_has(is::COLGROUP) && !self.stack.last().map_or(false, |o| o.foreign) {
             if t.chars().all(is_ws) {
                 return false; // whitespace goes into the column group as is
             }
