@@ -93,6 +93,88 @@ pub fn tokenize_while<'a>(
     html: &'a str,
     emit: impl FnMut(Token<'a, '_>) -> bool,
 ) -> Result<(), Unsupported> {
+    tokenize_into(html, Emit(emit))
+}
+
+/// Where [`tokenize_into`] puts the tokens: a method per kind of token, each
+/// returning whether to go on. The tree builder implements it directly, so
+/// each token reaches its rules as arguments, without a [`Token`] built,
+/// passed and matched again for every tag and text (issue 10: that dispatch
+/// was about 30 instructions a token).
+pub trait Sink<'a> {
+    fn start_tag(&mut self, name: Cow<'a, str>, attrs: &[Attr<'a>], self_closing: bool) -> bool;
+    fn end_tag(&mut self, name: Cow<'a, str>) -> bool;
+    /// Character data; never empty (see [`Token::Text`]).
+    fn text(&mut self, t: Cow<'a, str>) -> bool;
+    fn comment(&mut self, c: Cow<'a, str>) -> bool;
+    fn doctype(
+        &mut self,
+        name: Cow<'a, str>,
+        public_id: Option<Cow<'a, str>>,
+        system_id: Option<Cow<'a, str>>,
+    ) -> bool;
+}
+
+impl<'a, T: Sink<'a> + ?Sized> Sink<'a> for &mut T {
+    fn start_tag(&mut self, name: Cow<'a, str>, attrs: &[Attr<'a>], self_closing: bool) -> bool {
+        (**self).start_tag(name, attrs, self_closing)
+    }
+    fn end_tag(&mut self, name: Cow<'a, str>) -> bool {
+        (**self).end_tag(name)
+    }
+    fn text(&mut self, t: Cow<'a, str>) -> bool {
+        (**self).text(t)
+    }
+    fn comment(&mut self, c: Cow<'a, str>) -> bool {
+        (**self).comment(c)
+    }
+    fn doctype(
+        &mut self,
+        name: Cow<'a, str>,
+        public_id: Option<Cow<'a, str>>,
+        system_id: Option<Cow<'a, str>>,
+    ) -> bool {
+        (**self).doctype(name, public_id, system_id)
+    }
+}
+
+/// A closure as a [`Sink`]: each token as a [`Token`].
+struct Emit<F>(F);
+
+impl<'a, F: FnMut(Token<'a, '_>) -> bool> Sink<'a> for Emit<F> {
+    fn start_tag(&mut self, name: Cow<'a, str>, attrs: &[Attr<'a>], self_closing: bool) -> bool {
+        (self.0)(Token::StartTag {
+            name,
+            attrs,
+            self_closing,
+        })
+    }
+    fn end_tag(&mut self, name: Cow<'a, str>) -> bool {
+        (self.0)(Token::EndTag { name })
+    }
+    fn text(&mut self, t: Cow<'a, str>) -> bool {
+        (self.0)(Token::Text(t))
+    }
+    fn comment(&mut self, c: Cow<'a, str>) -> bool {
+        (self.0)(Token::Comment(c))
+    }
+    fn doctype(
+        &mut self,
+        name: Cow<'a, str>,
+        public_id: Option<Cow<'a, str>>,
+        system_id: Option<Cow<'a, str>>,
+    ) -> bool {
+        (self.0)(Token::Doctype {
+            name,
+            public_id,
+            system_id,
+        })
+    }
+}
+
+/// [`tokenize_while`] into a [`Sink`], stopping as soon as one of its
+/// methods returns `false`.
+pub fn tokenize_into<'a>(html: &'a str, sink: impl Sink<'a>) -> Result<(), Unsupported> {
     let mut t = Tokenizer {
         s: html,
         b: html.as_bytes(),
@@ -102,12 +184,12 @@ pub fn tokenize_while<'a>(
         in_select: false,
         special: 0,
         attrs: Vec::new(),
-        emit,
+        sink,
     };
     t.run()
 }
 
-struct Tokenizer<'a, F> {
+struct Tokenizer<'a, S> {
     s: &'a str,
     b: &'a [u8],
     pos: usize,
@@ -121,7 +203,7 @@ struct Tokenizer<'a, F> {
     special: usize,
     /// The current tag's attributes: one buffer, reused for every tag.
     attrs: Vec<Attr<'a>>,
-    emit: F,
+    sink: S,
 }
 
 fn give_up<T>(at: usize, reason: &'static str) -> Result<T, Unsupported> {
@@ -133,7 +215,7 @@ const fn is_space(c: u8) -> bool {
     matches!(c, b'\t' | b'\n' | b'\x0c' | b'\r' | b' ')
 }
 
-impl<'a, F: FnMut(Token<'a, '_>) -> bool> Tokenizer<'a, F> {
+impl<'a, S: Sink<'a>> Tokenizer<'a, S> {
     /// `s[start..end]` with references and newlines decoded ([`decode`]),
     /// borrowed without a search where the next `&`, `\r` or NUL of the
     /// page lies beyond it: most texts and values hold none, and one search
@@ -154,9 +236,9 @@ impl<'a, F: FnMut(Token<'a, '_>) -> bool> Tokenizer<'a, F> {
         decode(&self.s[start..end], start, refs)
     }
 
-    /// Hands `t` to the caller; `Err` when it asks to stop.
-    fn out(&mut self, t: Token<'a, '_>) -> Result<(), Unsupported> {
-        if (self.emit)(t) {
+    /// `Err` when the sink asked to stop (`go_on` is what it returned).
+    fn went_on(&self, go_on: bool) -> Result<(), Unsupported> {
+        if go_on {
             Ok(())
         } else {
             give_up(self.pos, STOPPED)
@@ -208,7 +290,8 @@ impl<'a, F: FnMut(Token<'a, '_>) -> bool> Tokenizer<'a, F> {
     fn text(&mut self, start: usize, end: usize) -> Result<(), Unsupported> {
         if start < end {
             let t = self.decode(start, end, Refs::Data)?;
-            self.out(Token::Text(t))?;
+            let go_on = self.sink.text(t);
+            self.went_on(go_on)?;
         }
         Ok(())
     }
@@ -219,7 +302,8 @@ impl<'a, F: FnMut(Token<'a, '_>) -> bool> Tokenizer<'a, F> {
             return give_up(start, "EOF in bogus comment");
         };
         let c = self.decode(start, start + k, Refs::None)?;
-        self.out(Token::Comment(c))?;
+        let go_on = self.sink.comment(c);
+        self.went_on(go_on)?;
         self.pos = start + k + 1;
         Ok(())
     }
@@ -235,7 +319,8 @@ impl<'a, F: FnMut(Token<'a, '_>) -> bool> Tokenizer<'a, F> {
             // `<!-->` and `<!--->` are empty comments closed abruptly.
             for abrupt in [&b">"[..], b"->"] {
                 if tail.starts_with(abrupt) {
-                    self.out(Token::Comment(Cow::Borrowed("")))?;
+                    let go_on = self.sink.comment(Cow::Borrowed(""));
+                    self.went_on(go_on)?;
                     self.pos = body + abrupt.len();
                     return Ok(());
                 }
@@ -248,7 +333,8 @@ impl<'a, F: FnMut(Token<'a, '_>) -> bool> Tokenizer<'a, F> {
                 return give_up(lt, "--! in comment");
             }
             let c = self.decode(body, body + k, Refs::None)?;
-            self.out(Token::Comment(c))?;
+            let go_on = self.sink.comment(c);
+            self.went_on(go_on)?;
             self.pos = body + k + 3;
             Ok(())
         } else if rest.len() >= 7 && rest[..7].eq_ignore_ascii_case(b"doctype") {
@@ -292,11 +378,8 @@ impl<'a, F: FnMut(Token<'a, '_>) -> bool> Tokenizer<'a, F> {
         if self.b.get(i) != Some(&b'>') {
             return give_up(lt, "doctype tail");
         }
-        self.out(Token::Doctype {
-            name,
-            public_id,
-            system_id,
-        })?;
+        let go_on = self.sink.doctype(name, public_id, system_id);
+        self.went_on(go_on)?;
         self.pos = i + 1;
         Ok(())
     }
@@ -404,7 +487,8 @@ impl<'a, F: FnMut(Token<'a, '_>) -> bool> Tokenizer<'a, F> {
         } else if name == "select" {
             self.in_select = false;
         }
-        self.out(Token::EndTag { name })?;
+        let go_on = self.sink.end_tag(name);
+        self.went_on(go_on)?;
         self.pos = i + 1;
         Ok(())
     }
@@ -420,15 +504,8 @@ impl<'a, F: FnMut(Token<'a, '_>) -> bool> Tokenizer<'a, F> {
         };
         self.pos = i + 1;
         let raw = self.after_start_tag(&name, self_closing, lt)?;
-        // Not `out`: the token borrows `attrs` while `emit` runs.
-        let go_on = (self.emit)(Token::StartTag {
-            name: name.clone(),
-            attrs: &self.attrs,
-            self_closing,
-        });
-        if !go_on {
-            return give_up(self.pos, STOPPED);
-        }
+        let go_on = self.sink.start_tag(name.clone(), &self.attrs, self_closing);
+        self.went_on(go_on)?;
         if let Some(kind) = raw {
             self.raw_text(&name, kind)?;
         }
@@ -570,7 +647,8 @@ impl<'a, F: FnMut(Token<'a, '_>) -> bool> Tokenizer<'a, F> {
                 Refs::None
             };
             let t = self.decode(start, end, refs)?;
-            self.out(Token::Text(t))?;
+            let go_on = self.sink.text(t);
+            self.went_on(go_on)?;
         }
         self.pos = end;
         self.end_tag()

@@ -22,7 +22,7 @@
 //! (`tree_build/tests.rs`: node for node; tests/it/differential.rs: what
 //! extraction decides) hold the result to `scraper`'s tree.
 
-use super::fasttok::{self, Attr, Token};
+use super::fasttok::{self, Attr, Sink};
 use super::tree::{Doc, NodeId, NONE};
 use super::tree_tags::{is, kind};
 use std::borrow::Cow;
@@ -37,31 +37,10 @@ mod table;
 /// with the full algorithm).
 pub(super) fn stream(html: &str) -> Result<Doc<'_>, &'static str> {
     let mut b = Builder::new(Doc::with_capacity(html.len()));
-    // Tokenizing stops at the first construct the builder does not model:
-    // the page is then parsed again in full, and the rest need not be read.
-    fasttok::tokenize_while(html, |token| {
-        if !b.table_text.is_empty() && !matches!(token, Token::Text(_)) {
-            b.flush_table_text();
-        }
-        match token {
-            Token::StartTag {
-                name,
-                attrs,
-                self_closing,
-            } => b.start(Tag {
-                kind: kind(&name),
-                name,
-                attrs,
-                self_closing,
-            }),
-            Token::EndTag { name } => b.end(&name),
-            Token::Text(t) => b.text(t),
-            Token::Doctype { .. } => b.doctype = true,
-            Token::Comment(_) => {}
-        }
-        b.unsure.is_none()
-    })
-    .map_err(|e| b.unsure.unwrap_or(e.reason))?;
+    // Tokenizing stops at the first construct the builder does not model
+    // (each `Sink` method returns `false` once `unsure` is set): the page
+    // is then parsed again in full, and the rest need not be read.
+    fasttok::tokenize_into(html, &mut b).map_err(|e| b.unsure.unwrap_or(e.reason))?;
     b.flush_table_text();
     if let Some(why) = b.unsure {
         return Err(why);
@@ -72,6 +51,48 @@ pub(super) fn stream(html: &str) -> Result<Doc<'_>, &'static str> {
         b.start_body(None);
     }
     Ok(b.doc)
+}
+
+/// The tokens, straight into the rules. Text held as table text goes in
+/// before any other token.
+impl<'a> Sink<'a> for Builder<'a> {
+    fn start_tag(&mut self, name: Cow<'a, str>, attrs: &[Attr<'a>], self_closing: bool) -> bool {
+        self.flush_table_text();
+        self.start(Tag {
+            kind: kind(&name),
+            name,
+            attrs,
+            self_closing,
+        });
+        self.unsure.is_none()
+    }
+
+    fn end_tag(&mut self, name: Cow<'a, str>) -> bool {
+        self.flush_table_text();
+        self.end(&name);
+        self.unsure.is_none()
+    }
+
+    fn text(&mut self, t: Cow<'a, str>) -> bool {
+        self.add_text(t);
+        self.unsure.is_none()
+    }
+
+    fn comment(&mut self, _: Cow<'a, str>) -> bool {
+        self.flush_table_text();
+        self.unsure.is_none()
+    }
+
+    fn doctype(
+        &mut self,
+        _: Cow<'a, str>,
+        _: Option<Cow<'a, str>>,
+        _: Option<Cow<'a, str>>,
+    ) -> bool {
+        self.flush_table_text();
+        self.doctype = true;
+        self.unsure.is_none()
+    }
 }
 
 /// A start tag as the builder places it (its attributes lent by `fasttok`).
@@ -467,7 +488,7 @@ impl<'a> Builder<'a> {
         false
     }
 
-    fn text(&mut self, t: Cow<'a, str>) {
+    fn add_text(&mut self, t: Cow<'a, str>) {
         let mut t = t;
         if std::mem::take(&mut self.skip_lf) && t.starts_with('\n') {
             t = cut(t, 1);
