@@ -229,8 +229,7 @@ impl<'a> Builder<'a> {
     }
 
     fn insert(&mut self, parent: NodeId, tag: Tag<'a, '_>) {
-        let name: &str = &tag.name;
-        let foreign = self.in_foreign() || matches!(name, "svg" | "math");
+        let foreign = self.in_foreign() || tag.kind & is::FOREIGN_ROOT != 0;
         // A table holds an `<input>` only if it is hidden.
         let table_own = |tag: &Tag<'_, '_>| {
             tag.kind & is::TABLE_OWN != 0 && (tag.name != "input" || hidden(tag))
@@ -250,7 +249,7 @@ impl<'a> Builder<'a> {
         };
         // `fasttok` reads the text after `<textarea>` as raw text already;
         // the tree builder drops a newline right after these three.
-        let skip_lf = !foreign && matches!(name, "textarea" | "pre" | "listing");
+        let skip_lf = !foreign && tag.kind & is::SKIP_LF != 0;
         let kind = tag.kind;
         let id = self.doc.create_element(tag.name, tag.kind, tag.attrs);
         match before {
@@ -258,7 +257,7 @@ impl<'a> Builder<'a> {
             None => self.doc.append_node(parent, id),
         }
         if stays_open {
-            self.push(id, foreign);
+            self.push(id, kind, foreign);
             self.skip_lf = skip_lf;
         }
         if !foreign && kind & is::FORMATTING != 0 {

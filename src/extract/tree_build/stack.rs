@@ -44,12 +44,12 @@ impl Builder<'_> {
     }
 
     pub(super) fn push_html(&mut self, id: NodeId) {
-        self.push(id, false);
+        // Names are matched whatever their namespace, as the lists are.
+        self.push(id, self.doc.kind(id), false);
     }
 
-    pub(super) fn push(&mut self, id: NodeId, foreign: bool) {
-        // Names are matched whatever their namespace, as the lists are.
-        let kind = self.doc.kind(id);
+    /// Opens `id`, whose name's [`is`] bits are `kind`.
+    pub(super) fn push(&mut self, id: NodeId, kind: u32, foreign: bool) {
         self.stack.push(Open { id, kind, foreign });
         self.count(kind, true);
     }
