@@ -412,6 +412,9 @@ impl<'a, S: Sink<'a>> Tokenizer<'a, S> {
     }
 
     /// A tag name from `at`: up to whitespace, `/` or `>`, ASCII lower-cased.
+    /// Inlined into its two callers: a call returning the name, its end and
+    /// the error through memory cost more than the scan of a short name.
+    #[inline(always)]
     fn tag_name(&self, at: usize) -> Result<(Cow<'a, str>, usize), Unsupported> {
         let (name, i) = self.name(at, TAG_END)?;
         if i == self.b.len() {
