@@ -18,7 +18,7 @@ impl<'a> Builder<'a> {
             && last >= 1
             && !self.stack[last].foreign
             && self.stack[last].kind & is::END_RULES == 0
-            && self.name(self.stack[last].id) == name
+            && same_name(self.name(self.stack[last].id), name)
         {
             if self.stack[last].kind & is::FORMATTING != 0 {
                 return self.adoption_agency(name);
@@ -191,4 +191,10 @@ impl<'a> Builder<'a> {
             }
         }
     }
+}
+
+/// `a == b` for tag names, compared in line: names are a few bytes, and the
+/// comparison of two strings of unknown length is a call to `memcmp`.
+fn same_name(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).all(|(x, y)| x == y)
 }
