@@ -177,7 +177,7 @@ impl<'a> Builder<'a> {
 
     /// Appends `tag`'s element as the last child of `parent`.
     fn append_element(&mut self, parent: NodeId, tag: Tag<'a, '_>) -> NodeId {
-        let id = self.doc.create_element(tag.name, tag.kind, tag.attrs);
+        let id = self.doc.create_element(&tag.name, tag.kind, tag.attrs);
         self.doc.append_node(parent, id);
         id
     }
@@ -187,7 +187,7 @@ impl<'a> Builder<'a> {
     fn implied(&mut self, parent: NodeId, name: &'static str) -> NodeId {
         let id = self
             .doc
-            .create_element(Cow::Borrowed(name), kind(name), &[]);
+            .create_element(&Cow::Borrowed(name), kind(name), &[]);
         self.doc.append_node(parent, id);
         id
     }
@@ -228,7 +228,7 @@ impl<'a> Builder<'a> {
         self.mode = Mode::InBody;
     }
 
-    fn insert(&mut self, parent: NodeId, tag: Tag<'a, '_>) {
+    fn insert(&mut self, parent: NodeId, tag: &Tag<'a, '_>) {
         let foreign = self.in_foreign() || tag.kind & is::FOREIGN_ROOT != 0;
         // A table holds an `<input>` only if it is hidden.
         let table_own = |tag: &Tag<'_, '_>| {
@@ -236,7 +236,7 @@ impl<'a> Builder<'a> {
         };
         // Foster parenting: an element straight in a table goes before it
         // (and stays open there: what follows goes into it, in table mode).
-        let before = if table_own(&tag) {
+        let before = if table_own(tag) {
             None
         } else {
             self.foster_before()
@@ -251,7 +251,7 @@ impl<'a> Builder<'a> {
         // the tree builder drops a newline right after these three.
         let skip_lf = !foreign && tag.kind & is::SKIP_LF != 0;
         let kind = tag.kind;
-        let id = self.doc.create_element(tag.name, tag.kind, tag.attrs);
+        let id = self.doc.create_element(&tag.name, tag.kind, tag.attrs);
         match before {
             Some(table) => self.doc.link_before(table, id),
             None => self.doc.append_node(parent, id),
@@ -297,7 +297,7 @@ impl<'a> Builder<'a> {
                     } else {
                         head
                     };
-                    return self.insert(parent, tag);
+                    return self.insert(parent, &tag);
                 }
                 "body" => {
                     self.start_body(Some(tag));
@@ -332,7 +332,7 @@ impl<'a> Builder<'a> {
                         .any(|a| matches!(&*a.name, "color" | "face" | "size")));
             if !breakout {
                 let top = self.top();
-                return self.insert(top, tag);
+                return self.insert(top, &tag);
             }
             while self.in_foreign() && self.stack.len() > 1 {
                 self.pop();
@@ -459,7 +459,7 @@ impl<'a> Builder<'a> {
             self.reconstruct();
         }
         let top = self.top();
-        self.insert(top, tag)
+        self.insert(top, &tag)
     }
 
     /// `true` when the text is held back as table text (see `table_text`).
