@@ -20,8 +20,15 @@ impl<'a> Builder<'a> {
             && self.stack[last].kind & is::END_RULES == 0
             && same_name(self.name(self.stack[last].id), name)
         {
-            if self.stack[last].kind & is::FORMATTING != 0 {
+            let kind = self.stack[last].kind;
+            if kind & is::FORMATTING != 0 {
                 return self.adoption_agency(name);
+            }
+            // Only a cell, caption or marker element clears formatting
+            // entries when it closes (`pop_down`); anything else just leaves.
+            if kind & (is::MARKER | is::CELL) == 0 {
+                self.stack.pop();
+                return self.count(kind, false);
             }
             return self.pop_to(last);
         }
