@@ -464,7 +464,7 @@ impl<'a> Builder<'a> {
 
     /// `true` when the text is held back as table text (see `table_text`).
     fn text_rules(&mut self, t: &mut Cow<'a, str>) -> bool {
-        if self.top_has(is::COLGROUP) && !self.stack.last().map_or(false, |o| o.foreign) {
+        if self.top_has(is::COLGROUP) && !self.stack.last().is_some_and(|o| o.foreign) {
             if t.chars().all(is_ws) {
                 return false; // whitespace goes into the column group as is
             }

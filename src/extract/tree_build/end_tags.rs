@@ -34,7 +34,7 @@ impl<'a> Builder<'a> {
         }
         let kind = super::kind(name);
         // A column group holds columns only: other end tags close it first.
-        if self.top_has(is::COLGROUP) && !self.stack.last().map_or(false, |o| o.foreign) {
+        if self.top_has(is::COLGROUP) && !self.stack.last().is_some_and(|o| o.foreign) {
             match name {
                 "col" => return,
                 "colgroup" | "template" => {}
@@ -80,7 +80,7 @@ impl<'a> Builder<'a> {
             }
             return;
         }
-        if self.stack.last().map_or(false, |o| o.foreign) {
+        if self.stack.last().is_some_and(|o| o.foreign) {
             // End tags in foreign content close foreign elements by name.
             if matches!(name, "br" | "p") {
                 while self.in_foreign() && self.stack.len() > 1 {
@@ -106,7 +106,7 @@ impl<'a> Builder<'a> {
                     // Implied end tags close first (`<p>`, `<li>`, ...); then
                     // only the form leaves the stack, what it holds stays open.
                     while self.stack.len() > i + 1
-                        && !self.stack.last().map_or(true, |o| o.foreign)
+                        && !self.stack.last().is_none_or(|o| o.foreign)
                         && matches!(
                             self.name(self.top()),
                             "p" | "li"

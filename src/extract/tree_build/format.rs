@@ -165,7 +165,7 @@ impl Builder<'_> {
             return;
         }
         if self.name(top) == subject
-            && !self.stack.last().map_or(false, |o| o.foreign)
+            && !self.stack.last().is_some_and(|o| o.foreign)
             && !self.fmt.contains(&top)
         {
             self.pop();

@@ -81,7 +81,7 @@ impl Builder<'_> {
     /// The current node is foreign and not an HTML integration point (where
     /// HTML tags are HTML again).
     pub(super) fn in_foreign(&self) -> bool {
-        self.stack.last().map_or(false, |o| o.foreign) && !self.top_has(is::INTEGRATION)
+        self.stack.last().is_some_and(|o| o.foreign) && !self.top_has(is::INTEGRATION)
     }
 
     /// Pops up to and including the element at stack index `i` (its end

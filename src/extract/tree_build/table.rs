@@ -73,7 +73,7 @@ impl<'a> Builder<'a> {
     /// The spec's "in column group" mode holds only columns and whitespace:
     /// anything else closes the column group first.
     pub(super) fn leave_colgroup(&mut self) {
-        if self.top_has(is::COLGROUP) && !self.stack.last().map_or(false, |o| o.foreign) {
+        if self.top_has(is::COLGROUP) && !self.stack.last().is_some_and(|o| o.foreign) {
             self.pop();
         }
     }
