@@ -19,8 +19,11 @@ use memchr::{memchr, memmem};
 
 mod charref;
 mod lexical;
+mod sink;
 use charref::{decode, Refs};
 use lexical::*;
+use sink::Emit;
+pub use sink::Sink;
 
 /// One attribute: name lower-cased, value with character references decoded.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -94,82 +97,6 @@ pub fn tokenize_while<'a>(
     emit: impl FnMut(Token<'a, '_>) -> bool,
 ) -> Result<(), Unsupported> {
     tokenize_into(html, Emit(emit))
-}
-
-/// Where [`tokenize_into`] puts the tokens: a method per kind of token, each
-/// returning whether to go on. The tree builder implements it directly, so
-/// each token reaches its rules as arguments, without a [`Token`] built,
-/// passed and matched again for every tag and text (issue 10: that dispatch
-/// was about 30 instructions a token).
-pub trait Sink<'a> {
-    fn start_tag(&mut self, name: Cow<'a, str>, attrs: &[Attr<'a>], self_closing: bool) -> bool;
-    fn end_tag(&mut self, name: Cow<'a, str>) -> bool;
-    /// Character data; never empty (see [`Token::Text`]).
-    fn text(&mut self, t: Cow<'a, str>) -> bool;
-    fn comment(&mut self, c: Cow<'a, str>) -> bool;
-    fn doctype(
-        &mut self,
-        name: Cow<'a, str>,
-        public_id: Option<Cow<'a, str>>,
-        system_id: Option<Cow<'a, str>>,
-    ) -> bool;
-}
-
-impl<'a, T: Sink<'a> + ?Sized> Sink<'a> for &mut T {
-    fn start_tag(&mut self, name: Cow<'a, str>, attrs: &[Attr<'a>], self_closing: bool) -> bool {
-        (**self).start_tag(name, attrs, self_closing)
-    }
-    fn end_tag(&mut self, name: Cow<'a, str>) -> bool {
-        (**self).end_tag(name)
-    }
-    fn text(&mut self, t: Cow<'a, str>) -> bool {
-        (**self).text(t)
-    }
-    fn comment(&mut self, c: Cow<'a, str>) -> bool {
-        (**self).comment(c)
-    }
-    fn doctype(
-        &mut self,
-        name: Cow<'a, str>,
-        public_id: Option<Cow<'a, str>>,
-        system_id: Option<Cow<'a, str>>,
-    ) -> bool {
-        (**self).doctype(name, public_id, system_id)
-    }
-}
-
-/// A closure as a [`Sink`]: each token as a [`Token`].
-struct Emit<F>(F);
-
-impl<'a, F: FnMut(Token<'a, '_>) -> bool> Sink<'a> for Emit<F> {
-    fn start_tag(&mut self, name: Cow<'a, str>, attrs: &[Attr<'a>], self_closing: bool) -> bool {
-        (self.0)(Token::StartTag {
-            name,
-            attrs,
-            self_closing,
-        })
-    }
-    fn end_tag(&mut self, name: Cow<'a, str>) -> bool {
-        (self.0)(Token::EndTag { name })
-    }
-    fn text(&mut self, t: Cow<'a, str>) -> bool {
-        (self.0)(Token::Text(t))
-    }
-    fn comment(&mut self, c: Cow<'a, str>) -> bool {
-        (self.0)(Token::Comment(c))
-    }
-    fn doctype(
-        &mut self,
-        name: Cow<'a, str>,
-        public_id: Option<Cow<'a, str>>,
-        system_id: Option<Cow<'a, str>>,
-    ) -> bool {
-        (self.0)(Token::Doctype {
-            name,
-            public_id,
-            system_id,
-        })
-    }
 }
 
 /// [`tokenize_while`] into a [`Sink`], stopping as soon as one of its
