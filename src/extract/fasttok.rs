@@ -19,8 +19,11 @@ use memchr::{memchr, memmem};
 
 mod charref;
 mod lexical;
+mod sink;
 use charref::{decode, Refs};
 use lexical::*;
+use sink::Emit;
+pub use sink::Sink;
 
 /// One attribute: name lower-cased, value with character references decoded.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -93,6 +96,12 @@ pub fn tokenize_while<'a>(
     html: &'a str,
     emit: impl FnMut(Token<'a, '_>) -> bool,
 ) -> Result<(), Unsupported> {
+    tokenize_into(html, Emit(emit))
+}
+
+/// [`tokenize_while`] into a [`Sink`], stopping as soon as one of its
+/// methods returns `false`.
+pub fn tokenize_into<'a>(html: &'a str, sink: impl Sink<'a>) -> Result<(), Unsupported> {
     let mut t = Tokenizer {
         s: html,
         b: html.as_bytes(),
@@ -102,12 +111,12 @@ pub fn tokenize_while<'a>(
         in_select: false,
         special: 0,
         attrs: Vec::new(),
-        emit,
+        sink,
     };
     t.run()
 }
 
-struct Tokenizer<'a, F> {
+struct Tokenizer<'a, S> {
     s: &'a str,
     b: &'a [u8],
     pos: usize,
@@ -121,7 +130,7 @@ struct Tokenizer<'a, F> {
     special: usize,
     /// The current tag's attributes: one buffer, reused for every tag.
     attrs: Vec<Attr<'a>>,
-    emit: F,
+    sink: S,
 }
 
 fn give_up<T>(at: usize, reason: &'static str) -> Result<T, Unsupported> {
@@ -133,7 +142,7 @@ const fn is_space(c: u8) -> bool {
     matches!(c, b'\t' | b'\n' | b'\x0c' | b'\r' | b' ')
 }
 
-impl<'a, F: FnMut(Token<'a, '_>) -> bool> Tokenizer<'a, F> {
+impl<'a, S: Sink<'a>> Tokenizer<'a, S> {
     /// `s[start..end]` with references and newlines decoded ([`decode`]),
     /// borrowed without a search where the next `&`, `\r` or NUL of the
     /// page lies beyond it: most texts and values hold none, and one search
@@ -154,9 +163,9 @@ impl<'a, F: FnMut(Token<'a, '_>) -> bool> Tokenizer<'a, F> {
         decode(&self.s[start..end], start, refs)
     }
 
-    /// Hands `t` to the caller; `Err` when it asks to stop.
-    fn out(&mut self, t: Token<'a, '_>) -> Result<(), Unsupported> {
-        if (self.emit)(t) {
+    /// `Err` when the sink asked to stop (`go_on` is what it returned).
+    fn went_on(&self, go_on: bool) -> Result<(), Unsupported> {
+        if go_on {
             Ok(())
         } else {
             give_up(self.pos, STOPPED)
@@ -208,7 +217,8 @@ impl<'a, F: FnMut(Token<'a, '_>) -> bool> Tokenizer<'a, F> {
     fn text(&mut self, start: usize, end: usize) -> Result<(), Unsupported> {
         if start < end {
             let t = self.decode(start, end, Refs::Data)?;
-            self.out(Token::Text(t))?;
+            let go_on = self.sink.text(t);
+            self.went_on(go_on)?;
         }
         Ok(())
     }
@@ -219,7 +229,8 @@ impl<'a, F: FnMut(Token<'a, '_>) -> bool> Tokenizer<'a, F> {
             return give_up(start, "EOF in bogus comment");
         };
         let c = self.decode(start, start + k, Refs::None)?;
-        self.out(Token::Comment(c))?;
+        let go_on = self.sink.comment(c);
+        self.went_on(go_on)?;
         self.pos = start + k + 1;
         Ok(())
     }
@@ -235,7 +246,8 @@ impl<'a, F: FnMut(Token<'a, '_>) -> bool> Tokenizer<'a, F> {
             // `<!-->` and `<!--->` are empty comments closed abruptly.
             for abrupt in [&b">"[..], b"->"] {
                 if tail.starts_with(abrupt) {
-                    self.out(Token::Comment(Cow::Borrowed("")))?;
+                    let go_on = self.sink.comment(Cow::Borrowed(""));
+                    self.went_on(go_on)?;
                     self.pos = body + abrupt.len();
                     return Ok(());
                 }
@@ -248,7 +260,8 @@ impl<'a, F: FnMut(Token<'a, '_>) -> bool> Tokenizer<'a, F> {
                 return give_up(lt, "--! in comment");
             }
             let c = self.decode(body, body + k, Refs::None)?;
-            self.out(Token::Comment(c))?;
+            let go_on = self.sink.comment(c);
+            self.went_on(go_on)?;
             self.pos = body + k + 3;
             Ok(())
         } else if rest.len() >= 7 && rest[..7].eq_ignore_ascii_case(b"doctype") {
@@ -292,11 +305,8 @@ impl<'a, F: FnMut(Token<'a, '_>) -> bool> Tokenizer<'a, F> {
         if self.b.get(i) != Some(&b'>') {
             return give_up(lt, "doctype tail");
         }
-        self.out(Token::Doctype {
-            name,
-            public_id,
-            system_id,
-        })?;
+        let go_on = self.sink.doctype(name, public_id, system_id);
+        self.went_on(go_on)?;
         self.pos = i + 1;
         Ok(())
     }
@@ -329,6 +339,9 @@ impl<'a, F: FnMut(Token<'a, '_>) -> bool> Tokenizer<'a, F> {
     }
 
     /// A tag name from `at`: up to whitespace, `/` or `>`, ASCII lower-cased.
+    /// Inlined into its two callers: a call returning the name, its end and
+    /// the error through memory cost more than the scan of a short name.
+    #[inline(always)]
     fn tag_name(&self, at: usize) -> Result<(Cow<'a, str>, usize), Unsupported> {
         let (name, i) = self.name(at, TAG_END)?;
         if i == self.b.len() {
@@ -404,7 +417,8 @@ impl<'a, F: FnMut(Token<'a, '_>) -> bool> Tokenizer<'a, F> {
         } else if name == "select" {
             self.in_select = false;
         }
-        self.out(Token::EndTag { name })?;
+        let go_on = self.sink.end_tag(name);
+        self.went_on(go_on)?;
         self.pos = i + 1;
         Ok(())
     }
@@ -420,15 +434,8 @@ impl<'a, F: FnMut(Token<'a, '_>) -> bool> Tokenizer<'a, F> {
         };
         self.pos = i + 1;
         let raw = self.after_start_tag(&name, self_closing, lt)?;
-        // Not `out`: the token borrows `attrs` while `emit` runs.
-        let go_on = (self.emit)(Token::StartTag {
-            name: name.clone(),
-            attrs: &self.attrs,
-            self_closing,
-        });
-        if !go_on {
-            return give_up(self.pos, STOPPED);
-        }
+        let go_on = self.sink.start_tag(name.clone(), &self.attrs, self_closing);
+        self.went_on(go_on)?;
         if let Some(kind) = raw {
             self.raw_text(&name, kind)?;
         }
@@ -570,7 +577,8 @@ impl<'a, F: FnMut(Token<'a, '_>) -> bool> Tokenizer<'a, F> {
                 Refs::None
             };
             let t = self.decode(start, end, refs)?;
-            self.out(Token::Text(t))?;
+            let go_on = self.sink.text(t);
+            self.went_on(go_on)?;
         }
         self.pos = end;
         self.end_tag()

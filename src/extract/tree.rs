@@ -237,13 +237,16 @@ impl<'a> Doc<'a> {
     }
 
     /// Adds an element to the arena without a parent yet; returns its id.
+    /// `name` is a `Cow` (borrowed, not moved: the caller's tag stays whole)
+    /// because borrowed names stay borrowed and only owned ones are copied.
+    #[allow(clippy::ptr_arg)]
     pub(super) fn create_element(
         &mut self,
-        name: Cow<'a, str>,
+        name: &Cow<'a, str>,
         kind: u32,
         attrs: &[Attr<'a>],
     ) -> NodeId {
-        let name = self.keep(&name);
+        let name = self.keep(name);
         let start = self.attrs.len() as u32;
         for a in attrs {
             let stored = StoredAttr {

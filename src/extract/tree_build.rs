@@ -22,7 +22,7 @@
 //! (`tree_build/tests.rs`: node for node; tests/it/differential.rs: what
 //! extraction decides) hold the result to `scraper`'s tree.
 
-use super::fasttok::{self, Attr, Token};
+use super::fasttok::{self, Attr, Sink};
 use super::tree::{Doc, NodeId, NONE};
 use super::tree_tags::{is, kind};
 use std::borrow::Cow;
@@ -37,31 +37,10 @@ mod table;
 /// with the full algorithm).
 pub(super) fn stream(html: &str) -> Result<Doc<'_>, &'static str> {
     let mut b = Builder::new(Doc::with_capacity(html.len()));
-    // Tokenizing stops at the first construct the builder does not model:
-    // the page is then parsed again in full, and the rest need not be read.
-    fasttok::tokenize_while(html, |token| {
-        if !b.table_text.is_empty() && !matches!(token, Token::Text(_)) {
-            b.flush_table_text();
-        }
-        match token {
-            Token::StartTag {
-                name,
-                attrs,
-                self_closing,
-            } => b.start(Tag {
-                kind: kind(&name),
-                name,
-                attrs,
-                self_closing,
-            }),
-            Token::EndTag { name } => b.end(&name),
-            Token::Text(t) => b.text(t),
-            Token::Doctype { .. } => b.doctype = true,
-            Token::Comment(_) => {}
-        }
-        b.unsure.is_none()
-    })
-    .map_err(|e| b.unsure.unwrap_or(e.reason))?;
+    // Tokenizing stops at the first construct the builder does not model
+    // (each `Sink` method returns `false` once `unsure` is set): the page
+    // is then parsed again in full, and the rest need not be read.
+    fasttok::tokenize_into(html, &mut b).map_err(|e| b.unsure.unwrap_or(e.reason))?;
     b.flush_table_text();
     if let Some(why) = b.unsure {
         return Err(why);
@@ -72,6 +51,48 @@ pub(super) fn stream(html: &str) -> Result<Doc<'_>, &'static str> {
         b.start_body(None);
     }
     Ok(b.doc)
+}
+
+/// The tokens, straight into the rules. Text held as table text goes in
+/// before any other token.
+impl<'a> Sink<'a> for Builder<'a> {
+    fn start_tag(&mut self, name: Cow<'a, str>, attrs: &[Attr<'a>], self_closing: bool) -> bool {
+        self.flush_table_text();
+        self.start(Tag {
+            kind: kind(&name),
+            name,
+            attrs,
+            self_closing,
+        });
+        self.unsure.is_none()
+    }
+
+    fn end_tag(&mut self, name: Cow<'a, str>) -> bool {
+        self.flush_table_text();
+        self.end(&name);
+        self.unsure.is_none()
+    }
+
+    fn text(&mut self, t: Cow<'a, str>) -> bool {
+        self.add_text(t);
+        self.unsure.is_none()
+    }
+
+    fn comment(&mut self, _: Cow<'a, str>) -> bool {
+        self.flush_table_text();
+        self.unsure.is_none()
+    }
+
+    fn doctype(
+        &mut self,
+        _: Cow<'a, str>,
+        _: Option<Cow<'a, str>>,
+        _: Option<Cow<'a, str>>,
+    ) -> bool {
+        self.flush_table_text();
+        self.doctype = true;
+        self.unsure.is_none()
+    }
 }
 
 /// A start tag as the builder places it (its attributes lent by `fasttok`).
@@ -92,18 +113,25 @@ enum Mode {
     InBody,
 }
 
+/// An open element on the builder's stack.
+#[derive(Clone, Copy)]
+struct Open {
+    id: NodeId,
+    /// The element's [`is`] bits.
+    kind: u32,
+    /// Foreign (`svg`, `math` and below).
+    foreign: bool,
+}
+
 struct Builder<'a> {
     doc: Doc<'a>,
-    /// Open elements, innermost last (the `Doc` root is not on it).
-    stack: Vec<NodeId>,
+    /// Open elements, innermost last (the `Doc` root is not on it): one
+    /// vector of entries, so a push or pop is one bounds check, not three.
+    stack: Vec<Open>,
     mode: Mode,
     html: Option<NodeId>,
     head: Option<NodeId>,
     body: Option<NodeId>,
-    /// Whether each open element is foreign (`svg`, `math` and below).
-    ns: Vec<bool>,
-    /// Each open element's [`is`] bits.
-    kinds: Vec<u32>,
     /// Open `<p>` and `<select>` elements: most tags ask whether one is
     /// open, and most pages have none.
     open_p: u32,
@@ -136,8 +164,6 @@ impl<'a> Builder<'a> {
             html: None,
             head: None,
             body: None,
-            ns: Vec::new(),
-            kinds: Vec::new(),
             open_p: 0,
             open_select: 0,
             doctype: false,
@@ -151,7 +177,7 @@ impl<'a> Builder<'a> {
 
     /// Appends `tag`'s element as the last child of `parent`.
     fn append_element(&mut self, parent: NodeId, tag: Tag<'a, '_>) -> NodeId {
-        let id = self.doc.create_element(tag.name, tag.kind, tag.attrs);
+        let id = self.doc.create_element(&tag.name, tag.kind, tag.attrs);
         self.doc.append_node(parent, id);
         id
     }
@@ -161,7 +187,7 @@ impl<'a> Builder<'a> {
     fn implied(&mut self, parent: NodeId, name: &'static str) -> NodeId {
         let id = self
             .doc
-            .create_element(Cow::Borrowed(name), kind(name), &[]);
+            .create_element(&Cow::Borrowed(name), kind(name), &[]);
         self.doc.append_node(parent, id);
         id
     }
@@ -202,16 +228,15 @@ impl<'a> Builder<'a> {
         self.mode = Mode::InBody;
     }
 
-    fn insert(&mut self, parent: NodeId, tag: Tag<'a, '_>) {
-        let name: &str = &tag.name;
-        let foreign = self.in_foreign() || matches!(name, "svg" | "math");
+    fn insert(&mut self, parent: NodeId, tag: &Tag<'a, '_>) {
+        let foreign = self.in_foreign() || tag.kind & is::FOREIGN_ROOT != 0;
         // A table holds an `<input>` only if it is hidden.
         let table_own = |tag: &Tag<'_, '_>| {
             tag.kind & is::TABLE_OWN != 0 && (tag.name != "input" || hidden(tag))
         };
         // Foster parenting: an element straight in a table goes before it
         // (and stays open there: what follows goes into it, in table mode).
-        let before = if table_own(&tag) {
+        let before = if table_own(tag) {
             None
         } else {
             self.foster_before()
@@ -224,15 +249,15 @@ impl<'a> Builder<'a> {
         };
         // `fasttok` reads the text after `<textarea>` as raw text already;
         // the tree builder drops a newline right after these three.
-        let skip_lf = !foreign && matches!(name, "textarea" | "pre" | "listing");
+        let skip_lf = !foreign && tag.kind & is::SKIP_LF != 0;
         let kind = tag.kind;
-        let id = self.doc.create_element(tag.name, tag.kind, tag.attrs);
+        let id = self.doc.create_element(&tag.name, tag.kind, tag.attrs);
         match before {
             Some(table) => self.doc.link_before(table, id),
             None => self.doc.append_node(parent, id),
         }
         if stays_open {
-            self.push(id, foreign);
+            self.push(id, kind, foreign);
             self.skip_lf = skip_lf;
         }
         if !foreign && kind & is::FORMATTING != 0 {
@@ -272,7 +297,7 @@ impl<'a> Builder<'a> {
                     } else {
                         head
                     };
-                    return self.insert(parent, tag);
+                    return self.insert(parent, &tag);
                 }
                 "body" => {
                     self.start_body(Some(tag));
@@ -307,7 +332,7 @@ impl<'a> Builder<'a> {
                         .any(|a| matches!(&*a.name, "color" | "face" | "size")));
             if !breakout {
                 let top = self.top();
-                return self.insert(top, tag);
+                return self.insert(top, &tag);
             }
             while self.in_foreign() && self.stack.len() > 1 {
                 self.pop();
@@ -321,12 +346,14 @@ impl<'a> Builder<'a> {
             "li" | "dd" | "dt" => {
                 let same: &[&str] = if name == "li" { &["li"] } else { &["dd", "dt"] };
                 for i in (0..self.stack.len()).rev() {
-                    let n = self.name(self.stack[i]);
+                    let n = self.name(self.stack[i].id);
                     if same.contains(&n) {
                         self.pop_to(i);
                         break;
                     }
-                    if self.kinds[i] & is::SPECIAL != 0 && !matches!(n, "address" | "div" | "p") {
+                    if self.stack[i].kind & is::SPECIAL != 0
+                        && !matches!(n, "address" | "div" | "p")
+                    {
                         break;
                     }
                 }
@@ -353,7 +380,12 @@ impl<'a> Builder<'a> {
             "table" => {
                 if self.table_mode() {
                     // A table straight in a table ends the outer one.
-                    if let Some(i) = self.stack.iter().rposition(|&id| self.name(id) == "table") {
+                    if let Some(i) = self
+                        .stack
+                        .iter()
+                        .map(|o| o.id)
+                        .rposition(|id| self.name(id) == "table")
+                    {
                         self.pop_to(i);
                     }
                 } else if self.doctype {
@@ -400,7 +432,7 @@ impl<'a> Builder<'a> {
                 let kept = self
                     .stack
                     .iter()
-                    .rposition(|&id| keep.contains(&self.name(id)));
+                    .rposition(|o| keep.contains(&self.name(o.id)));
                 self.pop_down(kept.map_or(1, |k| k + 1), false);
                 let top = self.top();
                 if matches!(name, "tr" | "td" | "th") && self.top_is(&["table"]) {
@@ -427,12 +459,12 @@ impl<'a> Builder<'a> {
             self.reconstruct();
         }
         let top = self.top();
-        self.insert(top, tag)
+        self.insert(top, &tag)
     }
 
     /// `true` when the text is held back as table text (see `table_text`).
     fn text_rules(&mut self, t: &mut Cow<'a, str>) -> bool {
-        if self.top_has(is::COLGROUP) && !self.ns.last().copied().unwrap_or(false) {
+        if self.top_has(is::COLGROUP) && !self.stack.last().is_some_and(|o| o.foreign) {
             if t.chars().all(is_ws) {
                 return false; // whitespace goes into the column group as is
             }
@@ -455,7 +487,7 @@ impl<'a> Builder<'a> {
         false
     }
 
-    fn text(&mut self, t: Cow<'a, str>) {
+    fn add_text(&mut self, t: Cow<'a, str>) {
         let mut t = t;
         if std::mem::take(&mut self.skip_lf) && t.starts_with('\n') {
             t = cut(t, 1);

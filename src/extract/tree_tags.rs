@@ -133,6 +133,8 @@ pub(super) mod is {
     pub const COLGROUP: u32 = 1 << 18;
     pub const CELL: u32 = 1 << 19;
     pub const END_RULES: u32 = 1 << 20;
+    pub const FOREIGN_ROOT: u32 = 1 << 21;
+    pub const SKIP_LF: u32 = 1 << 22;
     pub const FORMATTING: u32 = 1;
     pub const VOID: u32 = 1 << 1;
     pub const HEAD_ONLY: u32 = 1 << 2;
@@ -170,6 +172,9 @@ const LISTS: &[(&[&str], u32)] = &[
     (&["colgroup"], is::COLGROUP),
     (&["td", "th", "caption"], is::CELL),
     (END_RULES, is::END_RULES),
+    (&["svg", "math"], is::FOREIGN_ROOT),
+    // The tree builder drops a newline right after these start tags.
+    (&["textarea", "pre", "listing"], is::SKIP_LF),
 ];
 
 /// Names of up to eight bytes, packed into a `u64`, in an open-addressed

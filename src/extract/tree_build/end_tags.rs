@@ -16,18 +16,25 @@ impl<'a> Builder<'a> {
         let last = self.stack.len().wrapping_sub(1);
         if self.mode == Mode::InBody
             && last >= 1
-            && !self.ns[last]
-            && self.kinds[last] & is::END_RULES == 0
-            && self.name(self.stack[last]) == name
+            && !self.stack[last].foreign
+            && self.stack[last].kind & is::END_RULES == 0
+            && same_name(self.name(self.stack[last].id), name)
         {
-            if self.kinds[last] & is::FORMATTING != 0 {
+            let kind = self.stack[last].kind;
+            if kind & is::FORMATTING != 0 {
                 return self.adoption_agency(name);
+            }
+            // Only a cell, caption or marker element clears formatting
+            // entries when it closes (`pop_down`); anything else just leaves.
+            if kind & (is::MARKER | is::CELL) == 0 {
+                self.stack.pop();
+                return self.count(kind, false);
             }
             return self.pop_to(last);
         }
         let kind = super::kind(name);
         // A column group holds columns only: other end tags close it first.
-        if self.top_has(is::COLGROUP) && !self.ns.last().copied().unwrap_or(false) {
+        if self.top_has(is::COLGROUP) && !self.stack.last().is_some_and(|o| o.foreign) {
             match name {
                 "col" => return,
                 "colgroup" | "template" => {}
@@ -38,7 +45,12 @@ impl<'a> Builder<'a> {
             "head" if matches!(self.mode, Mode::Initial | Mode::InHead) => {
                 // Before any `<head>`, `</head>` implies one.
                 self.ensure_head();
-                if let Some(i) = self.stack.iter().rposition(|&id| Some(id) == self.head) {
+                if let Some(i) = self
+                    .stack
+                    .iter()
+                    .map(|o| o.id)
+                    .rposition(|id| Some(id) == self.head)
+                {
                     self.pop_to(i);
                 }
                 self.mode = Mode::AfterHead;
@@ -56,14 +68,19 @@ impl<'a> Builder<'a> {
         }
         if self.mode != Mode::InBody {
             // Closing a head element (`</title>`, `</script>`), else stray.
-            if let Some(i) = self.stack.iter().rposition(|&id| self.name(id) == name) {
+            if let Some(i) = self
+                .stack
+                .iter()
+                .map(|o| o.id)
+                .rposition(|id| self.name(id) == name)
+            {
                 if i >= 1 {
                     self.pop_to(i);
                 }
             }
             return;
         }
-        if self.ns.last().copied().unwrap_or(false) {
+        if self.stack.last().is_some_and(|o| o.foreign) {
             // End tags in foreign content close foreign elements by name.
             if matches!(name, "br" | "p") {
                 while self.in_foreign() && self.stack.len() > 1 {
@@ -71,10 +88,10 @@ impl<'a> Builder<'a> {
                 }
             } else {
                 for i in (1..self.stack.len()).rev() {
-                    if !self.ns[i] {
+                    if !self.stack[i].foreign {
                         break; // the HTML rules below handle it
                     }
-                    if self.name(self.stack[i]).eq_ignore_ascii_case(name) {
+                    if self.name(self.stack[i].id).eq_ignore_ascii_case(name) {
                         self.pop_to(i);
                         return;
                     }
@@ -85,11 +102,11 @@ impl<'a> Builder<'a> {
             "form" => {
                 let Some(form) = self.form.take() else { return };
                 let open = self.in_scope(&["form"], &[]);
-                if let Some(i) = open.filter(|&i| self.stack[i] == form) {
+                if let Some(i) = open.filter(|&i| self.stack[i].id == form) {
                     // Implied end tags close first (`<p>`, `<li>`, ...); then
                     // only the form leaves the stack, what it holds stays open.
                     while self.stack.len() > i + 1
-                        && !self.ns.last().copied().unwrap_or(true)
+                        && !self.stack.last().is_none_or(|o| o.foreign)
                         && matches!(
                             self.name(self.top()),
                             "p" | "li"
@@ -133,8 +150,8 @@ impl<'a> Builder<'a> {
                 // The innermost open heading, unless a scope boundary comes first.
                 let open = (0..self.stack.len())
                     .rev()
-                    .find(|&i| self.kinds[i] & (is::HEADING | is::SCOPE) != 0);
-                if let Some(i) = open.filter(|&i| self.kinds[i] & is::HEADING != 0) {
+                    .find(|&i| self.stack[i].kind & (is::HEADING | is::SCOPE) != 0);
+                if let Some(i) = open.filter(|&i| self.stack[i].kind & is::HEADING != 0) {
                     self.pop_to(i);
                 }
             }
@@ -147,7 +164,12 @@ impl<'a> Builder<'a> {
                 if let Some(i) = self.table_in_scope(name) {
                     self.pop_to(i);
                 } else if name == "table" {
-                    if let Some(i) = self.stack.iter().rposition(|&id| self.name(id) == "table") {
+                    if let Some(i) = self
+                        .stack
+                        .iter()
+                        .map(|o| o.id)
+                        .rposition(|id| self.name(id) == "table")
+                    {
                         self.pop_to(i);
                     }
                 }
@@ -166,14 +188,20 @@ impl<'a> Builder<'a> {
     /// a special element comes first.
     pub(super) fn end_other(&mut self, name: &str) {
         for i in (1..self.stack.len()).rev() {
-            let n = self.name(self.stack[i]);
+            let n = self.name(self.stack[i].id);
             if n == name {
                 self.pop_to(i);
                 return;
             }
-            if self.kinds[i] & is::SPECIAL != 0 && !self.ns[i] {
+            if self.stack[i].kind & is::SPECIAL != 0 && !self.stack[i].foreign {
                 return;
             }
         }
     }
+}
+
+/// `a == b` for tag names, compared in line: names are a few bytes, and the
+/// comparison of two strings of unknown length is a call to `memcmp`.
+fn same_name(a: &str, b: &str) -> bool {
+    a.len() == b.len() && a.bytes().zip(b.bytes()).all(|(x, y)| x == y)
 }

@@ -72,7 +72,7 @@ impl Builder<'_> {
     }
 
     fn is_open(&self, id: NodeId) -> bool {
-        self.stack.iter().rev().any(|&s| s == id)
+        self.stack.iter().map(|o| o.id).rev().any(|s| s == id)
     }
 
     /// Reopens, at the current node, the formatting elements on the list
@@ -124,7 +124,7 @@ impl Builder<'_> {
         if let Some(i) = self.fmt.iter().position(|&e| e == a) {
             self.fmt.remove(i);
         }
-        if let Some(i) = self.stack.iter().rposition(|&s| s == a) {
+        if let Some(i) = self.stack.iter().map(|o| o.id).rposition(|s| s == a) {
             self.remove(i);
         }
     }
@@ -144,8 +144,8 @@ impl Builder<'_> {
                 return true;
             }
             // SVG's `desc` / `title` / `foreignObject` end scopes too.
-            if self.kinds[i] & is::SCOPE != 0
-                || (self.ns[i] && self.kinds[i] & is::INTEGRATION != 0)
+            if self.stack[i].kind & is::SCOPE != 0
+                || (self.stack[i].foreign && self.stack[i].kind & is::INTEGRATION != 0)
             {
                 return false;
             }
@@ -165,7 +165,7 @@ impl Builder<'_> {
             return;
         }
         if self.name(top) == subject
-            && !self.ns.last().copied().unwrap_or(false)
+            && !self.stack.last().is_some_and(|o| o.foreign)
             && !self.fmt.contains(&top)
         {
             self.pop();
@@ -176,7 +176,7 @@ impl Builder<'_> {
                 return self.end_other(subject);
             };
             let fe = self.fmt[fi];
-            let Some(si) = self.stack.iter().rposition(|&s| s == fe) else {
+            let Some(si) = self.stack.iter().map(|o| o.id).rposition(|s| s == fe) else {
                 self.fmt.remove(fi);
                 return;
             };
@@ -184,17 +184,18 @@ impl Builder<'_> {
                 return;
             }
             let furthest = (si + 1..self.stack.len())
-                .find(|&i| self.kinds[i] & is::SPECIAL != 0 && !self.ns[i]);
+                .find(|&i| self.stack[i].kind & is::SPECIAL != 0 && !self.stack[i].foreign);
             let Some(fb_index) = furthest else {
                 // Nothing special inside: the element and what it holds close.
                 self.pop_to(si);
                 self.fmt.remove(fi);
                 return;
             };
-            let fb = self.stack[fb_index];
-            let common = self.stack[si - 1];
+            let fb = self.stack[fb_index].id;
+            let common = self.stack[si - 1].id;
             // A table part above: what moves there is fostered before the table.
-            let foster = self.kinds[si - 1] & is::TABLE_CONTEXT != 0 && !self.ns[si - 1];
+            let foster =
+                self.stack[si - 1].kind & is::TABLE_CONTEXT != 0 && !self.stack[si - 1].foreign;
             let mut bookmark = Bookmark::Replace;
             let mut node_index = fb_index;
             let mut last = fb;
@@ -202,7 +203,7 @@ impl Builder<'_> {
             loop {
                 inner += 1;
                 node_index -= 1;
-                let node = self.stack[node_index];
+                let node = self.stack[node_index].id;
                 if node == fe {
                     break;
                 }
@@ -219,7 +220,7 @@ impl Builder<'_> {
                     continue;
                 };
                 let new = self.doc.create_copy(node);
-                self.stack[node_index] = new;
+                self.stack[node_index].id = new;
                 self.fmt[p] = new;
                 if last == fb {
                     bookmark = Bookmark::After(new);
@@ -252,10 +253,10 @@ impl Builder<'_> {
                     }
                 }
             }
-            if let Some(i) = self.stack.iter().rposition(|&s| s == fe) {
+            if let Some(i) = self.stack.iter().map(|o| o.id).rposition(|s| s == fe) {
                 self.remove(i);
             }
-            if let Some(i) = self.stack.iter().position(|&s| s == fb) {
+            if let Some(i) = self.stack.iter().map(|o| o.id).position(|s| s == fb) {
                 self.insert_open(i + 1, new);
             }
         }

@@ -2,7 +2,7 @@
 //! the counts and formatting markers that follow them) and the spec's
 //! scopes, which decide what an end tag may close.
 
-use super::{is, Builder, NodeId};
+use super::{is, Builder, NodeId, Open};
 
 impl Builder<'_> {
     pub(super) fn name(&self, id: NodeId) -> &str {
@@ -10,18 +10,18 @@ impl Builder<'_> {
     }
 
     pub(super) fn top(&self) -> NodeId {
-        self.stack.last().copied().unwrap_or(0)
+        self.stack.last().map_or(0, |o| o.id)
     }
 
     pub(super) fn top_is(&self, names: &[&str]) -> bool {
         self.stack
             .last()
-            .is_some_and(|&t| names.contains(&self.name(t)))
+            .is_some_and(|t| names.contains(&self.name(t.id)))
     }
 
     /// The current node has one of `bits`.
     pub(super) fn top_has(&self, bits: u32) -> bool {
-        self.kinds.last().is_some_and(|k| k & bits != 0)
+        self.stack.last().is_some_and(|o| o.kind & bits != 0)
     }
 
     pub(super) fn pop(&mut self) {
@@ -33,28 +33,24 @@ impl Builder<'_> {
 
     /// Takes the open element at stack index `i` off the stack.
     pub(super) fn remove(&mut self, i: usize) {
-        let kind = if i + 1 == self.stack.len() {
-            self.stack.pop();
-            self.ns.pop();
-            self.kinds.pop().unwrap_or(0)
+        let open = if i + 1 == self.stack.len() {
+            self.stack.pop()
         } else {
-            self.stack.remove(i);
-            self.ns.remove(i);
-            self.kinds.remove(i)
+            Some(self.stack.remove(i))
         };
-        self.count(kind, false);
+        if let Some(o) = open {
+            self.count(o.kind, false);
+        }
     }
 
     pub(super) fn push_html(&mut self, id: NodeId) {
-        self.push(id, false);
+        // Names are matched whatever their namespace, as the lists are.
+        self.push(id, self.doc.kind(id), false);
     }
 
-    pub(super) fn push(&mut self, id: NodeId, foreign: bool) {
-        // Names are matched whatever their namespace, as the lists are.
-        let kind = self.doc.kind(id);
-        self.stack.push(id);
-        self.ns.push(foreign);
-        self.kinds.push(kind);
+    /// Opens `id`, whose name's [`is`] bits are `kind`.
+    pub(super) fn push(&mut self, id: NodeId, kind: u32, foreign: bool) {
+        self.stack.push(Open { id, kind, foreign });
         self.count(kind, true);
     }
 
@@ -62,9 +58,8 @@ impl Builder<'_> {
     pub(super) fn insert_open(&mut self, i: usize, id: NodeId) {
         // Names are matched whatever their namespace, as the lists are.
         let kind = self.doc.kind(id);
-        self.stack.insert(i, id);
-        self.ns.insert(i, false);
-        self.kinds.insert(i, kind);
+        let foreign = false;
+        self.stack.insert(i, Open { id, kind, foreign });
         self.count(kind, true);
     }
 
@@ -86,7 +81,7 @@ impl Builder<'_> {
     /// The current node is foreign and not an HTML integration point (where
     /// HTML tags are HTML again).
     pub(super) fn in_foreign(&self) -> bool {
-        self.ns.last().copied().unwrap_or(false) && !self.top_has(is::INTEGRATION)
+        self.stack.last().is_some_and(|o| o.foreign) && !self.top_has(is::INTEGRATION)
     }
 
     /// Pops up to and including the element at stack index `i` (its end
@@ -105,8 +100,9 @@ impl Builder<'_> {
         // marker, once (however many markers what it holds put there).
         let clear = !self.fmt.is_empty()
             && i < self.stack.len()
-            && ((closes_i && self.kinds[i] & is::MARKER != 0 && !self.ns[i])
-                || (i..self.stack.len()).any(|j| self.kinds[j] & is::CELL != 0 && !self.ns[j]));
+            && ((closes_i && self.stack[i].kind & is::MARKER != 0 && !self.stack[i].foreign)
+                || (i..self.stack.len())
+                    .any(|j| self.stack[j].kind & is::CELL != 0 && !self.stack[j].foreign));
         while self.stack.len() > i {
             self.pop();
         }
@@ -117,11 +113,11 @@ impl Builder<'_> {
 
     /// Stack index of the innermost open `table` within table scope.
     pub(super) fn table_in_scope(&self, name: &str) -> Option<usize> {
-        for (i, &id) in self.stack.iter().enumerate().rev() {
+        for (i, id) in self.stack.iter().map(|o| o.id).enumerate().rev() {
             if self.name(id) == name {
                 return Some(i);
             }
-            if self.kinds[i] & is::TABLE_BOUNDARY != 0 {
+            if self.stack[i].kind & is::TABLE_BOUNDARY != 0 {
                 return None;
             }
         }
@@ -131,12 +127,12 @@ impl Builder<'_> {
     /// Stack index of the innermost open `names` element within a scope
     /// bounded by `SCOPE` plus `extra`.
     pub(super) fn in_scope(&self, names: &[&str], extra: &[&str]) -> Option<usize> {
-        for (i, &id) in self.stack.iter().enumerate().rev() {
+        for (i, id) in self.stack.iter().map(|o| o.id).enumerate().rev() {
             let n = self.name(id);
             if names.contains(&n) {
                 return Some(i);
             }
-            if self.kinds[i] & is::SCOPE != 0 || extra.contains(&n) {
+            if self.stack[i].kind & is::SCOPE != 0 || extra.contains(&n) {
                 return None;
             }
         }

@@ -3,7 +3,7 @@
 //! fostered element is open, and column groups. After html5ever 0.40's
 //! "in table", "in table text" and "in column group" modes.
 
-use super::{is, is_ws, Builder, NodeId};
+use super::{is, is_ws, Builder, NodeId, Open};
 use std::borrow::Cow;
 
 impl<'a> Builder<'a> {
@@ -16,7 +16,7 @@ impl<'a> Builder<'a> {
         self.stack
             .iter()
             .rev()
-            .copied()
+            .map(|o| o.id)
             .find(|&id| self.name(id) == "table")
     }
 
@@ -36,11 +36,12 @@ impl<'a> Builder<'a> {
         let at = self
             .stack
             .iter()
-            .enumerate()
             .rev()
-            .find(|&(i, &id)| !self.ns[i] && matches!(self.name(id), "table" | "template"));
+            .find(|o| !o.foreign && matches!(self.name(o.id), "table" | "template"));
         match at {
-            Some((_, &table)) if self.name(table) == "table" && self.doc.is_attached(table) => {
+            Some(&Open { id: table, .. })
+                if self.name(table) == "table" && self.doc.is_attached(table) =>
+            {
                 Some(table)
             }
             _ => {
@@ -55,11 +56,11 @@ impl<'a> Builder<'a> {
     /// the current node: the innermost table part open is not a cell or a
     /// caption.
     pub(super) fn table_mode(&self) -> bool {
-        for (i, &id) in self.stack.iter().enumerate().rev() {
-            if self.ns[i] {
+        for (i, id) in self.stack.iter().map(|o| o.id).enumerate().rev() {
+            if self.stack[i].foreign {
                 continue;
             }
-            if self.kinds[i] & is::TABLE_CONTEXT != 0 {
+            if self.stack[i].kind & is::TABLE_CONTEXT != 0 {
                 return true;
             }
             if matches!(self.name(id), "td" | "th" | "caption" | "template" | "html") {
@@ -72,7 +73,7 @@ impl<'a> Builder<'a> {
     /// The spec's "in column group" mode holds only columns and whitespace:
     /// anything else closes the column group first.
     pub(super) fn leave_colgroup(&mut self) {
-        if self.top_has(is::COLGROUP) && !self.ns.last().copied().unwrap_or(false) {
+        if self.top_has(is::COLGROUP) && !self.stack.last().is_some_and(|o| o.foreign) {
             self.pop();
         }
     }
@@ -80,10 +81,15 @@ impl<'a> Builder<'a> {
     /// Places the table text held back: whitespace only stays in the table;
     /// with anything else, every piece goes before the table, as the body's
     /// rules with foster parenting place text.
+    /// Inlined: it runs before every tag, and there is rarely any.
+    #[inline]
     pub(super) fn flush_table_text(&mut self) {
-        if self.table_text.is_empty() {
-            return;
+        if !self.table_text.is_empty() {
+            self.place_table_text();
         }
+    }
+
+    fn place_table_text(&mut self) {
         // Taken out and put back empty, so the buffer is allocated once a page.
         let mut pending = std::mem::take(&mut self.table_text);
         let top = self.top();
