@@ -136,6 +136,7 @@ impl ParsePool {
 
 /// One thread's life: take a job, run it, until the queue is closed.
 fn work(jobs: &Mutex<mpsc::Receiver<Job>>, waiting: &Waiting) {
+    yield_to_io();
     loop {
         // The lock is held only while waiting for the next job; a panic
         // inside a job is caught in it, so the lock is never poisoned by one.
@@ -151,6 +152,24 @@ fn work(jobs: &Mutex<mpsc::Receiver<Job>>, waiting: &Waiting) {
                 job()
             }
             Err(_) => return,
+        }
+    }
+}
+
+/// Lowers this thread's scheduling priority (nice +5, this thread only):
+/// when the cores are busy, the async workers that move bytes and the timers
+/// run first and parsing takes the rest. Parsing is what limits a fast
+/// run, and it gets the same CPU either way (the engine holds requests back
+/// while it is behind); the reactor no longer waits behind a page parse.
+/// Best effort: a failure leaves the thread as it was.
+fn yield_to_io() {
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: gettid and setpriority take no pointers; on Linux a nice
+        // value belongs to one thread, named by its id.
+        unsafe {
+            let tid = libc::syscall(libc::SYS_gettid) as libc::id_t;
+            libc::setpriority(libc::PRIO_PROCESS, tid, 5);
         }
     }
 }
