@@ -169,7 +169,9 @@ fn yield_to_io() {
         // value belongs to one thread, named by its id.
         unsafe {
             let tid = libc::syscall(libc::SYS_gettid) as libc::id_t;
-            libc::setpriority(libc::PRIO_PROCESS, tid, 5);
+            // Relative to what the thread inherited (a user's own `nice`).
+            let nice = libc::getpriority(libc::PRIO_PROCESS, tid);
+            libc::setpriority(libc::PRIO_PROCESS, tid, (nice + 5).min(19));
         }
     }
 }
@@ -205,6 +207,23 @@ mod tests {
             threads.insert(j.await.unwrap());
         }
         assert!(threads.len() <= 2, "{} threads", threads.len());
+    }
+
+    /// Parsing yields to the async workers: its threads, and only they, run
+    /// at nice +5 (the test's own thread keeps its priority).
+    #[cfg(target_os = "linux")]
+    #[tokio::test]
+    async fn parsing_threads_run_at_a_lower_priority_than_the_rest() {
+        // SAFETY: gettid and getpriority take no pointers.
+        let nice = || unsafe {
+            let tid = libc::syscall(libc::SYS_gettid) as libc::id_t;
+            libc::getpriority(libc::PRIO_PROCESS, tid)
+        };
+        let here = nice();
+        let pool = ParsePool::new(1).unwrap();
+        let there = pool.run(nice).await.unwrap();
+        assert_eq!(there, (here + 5).min(19), "parsing thread's nice value");
+        assert_eq!(nice(), here, "the caller's own priority is untouched");
     }
 
     #[tokio::test]
