@@ -7,6 +7,7 @@
 //! `--explain` locations.
 
 use super::tree::{Doc, Edge, Node, NodeId, NodeRef};
+use super::visible_text::rejected_as_written;
 use super::{heuristic, items::Items, meta::Meta, Cand};
 use crate::price::iso_code;
 
@@ -274,7 +275,18 @@ pub(super) fn scan(doc: &Doc, explain: bool) -> Scan {
                         .cand
                         .is_some_and(|c| raws[c as usize].node.id() == parent.id());
                     let dup = raws.last().is_some_and(|r| r.node.id() == parent.id());
-                    if !own_cand && !dup {
+                    // A text that is its element's only child and that the
+                    // rules would drop as written is left out here, saving
+                    // the candidate's bookkeeping (the 110 KB page's 800
+                    // reviews). Not under a sale hint: any candidate there,
+                    // dropped or not, tells `heuristic` a sale price is shown.
+                    let dropped = || {
+                        node.prev_sibling().is_none()
+                            && node.next_sibling().is_none()
+                            && top.flags & SALE == 0
+                            && rejected_as_written(t)
+                    };
+                    if !own_cand && !dup && !dropped() {
                         raws.push(heuristic::Raw {
                             node: parent,
                             flags: top.flags,

@@ -43,7 +43,7 @@ use super::phrases::{
 };
 use super::visible_text::price_text;
 use super::visible_text::{
-    attr_amount, has_fraction, one_number, pick_text, price_texts, reads_as_written, sole_text,
+    attr_amount, has_fraction, one_number, pick_text, price_texts, rejected_as_written, sole_text,
     MAX_PRICE_TEXT,
 };
 use super::{Cand, Loc, PriceSource, Reason, Tier};
@@ -105,8 +105,7 @@ pub(super) fn candidates(raws: &[Raw<'_>], no_price_page: bool, explain: bool) -
         // Most priced-looking texts are a text-only element holding several
         // numbers (reviews, shipping notes, "2 for $30"): decided on the text
         // as it stands, without gathering a copy (same outcome as below).
-        let rejected = |t: &str| t.len() > MAX_PRICE_TEXT || !one_number(t);
-        if sole_text(r.node).is_some_and(|t| rejected(t) && reads_as_written(t)) {
+        if sole_text(r.node).is_some_and(rejected_as_written) {
             out.push(None);
             continue;
         }

@@ -373,13 +373,15 @@ fn extract_with(html: &str, url: &Url, opts: &ExtractOptions, dom: Dom) -> Extra
         const ITEM_ATTRS: [&str; 4] = ["itemprop", "ITEMPROP", "typeof", "TYPEOF"];
         static ANY_ITEM_ATTR: LazyLock<Option<aho_corasick::packed::Searcher>> =
             LazyLock::new(|| aho_corasick::packed::Searcher::new(ITEM_ATTRS));
-        let no_items = match ANY_ITEM_ATTR.as_ref() {
+        let no_items = || match ANY_ITEM_ATTR.as_ref() {
             Some(s) => s.find(html.as_bytes()).is_none(),
             // No SIMD searcher on this CPU: one search per name.
             None => ITEM_ATTRS.iter().all(|n| !html.contains(n)),
         };
-        if no_items {
-            if let Some(price) = meta::quick(html) {
+        // The meta tags first: most pages that get here have no price there,
+        // and then the whole-page pass for item attributes is not needed.
+        if let Some(price) = meta::quick(html) {
+            if no_items() {
                 if let Some(title) = dom::quick_title(html) {
                     return Extraction {
                         price: Some(price),

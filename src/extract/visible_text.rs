@@ -244,6 +244,14 @@ pub(super) fn sole_text(node: DomNode<'_>) -> Option<&str> {
     (n.id() == node.id()).then_some(t)
 }
 
+/// Whether the visible-price rules drop an element whose only child is the
+/// text `t` as soon as they read it: too long for a price, or more than one
+/// number, as written (reviews, shipping notes: "Bought 2 for $30, arrived
+/// in 3 days").
+pub(super) fn rejected_as_written(t: &str) -> bool {
+    (t.len() > MAX_PRICE_TEXT || !one_number(t)) && reads_as_written(t)
+}
+
 /// Whether an element's [`sole_text`] is what [`price_texts`] gives for it:
 /// nothing to collapse, no split separator to join (and no screen-reader
 /// copy, as there is no child element).
