@@ -380,12 +380,7 @@ impl<'a> Builder<'a> {
             "table" => {
                 if self.table_mode() {
                     // A table straight in a table ends the outer one.
-                    if let Some(i) = self
-                        .stack
-                        .iter()
-                        .map(|o| o.id)
-                        .rposition(|id| self.name(id) == "table")
-                    {
+                    if let Some(i) = self.open_named("table") {
                         self.pop_to(i);
                     }
                 } else if self.doctype {

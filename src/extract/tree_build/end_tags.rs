@@ -68,12 +68,7 @@ impl<'a> Builder<'a> {
         }
         if self.mode != Mode::InBody {
             // Closing a head element (`</title>`, `</script>`), else stray.
-            if let Some(i) = self
-                .stack
-                .iter()
-                .map(|o| o.id)
-                .rposition(|id| self.name(id) == name)
-            {
+            if let Some(i) = self.open_named(name) {
                 if i >= 1 {
                     self.pop_to(i);
                 }
@@ -164,12 +159,7 @@ impl<'a> Builder<'a> {
                 if let Some(i) = self.table_in_scope(name) {
                     self.pop_to(i);
                 } else if name == "table" {
-                    if let Some(i) = self
-                        .stack
-                        .iter()
-                        .map(|o| o.id)
-                        .rposition(|id| self.name(id) == "table")
-                    {
+                    if let Some(i) = self.open_named("table") {
                         self.pop_to(i);
                     }
                 }

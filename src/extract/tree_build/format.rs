@@ -124,7 +124,7 @@ impl Builder<'_> {
         if let Some(i) = self.fmt.iter().position(|&e| e == a) {
             self.fmt.remove(i);
         }
-        if let Some(i) = self.stack.iter().map(|o| o.id).rposition(|s| s == a) {
+        if let Some(i) = self.stack_index(a) {
             self.remove(i);
         }
     }
@@ -176,7 +176,7 @@ impl Builder<'_> {
                 return self.end_other(subject);
             };
             let fe = self.fmt[fi];
-            let Some(si) = self.stack.iter().map(|o| o.id).rposition(|s| s == fe) else {
+            let Some(si) = self.stack_index(fe) else {
                 self.fmt.remove(fi);
                 return;
             };
@@ -253,7 +253,7 @@ impl Builder<'_> {
                     }
                 }
             }
-            if let Some(i) = self.stack.iter().map(|o| o.id).rposition(|s| s == fe) {
+            if let Some(i) = self.stack_index(fe) {
                 self.remove(i);
             }
             if let Some(i) = self.stack.iter().map(|o| o.id).position(|s| s == fb) {

@@ -84,6 +84,16 @@ impl Builder<'_> {
         self.stack.last().is_some_and(|o| o.foreign) && !self.top_has(is::INTEGRATION)
     }
 
+    /// Stack index of the innermost open element named `name`.
+    pub(super) fn open_named(&self, name: &str) -> Option<usize> {
+        self.stack.iter().rposition(|o| self.name(o.id) == name)
+    }
+
+    /// Stack index of the element `id`, if it is open.
+    pub(super) fn stack_index(&self, id: NodeId) -> Option<usize> {
+        self.stack.iter().rposition(|o| o.id == id)
+    }
+
     /// Pops up to and including the element at stack index `i` (its end
     /// tag, or one that closes it).
     pub(super) fn pop_to(&mut self, i: usize) {
